@@ -1,0 +1,3 @@
+"""kjrel_data: a sentence-level annotated corpus on Japan–South Korea relations."""
+
+__version__ = "0.1.0"

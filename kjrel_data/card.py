@@ -1,0 +1,205 @@
+"""The dataset card (the folder's README.md): YAML configs and features, figures computed from the data."""
+
+from collections import Counter
+
+import pyarrow as pa
+import yaml
+from datasets.info import DatasetInfo, DatasetInfosDict
+from datasets.splits import SplitDict, SplitInfo
+from huggingface_hub import DatasetCardData
+
+from kjrel_data import __version__
+from kjrel_data.clean import RULES
+from kjrel_data.labels import LABEL_SETS, LabelSet
+from kjrel_data.load import SPLITS
+from kjrel_data.tables import ARTICLES, COLUMNS, CONFIGS, FEATURES, REMOVED, SENTENCES, Corpus
+
+PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
+
+
+def render_card(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
+    """The card's full text for this corpus, whose Parquet files sit at data_files[config][split]."""
+    return f"---\n{_yaml_header(corpus, data_files)}---\n\n{_body(corpus)}"
+
+
+def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
+    configs = [
+        {
+            "config_name": config,
+            **({"default": True} if config == SENTENCES else {}),
+            "data_files": [{"split": split, "path": data_files[config][split]} for split in SPLITS],
+        }
+        for config in CONFIGS
+    ]
+    infos = DatasetInfosDict(
+        {
+            config: DatasetInfo(
+                config_name=config,
+                features=FEATURES[config],
+                splits=SplitDict(
+                    {
+                        split: SplitInfo(
+                            name=split,
+                            num_bytes=corpus[config][split].nbytes,
+                            num_examples=corpus[config][split].num_rows,
+                        )
+                        for split in SPLITS
+                    }
+                ),
+            )
+            for config in CONFIGS
+        }
+    )
+    card_data = DatasetCardData(
+        pretty_name=PRETTY_NAME,
+        language=["en"],
+        license="other",
+        task_categories=["text-classification"],
+        task_ids=["sentiment-classification", "topic-classification"],
+        tags=["stance-detection", "political-science", "japan", "south-korea", "kjrel"],
+        configs=configs,
+    )
+    infos.to_dataset_card_data(card_data)
+    return yaml.safe_dump(card_data.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
+
+
+def features_yaml(config: str) -> list[dict]:
+    """The card's YAML form of a config's declared features."""
+    card_data = DatasetCardData()
+    DatasetInfosDict(
+        {config: DatasetInfo(config_name=config, features=FEATURES[config])}
+    ).to_dataset_card_data(card_data)
+    return card_data.to_dict()["dataset_info"]["features"]
+
+
+def _body(corpus: Corpus) -> str:
+    sentences = pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
+    labelled = sum(1 for stance in sentences["stance"].to_pylist() if stance is not None)
+    sections = [
+        f"# {PRETTY_NAME}",
+        "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
+        "chrome, split into sentences with character offsets into each article's clean text, and "
+        "labelled for stance toward improving the relationship (and who holds it) and for the issue "
+        f"each sentence is about. Built by `kjrel build` (kjrel-data {__version__}); every figure "
+        "below is computed from the files in this folder. How the data was collected, cleaned and "
+        "labelled, and the copyright of the news text, are in [DATASHEET.md](DATASHEET.md).",
+        "## Loading",
+        "```python\nfrom datasets import load_dataset\n\n"
+        'sentences = load_dataset("path/to/this/folder")            # default config: sentences\n'
+        'articles = load_dataset("path/to/this/folder", "articles")\n'
+        'removed = load_dataset("path/to/this/folder", "removed")\n'
+        'names = sentences["train"].features["stance"].names       # ClassLabel names\n```',
+        "The Parquet files also load on their own, with the same label names, through "
+        '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-….parquet"})`, '
+        "locally or by URL (URLs need `pip install 'kjrel-data[http]'` for aiohttp). Unlabelled "
+        "sentences have null labels. `SHA256SUMS` lists every file's checksum; `kjrel validate "
+        "FOLDER` checks a copy against it and against the schemas.",
+        "## Contents",
+        _counts_table(corpus),
+        f"Human labels cover {labelled} of {sentences.num_rows} sentences.",
+        "## Labels",
+        *(_label_table(label_set, sentences) for label_set in LABEL_SETS),
+        "## Fields",
+        *(f"### `{config}`\n\n{_field_table(config)}" for config in CONFIGS),
+        "## Articles",
+        _articles_table(corpus),
+        "## Cleaning rules",
+        "Each line the cleaner removed is in the `removed` config with the rule that removed it.",
+        _rules_table(corpus),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [
+        "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _counts_table(corpus: Corpus) -> str:
+    rows = [
+        [
+            f"`{config}`",
+            *(corpus[config][split].num_rows for split in SPLITS),
+            sum(corpus[config][split].num_rows for split in SPLITS),
+        ]
+        for config in CONFIGS
+    ]
+    return _markdown_table(["config", *SPLITS, "total"], rows)
+
+
+def _label_table(label_set: LabelSet, sentences: pa.Table) -> str:
+    values = sentences[label_set.field].to_pylist()
+    ids = [
+        i
+        for value in values
+        if value is not None
+        for i in (value if label_set.multiple else [value])
+    ]
+    counts = Counter(ids)
+    rows = [
+        [index, f"`{label.name}`", label.definition, counts[index]]
+        for index, label in enumerate(label_set.labels)
+    ]
+    kind = (
+        "every issue touched; a sentence counts once per issue"
+        if label_set.multiple
+        else "one per sentence"
+    )
+    return f"### `{label_set.field}`\n\n{label_set.question} ({kind})\n\n" + _markdown_table(
+        ["id", "label", "definition", "sentences"], rows
+    )
+
+
+def _field_table(config: str) -> str:
+    rows = [
+        [f"`{column.name}`", f"`{_type_name(column.feature)}`", column.description]
+        for column in COLUMNS[config]
+    ]
+    return _markdown_table(["field", "type", "description"], rows)
+
+
+def _type_name(feature: object) -> str:
+    name = type(feature).__name__
+    if name == "Value":
+        return feature.dtype
+    if name == "List":
+        return f"list<{_type_name(feature.feature)}>"
+    return name
+
+
+def _articles_table(corpus: Corpus) -> str:
+    articles = pa.concat_tables(corpus[ARTICLES][split] for split in SPLITS).sort_by("article_id")
+    sentences = Counter(
+        article_id
+        for split in SPLITS
+        for article_id in corpus[SENTENCES][split]["article_id"].to_pylist()
+    )
+    rows = [
+        [
+            f"`{row['article_id']}`",
+            row["outlet"],
+            row["title"],
+            row["published_date"] or "not stated",
+            row["kind"],
+            row["split"],
+            sentences[row["article_id"]],
+        ]
+        for row in articles.to_pylist()
+    ]
+    return _markdown_table(
+        ["article_id", "outlet", "title", "published", "kind", "split", "sentences"], rows
+    )
+
+
+def _rules_table(corpus: Corpus) -> str:
+    counts = Counter(
+        rule for split in SPLITS for rule in corpus[REMOVED][split]["rule"].to_pylist()
+    )
+    rows = [
+        [f"`{rule.name}`", rule.outlet or "all outlets", rule.description, counts[rule.name]]
+        for rule in RULES
+    ]
+    return _markdown_table(["rule", "applies to", "removes", "lines removed"], rows)

@@ -1,0 +1,167 @@
+"""Stage 2, clean: drop publisher chrome line by line by named rules, re-join broken paragraphs."""
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+from kjrel_data.errors import InputError
+from kjrel_data.load import ArticleMetadata, RawArticle
+
+PARAGRAPH_SEPARATOR = "\n\n"
+METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
+# Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
+CONTINUING_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "during",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "than",
+        "that",
+        "the",
+        "to",
+        "with",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    pattern: str
+    outlet: str | None = None
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    metadata: ArticleMetadata
+    clean_text: str
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    article_id: str
+    line_number: int
+    line: str
+    rule: str
+
+
+def load_rules() -> tuple[Rule, ...]:
+    """The cleaning rules shipped with the package, in the order they are tried."""
+    text = resources.files("kjrel_data").joinpath("cleaning_rules.toml").read_text(encoding="utf-8")
+    return tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
+
+
+RULES = load_rules()
+
+
+def clean_articles(
+    raw_articles: list[RawArticle], rules: tuple[Rule, ...] = RULES
+) -> tuple[list[CleanArticle], list[RemovedLine]]:
+    """Clean each article's text; return the clean articles and every line removed, with its rule."""
+    clean, removed = [], []
+    for article in raw_articles:
+        clean_text, article_removed = clean_text_of(article.text, article.metadata, rules)
+        if not clean_text:
+            raise InputError(
+                f"{article.metadata.file}: nothing is left after cleaning (every line matched a chrome "
+                "rule). Check that the file holds the article body."
+            )
+        clean.append(CleanArticle(metadata=article.metadata, clean_text=clean_text))
+        removed.extend(article_removed)
+    return clean, removed
+
+
+def clean_text_of(
+    text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
+) -> tuple[str, list[RemovedLine]]:
+    """One article's clean text (paragraphs joined by a blank line) and the lines removed from it."""
+    patterns = compile_rules(rules, metadata)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    removed = []
+    for line_number, line in enumerate(split_lines(text), start=1):
+        normalised = normalise_line(line)
+        rule = matching_rule(normalised, patterns) if normalised else None
+        if normalised and rule is None:
+            current.append(normalised)
+            continue
+        if rule is not None:
+            removed.append(RemovedLine(metadata.article_id, line_number, line, rule))
+        if current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs)), removed
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a text, accepting LF, CRLF and lone CR endings alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def normalise_line(line: str) -> str:
+    """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept."""
+    line = unicodedata.normalize("NFC", line)
+    line = re.sub(r"^\s*#{1,6}\s+", "", line)
+    line = re.sub(r"(?<!\S)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\S)", "", line)
+    return re.sub(r"\s+", " ", line).strip()
+
+
+def compile_rules(
+    rules: tuple[Rule, ...], metadata: ArticleMetadata
+) -> list[tuple[str, re.Pattern]]:
+    """The rules that apply to this article, with metadata filled into their patterns."""
+    compiled = []
+    for rule in rules:
+        if rule.outlet is not None and rule.outlet != metadata.outlet:
+            continue
+        fields = METADATA_PLACEHOLDER.findall(rule.pattern)
+        values = {field: getattr(metadata, field) for field in fields}
+        if any(value is None for value in values.values()):
+            continue
+        pattern = METADATA_PLACEHOLDER.sub(
+            lambda match, values=values: re.escape(normalise_line(values[match.group(1)])),
+            rule.pattern,
+        )
+        compiled.append((rule.name, re.compile(pattern, re.IGNORECASE if rule.ignore_case else 0)))
+    return compiled
+
+
+def matching_rule(line: str, patterns: list[tuple[str, re.Pattern]]) -> str | None:
+    """The name of the first rule whose pattern matches the whole line, or None."""
+    return next((name for name, pattern in patterns if pattern.fullmatch(line)), None)
+
+
+def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Re-join a sentence that a page or column break split into two paragraphs."""
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        if joined and continues(joined[-1], paragraph):
+            joined[-1] = f"{joined[-1]} {paragraph}"
+        else:
+            joined.append(paragraph)
+    return joined
+
+
+def continues(previous: str, paragraph: str) -> bool:
+    """True when `paragraph` carries on the sentence that `previous` left unfinished."""
+    if re.search(r"[.!?:;…][\"'”’)\]]*$", previous):
+        return False
+    words = re.findall(r"[A-Za-z]+$", previous)
+    return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)

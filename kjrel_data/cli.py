@@ -1,0 +1,131 @@
+"""The `kjrel` command: parses arguments, calls the build or the validator, and reports."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from kjrel_data import __version__
+from kjrel_data.build import build
+from kjrel_data.errors import KjrelError
+from kjrel_data.load import SPLITS
+from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES, Corpus
+from kjrel_data.validate import schema_documents, validate_folder
+
+EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return arguments.run(arguments)
+    except KjrelError as error:
+        print(f"kjrel {arguments.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"kjrel {arguments.command}: interrupted; nothing was replaced.", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kjrel",
+        description="Build and check the kjrel_data corpus on Japan–South Korea relations.",
+        epilog=EXIT_CODES,
+    )
+    parser.add_argument("--version", action="version", version=f"kjrel-data {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build_parser = commands.add_parser(
+        "build",
+        help="build the Hugging Face dataset folder from raw/",
+        description="Load raw/, clean, split into sentences, attach labels, validate, and write the "
+        "dataset folder (Parquet, card, datasheet, checksums). The previous folder is replaced "
+        "only when the new one is complete and valid.",
+        epilog=EXIT_CODES,
+    )
+    build_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    build_parser.add_argument(
+        "--out", type=Path, default=Path("dist/kjrel"), help="output folder (default: dist/kjrel)"
+    )
+    build_parser.add_argument(
+        "--datasheet",
+        type=Path,
+        help="datasheet to copy into the folder (default: DATASHEET.md beside the raw folder)",
+    )
+    build_parser.set_defaults(run=_run_build)
+
+    validate_parser = commands.add_parser(
+        "validate",
+        help="check a built folder against its checksums and the schemas",
+        description="Validate a built dataset folder (anyone's copy): checksums, card, Parquet schemas, "
+        "every row and the links between tables.",
+        epilog=EXIT_CODES,
+    )
+    validate_parser.add_argument("folder", type=Path, help="the built dataset folder")
+    validate_parser.set_defaults(run=_run_validate)
+
+    schemas_parser = commands.add_parser(
+        "schemas",
+        help="write the schema files (pandera YAML, features JSON)",
+        description="Write the schemas generated from the pandera models and the declared features.",
+        epilog=EXIT_CODES,
+    )
+    schemas_parser.add_argument(
+        "--out", type=Path, default=Path("schemas"), help="folder (default: schemas)"
+    )
+    schemas_parser.set_defaults(run=_run_schemas)
+    return parser
+
+
+def _run_build(arguments: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    datasheet = arguments.datasheet or arguments.raw.resolve().parent / "DATASHEET.md"
+    result = build(arguments.raw, arguments.out, datasheet, show_progress=sys.stderr.isatty())
+    print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
+    print(_summary(result.corpus))
+    return 0
+
+
+def _run_validate(arguments: argparse.Namespace) -> int:
+    corpus = validate_folder(arguments.folder)
+    print(f"{arguments.folder} is valid")
+    print(_summary(corpus))
+    return 0
+
+
+def _run_schemas(arguments: argparse.Namespace) -> int:
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    for name, text in schema_documents().items():
+        (arguments.out / name).write_text(text, encoding="utf-8")
+        print(arguments.out / name)
+    return 0
+
+
+def _summary(corpus: Corpus) -> str:
+    width = max(len(config) for config in CONFIGS)
+    lines = [f"  {'':{width}}  " + "  ".join(f"{split:>10}" for split in SPLITS)]
+    lines += [
+        f"  {config:{width}}  "
+        + "  ".join(f"{corpus[config][split].num_rows:>10}" for split in SPLITS)
+        for config in CONFIGS
+    ]
+    sentences = pa.concat_tables(corpus[SENTENCES].values())
+    labelled = sentences.num_rows - sentences["stance"].null_count
+    share = labelled / sentences.num_rows if sentences.num_rows else 0.0
+    articles = sum(table.num_rows for table in corpus[ARTICLES].values())
+    lines.append(
+        f"  {articles} articles, {sentences.num_rows} sentences; "
+        f"human labels on {labelled} sentences ({share:.0%})"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The label sets, declared once with their definitions; schemas, features, card and loader read them here."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    field: str
+    question: str
+    labels: tuple[Label, ...]
+    multiple: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        """Label names in ClassLabel order (the stored integer is the position here)."""
+        return [label.name for label in self.labels]
+
+    def id_of(self, name: str) -> int:
+        """The ClassLabel integer of a label name; ValueError for an unknown name."""
+        return self.names.index(name)
+
+
+STANCE = LabelSet(
+    field="stance",
+    question="What position does the sentence take toward improving Japan–South Korea relations?",
+    labels=(
+        Label(
+            "none", "No position on improving relations: facts, background, or a neutral report."
+        ),
+        Label("against", "Opposes improving relations, or opposes a step that would improve them."),
+        Label("favor", "Supports improving relations, or supports a step that would improve them."),
+    ),
+)
+
+STANCE_HOLDER = LabelSet(
+    field="stance_holder",
+    question="Whose position is the stance?",
+    labels=(
+        Label("none", "No stance is expressed (stance is none)."),
+        Label("author", "The article's writer, in their own voice."),
+        Label("japan", "Japan's government, officials, parties or public."),
+        Label("south_korea", "South Korea's government, officials, parties or public."),
+        Label("united_states", "The United States' government or officials."),
+        Label("expert", "An analyst, academic or think tank, quoted or reported."),
+        Label("other", "Any other actor: third countries, courts, companies, plaintiffs."),
+    ),
+)
+
+ISSUE = LabelSet(
+    field="issue",
+    question="What is the sentence mainly about?",
+    labels=(
+        Label("none", "No specific issue: framing, transitions, or biographical lines."),
+        Label(
+            "wartime_labor",
+            "Wartime forced labour claims, the 2018 rulings, seized Japanese assets.",
+        ),
+        Label("comfort_women", "Wartime sexual slavery, the 2015 agreement and its foundation."),
+        Label("history", "Other disputes over history and memory, the 1965 settlement."),
+        Label("territory", "Dokdo/Takeshima and other territorial or maritime disputes."),
+        Label("trade", "Export controls, boycotts, and economic or trade relations."),
+        Label("security", "Defence cooperation, GSOMIA, North Korea's missiles and weapons."),
+        Label("us_trilateral", "The United States' role and Japan–South Korea–US cooperation."),
+        Label("regional_order", "China, Russia, the Indo-Pacific and the rules-based order."),
+        Label(
+            "diplomacy", "Bilateral contacts and the overall state of relations: summits, envoys."
+        ),
+        Label(
+            "domestic_politics",
+            "Elections, approval ratings, parties and leaders' standing at home.",
+        ),
+        Label("public_opinion", "Public sentiment and polls about the other country."),
+        Label("non_traditional", "Pandemic, climate, demography, Fukushima water, technology."),
+    ),
+)
+
+ISSUES = LabelSet(
+    field="issues",
+    question="Which issues does the sentence touch (always including the primary issue)?",
+    labels=ISSUE.labels,
+    multiple=True,
+)
+
+LABEL_SETS: tuple[LabelSet, ...] = (STANCE, STANCE_HOLDER, ISSUE, ISSUES)

@@ -1,0 +1,268 @@
+"""Stage 1, load: read raw/ (articles, their metadata, human labels), checking every checksum."""
+
+import csv
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kjrel_data.errors import InputError
+from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+
+METADATA_FILE = "articles.csv"
+LABELS_FILE = "labels.csv"
+ARTICLES_FOLDER = "articles"
+SPLITS = ("train", "validation", "test")
+KINDS = ("news", "opinion", "commentary")
+ARTICLE_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+METADATA_COLUMNS = (
+    "article_id",
+    "file",
+    "sha256",
+    "outlet",
+    "section",
+    "title",
+    "standfirst",
+    "author",
+    "published_date",
+    "url",
+    "kind",
+    "language",
+    "split",
+    "copyright",
+)
+OPTIONAL_METADATA_COLUMNS = frozenset({"section", "standfirst", "author", "published_date", "url"})
+LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues")
+ISSUES_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class ArticleMetadata:
+    article_id: str
+    file: str
+    sha256: str
+    outlet: str
+    section: str | None
+    title: str
+    standfirst: str | None
+    author: str | None
+    published_date: datetime.date | None
+    url: str | None
+    kind: str
+    language: str
+    split: str
+    copyright: str
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    metadata: ArticleMetadata
+    text: str
+
+
+@dataclass(frozen=True)
+class HumanLabel:
+    sentence_id: str
+    text_sha256: str
+    stance: str
+    stance_holder: str
+    issue: str
+    issues: tuple[str, ...]
+    row_number: int
+
+
+@dataclass(frozen=True)
+class RawCorpus:
+    articles: list[RawArticle]
+    human_labels: list[HumanLabel]
+
+
+def load_raw(raw_dir: Path) -> RawCorpus:
+    """Read and check raw/: metadata rows, article bytes against their sha256, human labels."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InputError(
+            f"{raw_dir}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
+        )
+    metadata = _read_metadata(raw_dir)
+    articles = [_read_article(raw_dir, row) for row in metadata]
+    _refuse_unlisted_files(raw_dir, metadata)
+    return RawCorpus(articles=articles, human_labels=_read_labels(raw_dir / LABELS_FILE))
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise InputError(
+            f"{path}: file not found. It must exist, with the header {','.join(columns)}."
+        )
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = tuple(reader.fieldnames or ())
+            if header != columns:
+                missing = [c for c in columns if c not in header]
+                extra = [c for c in header if c not in columns]
+                raise InputError(
+                    f"{path}: header must be {','.join(columns)} "
+                    f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})."
+                )
+            rows = list(reader)
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 at byte {error.start}. Save it as UTF-8.") from None
+    except csv.Error as error:
+        raise InputError(f"{path}: not a readable CSV ({error}).") from None
+    for line_number, row in enumerate(rows, start=2):
+        if None in row or any(value is None for value in row.values()):
+            raise InputError(
+                f"{path}: row {line_number} has a different number of cells than the header."
+            )
+    return rows
+
+
+def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
+    path = raw_dir / METADATA_FILE
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    metadata = []
+    for line_number, row in enumerate(_read_csv(path, METADATA_COLUMNS), start=2):
+        where = f"{path}: row {line_number}"
+        values = {name: row[name].strip() or None for name in METADATA_COLUMNS}
+        row_problems = [
+            f"{where}: {name} is empty; fill it in."
+            for name, value in values.items()
+            if value is None and name not in OPTIONAL_METADATA_COLUMNS
+        ]
+        article_id = values["article_id"]
+        if article_id is not None:
+            if not re.fullmatch(ARTICLE_ID_PATTERN, article_id):
+                row_problems.append(
+                    f"{where}: article_id {article_id!r} must be lowercase letters, digits and single hyphens."
+                )
+            elif article_id in seen:
+                row_problems.append(
+                    f"{where}: article_id {article_id!r} repeats row {seen[article_id]}."
+                )
+            seen.setdefault(article_id, line_number)
+        if values["kind"] is not None and values["kind"] not in KINDS:
+            row_problems.append(
+                f"{where}: kind {values['kind']!r} is not one of {', '.join(KINDS)}."
+            )
+        if values["split"] is not None and values["split"] not in SPLITS:
+            row_problems.append(
+                f"{where}: split {values['split']!r} is not one of {', '.join(SPLITS)}."
+            )
+        published_date = None
+        if values["published_date"] is not None:
+            try:
+                published_date = datetime.date.fromisoformat(values["published_date"])
+            except ValueError:
+                row_problems.append(
+                    f"{where}: published_date {values['published_date']!r} is not an ISO date (YYYY-MM-DD); "
+                    "leave it empty when the article does not state its date."
+                )
+            else:
+                if published_date > datetime.date.today():
+                    row_problems.append(
+                        f"{where}: published_date {published_date} is in the future."
+                    )
+        if values["sha256"] is not None and not re.fullmatch(r"[0-9a-f]{64}", values["sha256"]):
+            row_problems.append(f"{where}: sha256 must be 64 lowercase hex digits.")
+        problems.extend(row_problems)
+        if not row_problems:
+            metadata.append(ArticleMetadata(**{**values, "published_date": published_date}))
+    if not metadata and not problems:
+        problems.append(f"{path}: no article rows. Add one row per article.")
+    if problems:
+        raise InputError("\n".join(problems))
+    return sorted(metadata, key=lambda row: row.article_id)
+
+
+def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
+    path = raw_dir / metadata.file
+    if not path.resolve().is_relative_to(raw_dir.resolve()) or not path.is_file():
+        raise InputError(
+            f"{raw_dir / METADATA_FILE}: article {metadata.article_id!r} names file {metadata.file!r}, "
+            f"which is not a file inside {raw_dir}."
+        )
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != metadata.sha256:
+        raise InputError(
+            f"{path}: sha256 is {actual}, but {METADATA_FILE} records {metadata.sha256}. "
+            "raw/ holds inputs exactly as received: restore the original file, or, if the new bytes are "
+            "the intended input, record the new sha256 in the metadata."
+        )
+    if b"\x00" in data:
+        position = data.index(b"\x00")
+        raise InputError(f"{path}: contains a NUL byte at byte {position}; it is not a text file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
+            "Convert it to UTF-8 and record the new sha256."
+        ) from None
+    if not text.strip():
+        raise InputError(f"{path}: the article is empty.")
+    return RawArticle(metadata=metadata, text=text)
+
+
+def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> None:
+    listed = {(raw_dir / row.file).resolve() for row in metadata}
+    folder = raw_dir / ARTICLES_FOLDER
+    unlisted = sorted(
+        path.name for path in folder.glob("*") if path.is_file() and path.resolve() not in listed
+    )
+    if unlisted:
+        raise InputError(
+            f"{folder}: {', '.join(unlisted)} has no row in {raw_dir / METADATA_FILE}. "
+            "Add a metadata row for it, or move it out of raw/."
+        )
+
+
+def _read_labels(path: Path) -> list[HumanLabel]:
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    labels = []
+    for line_number, row in enumerate(_read_csv(path, LABEL_COLUMNS), start=2):
+        where = f"{path}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
+        issues = tuple(
+            name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()
+        )
+        row_problems = [
+            f"{where}: {label_set.field} {value!r} is not one of {', '.join(label_set.names)}."
+            for label_set, values in (
+                (STANCE, [row["stance"]]),
+                (STANCE_HOLDER, [row["stance_holder"]]),
+                (ISSUE, [row["issue"]]),
+                (ISSUES, issues),
+            )
+            for value in values
+            if value not in label_set.names
+        ]
+        if not row["sentence_id"] or not re.fullmatch(r"[0-9a-f]{64}", row["text_sha256"]):
+            row_problems.append(f"{where}: needs a sentence_id and the 64-hex-digit text_sha256.")
+        if row["issue"] not in issues:
+            row_problems.append(f"{where}: issues must include the primary issue {row['issue']!r}.")
+        if row["sentence_id"] in seen:
+            row_problems.append(
+                f"{where}: a second label row for this sentence (first: row {seen[row['sentence_id']]})."
+            )
+        seen.setdefault(row["sentence_id"], line_number)
+        problems.extend(row_problems)
+        if not row_problems:
+            labels.append(
+                HumanLabel(
+                    sentence_id=row["sentence_id"],
+                    text_sha256=row["text_sha256"],
+                    stance=row["stance"],
+                    stance_holder=row["stance_holder"],
+                    issue=row["issue"],
+                    issues=tuple(sorted(set(issues), key=ISSUES.id_of)),
+                    row_number=line_number,
+                )
+            )
+    if problems:
+        raise InputError("\n".join(problems))
+    return labels

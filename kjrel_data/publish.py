@@ -1,0 +1,97 @@
+"""Stage 6, publish: write the Hugging Face dataset folder (Parquet, card, datasheet, checksums) atomically."""
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as parquet
+
+from kjrel_data.card import render_card
+from kjrel_data.errors import OutputError
+from kjrel_data.load import SPLITS
+from kjrel_data.tables import Corpus
+
+CARD_FILE = "README.md"
+DATASHEET_FILE = "DATASHEET.md"
+CHECKSUM_FILE = "SHA256SUMS"
+DATA_FOLDER = "data"
+
+
+def write_folder(corpus: Corpus, folder: Path, datasheet: Path) -> None:
+    """Write the corpus as Parquet with a card, a datasheet copy and a sha256 list into an empty folder."""
+    data_files: dict[str, dict[str, str]] = {}
+    for config, tables_by_split in corpus.items():
+        for split in SPLITS:
+            buffer = io.BytesIO()
+            parquet.write_table(tables_by_split[split], buffer, compression="zstd")
+            data = buffer.getvalue()
+            # The content digest in the name makes the card change whenever any row does, which is
+            # what `datasets` keys its cache on: without it a rebuilt folder loads stale rows.
+            relative = (
+                f"{DATA_FOLDER}/{config}/{split}-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+            )
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(data)
+            data_files.setdefault(config, {})[split] = relative
+    (folder / CARD_FILE).write_text(render_card(corpus, data_files), encoding="utf-8")
+    shutil.copyfile(datasheet, folder / DATASHEET_FILE)
+    (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
+
+
+def checksum_lines(folder: Path) -> str:
+    """`sha256  path` for every file of the folder but the checksum file itself, sorted by path."""
+    paths = sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUM_FILE
+    )
+    return "".join(
+        f"{hashlib.sha256((folder / path).read_bytes()).hexdigest()}  {path}\n" for path in paths
+    )
+
+
+def is_built_folder(folder: Path) -> bool:
+    """True for a folder this tool wrote (it has a card and a checksum list)."""
+    return (folder / CARD_FILE).is_file() and (folder / CHECKSUM_FILE).is_file()
+
+
+@contextlib.contextmanager
+def staging_folder(out_dir: Path) -> Iterator[Path]:
+    """An empty folder beside out_dir that replaces it only if the block succeeds; else it vanishes."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a folder. Choose another --out.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_built_folder(out_dir):
+        raise OutputError(
+            f"{out_dir}: exists, is not empty and was not written by kjrel build; refusing to replace it. "
+            "Choose another --out, or remove it yourself."
+        )
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    except OSError as error:
+        raise OutputError(f"{out_dir.parent}: cannot write there ({error.strerror}).") from None
+    try:
+        yield staging
+        staging.chmod(0o755)
+        _replace(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace(staging: Path, out_dir: Path) -> None:
+    retired = out_dir.with_name(f".{out_dir.name}.previous-{os.getpid()}")
+    if out_dir.exists():
+        out_dir.rename(retired)
+    try:
+        staging.rename(out_dir)
+    except OSError:
+        if retired.exists():
+            retired.rename(out_dir)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

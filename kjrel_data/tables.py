@@ -1,0 +1,194 @@
+"""The three published tables: their columns (declared once, with descriptions) and Arrow builders."""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as compute
+from datasets import ClassLabel, Features, List, Value
+
+from kjrel_data.clean import CleanArticle, RemovedLine
+from kjrel_data.label import LabelledSentence, text_sha256
+from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.load import SPLITS
+
+SENTENCES = "sentences"
+ARTICLES = "articles"
+REMOVED = "removed"
+CONFIGS = (SENTENCES, ARTICLES, REMOVED)
+
+# config -> split -> table: the corpus as it is published.
+Corpus = dict[str, dict[str, pa.Table]]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    feature: object
+    description: str
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    SENTENCES: (
+        Column(
+            "sentence_id", Value("string"), "Stable id: the article id and the sentence's position."
+        ),
+        Column("article_id", Value("string"), "The article the sentence belongs to."),
+        Column(
+            "sentence_index", Value("int32"), "Position of the sentence in its article, from 0."
+        ),
+        Column(
+            "paragraph_index", Value("int32"), "Position of its paragraph in the article, from 0."
+        ),
+        Column(
+            "char_start",
+            Value("int32"),
+            "First code point of the sentence in the article's clean_text.",
+        ),
+        Column(
+            "char_end",
+            Value("int32"),
+            "One past its last code point: clean_text[char_start:char_end] == text.",
+        ),
+        Column("text", Value("string"), "The sentence, exactly as it stands in the clean text."),
+        Column(
+            "text_sha256",
+            Value("string"),
+            "sha256 of the UTF-8 text; label rows in raw/ are keyed by it.",
+        ),
+        Column(
+            STANCE.field, ClassLabel(names=STANCE.names), STANCE.question + " Null if unlabelled."
+        ),
+        Column(
+            STANCE_HOLDER.field,
+            ClassLabel(names=STANCE_HOLDER.names),
+            STANCE_HOLDER.question + " Null if unlabelled.",
+        ),
+        Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question + " Null if unlabelled."),
+        Column(
+            ISSUES.field,
+            List(ClassLabel(names=ISSUES.names)),
+            ISSUES.question + " Null if unlabelled.",
+        ),
+    ),
+    ARTICLES: (
+        Column("article_id", Value("string"), "Readable, stable article id."),
+        Column(
+            "split", Value("string"), "train, validation or test; every table splits by article."
+        ),
+        Column("outlet", Value("string"), "The publisher."),
+        Column("section", Value("string"), "Section, column or series, where the page names one."),
+        Column("title", Value("string"), "The headline (removed from the body, kept here)."),
+        Column("standfirst", Value("string"), "The standfirst or dek, where there is one."),
+        Column("author", Value("string"), "The author, null where the text names none."),
+        Column(
+            "published_date", Value("date32"), "Publication date, only where the text states it."
+        ),
+        Column("url", Value("string"), "Where the article was published, null if unknown."),
+        Column("kind", Value("string"), "news, opinion or commentary."),
+        Column("language", Value("string"), "ISO 639-1 language code."),
+        Column(
+            "copyright",
+            Value("string"),
+            "Copyright holder and the terms the text is included under.",
+        ),
+        Column("source_file", Value("string"), "The raw file, relative to raw/."),
+        Column("source_sha256", Value("string"), "sha256 of the raw file's bytes."),
+        Column(
+            "clean_text", Value("string"), "The cleaned body: paragraphs separated by a blank line."
+        ),
+    ),
+    REMOVED: (
+        Column("article_id", Value("string"), "The article the line was removed from."),
+        Column("line_number", Value("int32"), "Line number in the raw file, from 1."),
+        Column("line", Value("string"), "The raw line, exactly as received."),
+        Column("rule", Value("string"), "The cleaning rule that removed it (see the rules table)."),
+    ),
+}
+
+FEATURES: dict[str, Features] = {
+    config: Features({column.name: column.feature for column in columns})
+    for config, columns in COLUMNS.items()
+}
+
+
+def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
+    """One row per article, sorted by article_id."""
+    rows = [
+        {
+            "article_id": article.metadata.article_id,
+            "split": article.metadata.split,
+            "outlet": article.metadata.outlet,
+            "section": article.metadata.section,
+            "title": article.metadata.title,
+            "standfirst": article.metadata.standfirst,
+            "author": article.metadata.author,
+            "published_date": article.metadata.published_date,
+            "url": article.metadata.url,
+            "kind": article.metadata.kind,
+            "language": article.metadata.language,
+            "copyright": article.metadata.copyright,
+            "source_file": article.metadata.file,
+            "source_sha256": article.metadata.sha256,
+            "clean_text": article.clean_text,
+        }
+        for article in sorted(clean_articles, key=lambda article: article.metadata.article_id)
+    ]
+    return pa.Table.from_pylist(rows, schema=FEATURES[ARTICLES].arrow_schema)
+
+
+def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
+    """One row per sentence, sorted by article and position; label names stored as ClassLabel ids."""
+    rows = [
+        {
+            "sentence_id": item.sentence.sentence_id,
+            "article_id": item.sentence.article_id,
+            "sentence_index": item.sentence.sentence_index,
+            "paragraph_index": item.sentence.paragraph_index,
+            "char_start": item.sentence.char_start,
+            "char_end": item.sentence.char_end,
+            "text": item.sentence.text,
+            "text_sha256": text_sha256(item.sentence.text),
+            STANCE.field: _id_or_none(STANCE.id_of, item.stance),
+            STANCE_HOLDER.field: _id_or_none(STANCE_HOLDER.id_of, item.stance_holder),
+            ISSUE.field: _id_or_none(ISSUE.id_of, item.issue),
+            ISSUES.field: None
+            if item.issues is None
+            else [ISSUES.id_of(name) for name in item.issues],
+        }
+        for item in sorted(
+            sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
+        )
+    ]
+    return pa.Table.from_pylist(rows, schema=FEATURES[SENTENCES].arrow_schema)
+
+
+def removed_table(removed: list[RemovedLine]) -> pa.Table:
+    """One row per removed line, sorted by article and line number."""
+    rows = [
+        {
+            "article_id": line.article_id,
+            "line_number": line.line_number,
+            "line": line.line,
+            "rule": line.rule,
+        }
+        for line in sorted(removed, key=lambda line: (line.article_id, line.line_number))
+    ]
+    return pa.Table.from_pylist(rows, schema=FEATURES[REMOVED].arrow_schema)
+
+
+def _id_or_none(id_of, name: str | None) -> int | None:
+    return None if name is None else id_of(name)
+
+
+def split_by_article(articles: pa.Table, sentences: pa.Table, removed: pa.Table) -> Corpus:
+    """The three tables cut into train/validation/test by each row's article."""
+    split_of = dict(
+        zip(articles["article_id"].to_pylist(), articles["split"].to_pylist(), strict=True)
+    )
+    corpus: Corpus = {}
+    for config, table in ((SENTENCES, sentences), (ARTICLES, articles), (REMOVED, removed)):
+        row_splits = pa.array(
+            [split_of.get(article_id) for article_id in table["article_id"].to_pylist()]
+        )
+        corpus[config] = {split: table.filter(compute.equal(row_splits, split)) for split in SPLITS}
+    return corpus

@@ -1,0 +1,483 @@
+"""Stage 5, validate: pandera models for each table and across tables, reported in one message.
+
+Every check is either a built-in pandera check or registered with `register_check_method`, so the
+YAML export in schemas/ carries all of them (pandera drops inline checks from YAML with a warning).
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pandera.extensions as extensions
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.parquet as parquet
+import yaml
+from pandera.engines import pandas_engine
+from pandera.typing import Series
+
+from kjrel_data.card import features_yaml
+from kjrel_data.clean import RULES
+from kjrel_data.errors import ValidationFailed
+from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, is_built_folder
+from kjrel_data.tables import ARTICLES, FEATURES, REMOVED, SENTENCES, Corpus
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+LABEL_FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field, ISSUES.field)
+
+
+@extensions.register_check_method(statistics=["start", "end"], supported_types=pd.DataFrame)
+def start_before_end(frame: pd.DataFrame, *, start: str, end: str) -> pd.Series:
+    return frame[start] < frame[end]
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def sentence_id_derived(frame: pd.DataFrame) -> pd.Series:
+    expected = frame["article_id"] + "-" + frame["sentence_index"].astype(str).str.zfill(4)
+    return frame["sentence_id"] == expected
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def sentences_ordered_without_overlap(frame: pd.DataFrame) -> pd.Series:
+    ordered = frame.sort_values(["article_id", "sentence_index"])
+    same_article = ordered["article_id"].eq(ordered["article_id"].shift())
+    expected_index = (ordered["sentence_index"].shift() + 1).where(same_article, 0)
+    index_follows = ordered["sentence_index"].eq(expected_index)
+    after_previous = ~same_article | (ordered["char_start"] >= ordered["char_end"].shift())
+    return (index_follows & after_previous).reindex(frame.index)
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def text_sha256_matches(frame: pd.DataFrame) -> pd.Series:
+    digests = frame["text"].map(lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return frame["text_sha256"] == digests
+
+
+@extensions.register_check_method(statistics=["columns"], supported_types=pd.DataFrame)
+def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Series:
+    missing = frame[columns].isna()
+    return missing.all(axis=1) | ~missing.any(axis=1)
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
+    unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
+    return unlabelled | ((frame["stance"] == 0) == (frame["stance_holder"] == 0)).fillna(False)
+
+
+@extensions.register_check_method(statistics=["label_count"], supported_types=pd.Series)
+def label_ids_sorted_within(series: pd.Series, *, label_count: int) -> pd.Series:
+    def valid(ids) -> bool:
+        ids = list(ids)
+        return bool(ids) and ids == sorted(set(ids)) and all(0 <= i < label_count for i in ids)
+
+    return series.map(lambda ids: ids is None or valid(ids))
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
+    def consistent(issue, issues) -> bool:
+        if pd.isna(issue) or issues is None:
+            return True
+        issues = list(issues)
+        return issue in issues and (0 not in issues or issues == [0])
+
+    return pd.Series(
+        [
+            consistent(issue, issues)
+            for issue, issues in zip(frame["issue"], frame["issues"], strict=True)
+        ],
+        index=frame.index,
+    )
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def article_found(frame: pd.DataFrame) -> pd.Series:
+    return frame["article_split"].notna()
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def split_agrees_with_article(frame: pd.DataFrame) -> pd.Series:
+    return frame["article_split"].isna() | (frame["file_split"] == frame["article_split"])
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [
+            clean_text is None or pd.isna(clean_text) or clean_text[start:end] == text
+            for clean_text, start, end, text in zip(
+                frame["clean_text"],
+                frame["char_start"],
+                frame["char_end"],
+                frame["text"],
+                strict=True,
+            )
+        ],
+        index=frame.index,
+    )
+
+
+def _label_field(label_set) -> object:
+    return pandera.Field(nullable=True, isin=list(range(len(label_set.names))))
+
+
+class ArticleModel(pandera.DataFrameModel):
+    """One row per article."""
+
+    article_id: Series[str] = pandera.Field(unique=True, str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    split: Series[str] = pandera.Field(isin=list(SPLITS))
+    outlet: Series[str] = pandera.Field(str_length={"min_value": 1})
+    section: Series[str] = pandera.Field(nullable=True)
+    title: Series[str] = pandera.Field(str_length={"min_value": 1})
+    standfirst: Series[str] = pandera.Field(nullable=True)
+    author: Series[str] = pandera.Field(nullable=True)
+    published_date: Series[pandas_engine.Date] = pandera.Field(nullable=True)
+    url: Series[str] = pandera.Field(nullable=True)
+    kind: Series[str] = pandera.Field(isin=list(KINDS))
+    language: Series[str] = pandera.Field(str_matches=r"^[a-z]{2}$")
+    copyright: Series[str] = pandera.Field(str_length={"min_value": 1})
+    source_file: Series[str] = pandera.Field(str_length={"min_value": 1})
+    source_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
+    clean_text: Series[str] = pandera.Field(str_length={"min_value": 1})
+
+    class Config:
+        name = ARTICLES
+        strict = True
+
+
+class SentenceModel(pandera.DataFrameModel):
+    """One row per sentence, with its offsets into the article's clean text and its labels."""
+
+    sentence_id: Series[str] = pandera.Field(unique=True)
+    article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    sentence_index: Series[pandera.Int32] = pandera.Field(ge=0)
+    paragraph_index: Series[pandera.Int32] = pandera.Field(ge=0)
+    char_start: Series[pandera.Int32] = pandera.Field(ge=0)
+    char_end: Series[pandera.Int32] = pandera.Field(ge=1)
+    # Non-empty, no surrounding white space, no line break inside.
+    text: Series[str] = pandera.Field(str_matches=r"^\S(?:.*\S)?$")
+    text_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
+    stance: Series[pd.Int64Dtype] = _label_field(STANCE)
+    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER)
+    issue: Series[pd.Int64Dtype] = _label_field(ISSUE)
+    issues: Series[object] = pandera.Field(
+        nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
+    )
+
+    class Config:
+        name = SENTENCES
+        strict = True
+        unique = ["article_id", "text"]
+        start_before_end = {"start": "char_start", "end": "char_end"}
+        sentence_id_derived = ()
+        sentences_ordered_without_overlap = ()
+        text_sha256_matches = ()
+        labelled_all_or_none = {"columns": list(LABEL_FIELDS)}
+        holder_none_exactly_when_stance_none = ()
+        issues_hold_primary_issue = ()
+
+
+class RemovedLineModel(pandera.DataFrameModel):
+    """One row per line the cleaner removed, with the rule that removed it."""
+
+    article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    line_number: Series[pandera.Int32] = pandera.Field(ge=1)
+    line: Series[str]
+    rule: Series[str] = pandera.Field(isin=[rule.name for rule in RULES])
+
+    class Config:
+        name = REMOVED
+        strict = True
+        unique = ["article_id", "line_number"]
+
+
+class ArticleLinkModel(pandera.DataFrameModel):
+    """Across tables: every row's article exists and sits in the same split as the row."""
+
+    table: Series[str]
+    row: Series[str]
+    file_split: Series[str]
+    article_split: Series[str] = pandera.Field(nullable=True)
+
+    class Config:
+        name = "article links"
+        strict = True
+        article_found = ()
+        split_agrees_with_article = ()
+
+
+class SentenceSpanModel(pandera.DataFrameModel):
+    """Across tables: each sentence is exactly its article's clean_text[char_start:char_end]."""
+
+    sentence_id: Series[str]
+    char_start: Series[pandera.Int32]
+    char_end: Series[pandera.Int32]
+    text: Series[str]
+    clean_text: Series[str] = pandera.Field(nullable=True)
+
+    class Config:
+        name = "sentence spans"
+        strict = True
+        offsets_round_trip = ()
+
+
+TABLE_MODELS = {ARTICLES: ArticleModel, SENTENCES: SentenceModel, REMOVED: RemovedLineModel}
+ROW_KEYS = {
+    ARTICLES: ["article_id"],
+    SENTENCES: ["sentence_id"],
+    REMOVED: ["article_id", "line_number"],
+}
+HINTS = {
+    "field_uniqueness": "ids must be unique",
+    "multiple_fields_uniqueness": "this combination must be unique",
+    "isin": "value outside its allowed set",
+    "str_matches": "text does not have the required form",
+    "not_nullable": "must not be null",
+    "start_before_end": "char_start must be less than char_end",
+    "sentence_id_derived": "sentence_id must be '<article_id>-<sentence_index as 4 digits>'",
+    "sentences_ordered_without_overlap": "sentences of an article must be numbered 0, 1, ... and not overlap",
+    "text_sha256_matches": "text_sha256 is not the sha256 of text",
+    "labelled_all_or_none": "stance, stance_holder, issue and issues are set together or not at all",
+    "holder_none_exactly_when_stance_none": "stance_holder is none exactly when stance is none",
+    "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
+    "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
+    "article_found": "its article_id has no row in the articles table",
+    "split_agrees_with_article": "it is in a different split from its article",
+    "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
+}
+# For checks over whole rows, the columns worth showing in the report.
+SHOWN_COLUMNS = {
+    "start_before_end": ["char_start", "char_end"],
+    "sentence_id_derived": ["sentence_index"],
+    "sentences_ordered_without_overlap": ["sentence_index", "char_start", "char_end"],
+    "text_sha256_matches": ["text_sha256"],
+    "labelled_all_or_none": list(LABEL_FIELDS),
+    "holder_none_exactly_when_stance_none": ["stance", "stance_holder"],
+    "issues_hold_primary_issue": ["issue", "issues"],
+    "multiple_fields_uniqueness": ["text"],
+    "article_found": ["article_split"],
+    "split_agrees_with_article": ["file_split", "article_split"],
+    "offsets_round_trip": ["char_start", "char_end", "text"],
+}
+
+
+def validate_corpus(corpus: Corpus) -> None:
+    """Validate every table and the links between them; raise one report naming every bad row."""
+    missing = [
+        f"{config}/{split}"
+        for config in TABLE_MODELS
+        for split in SPLITS
+        if split not in corpus.get(config, {})
+    ]
+    if missing:
+        raise ValidationFailed(f"Tables are missing: {', '.join(missing)}.")
+    frames = {config: _frame(corpus[config]) for config in TABLE_MODELS}
+    problems = []
+    for config, model in TABLE_MODELS.items():
+        problems += _problems(model, frames[config], config, ROW_KEYS[config])
+    try:
+        links, spans = _links(frames), _spans(frames)
+    except (KeyError, TypeError, ValueError):
+        problems.append("Cross-table checks were skipped: fix the column problems above first.")
+    else:
+        problems += _problems(ArticleLinkModel, links, "article links", ["table", "row"])
+        problems += _problems(SentenceSpanModel, spans, "sentence spans", ["sentence_id"])
+    if problems:
+        raise ValidationFailed(f"{len(problems)} problem(s) found:\n" + "\n".join(problems))
+
+
+def schema_documents() -> dict[str, str]:
+    """The files of schemas/: pandera YAML per model and Hugging Face features (Arrow types) per table."""
+    documents = {
+        f"{model.Config.name.replace(' ', '_')}.pandera.yaml": model.to_schema().to_yaml()
+        for model in (*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel)
+    }
+    for config, features in FEATURES.items():
+        documents[f"{config}.features.json"] = json.dumps(features.to_dict(), indent=2) + "\n"
+    return documents
+
+
+def _frame(tables_by_split: dict[str, pa.Table]) -> pd.DataFrame:
+    frames = []
+    for split in SPLITS:
+        frame = tables_by_split[split].to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        frame.attrs = {}
+        frames.append(frame.assign(_file_split=split))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    article_split = frames[ARTICLES].drop_duplicates("article_id").set_index("article_id")["split"]
+    links = []
+    for config, frame in frames.items():
+        keys = frame[ROW_KEYS[config]].astype(str).agg(":".join, axis=1)
+        links.append(
+            pd.DataFrame(
+                {
+                    "table": config,
+                    "row": keys,
+                    "file_split": frame["_file_split"],
+                    "article_split": frame["article_id"].map(article_split),
+                }
+            )
+        )
+    return pd.concat(links, ignore_index=True)
+
+
+def _spans(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    clean_text = (
+        frames[ARTICLES].drop_duplicates("article_id").set_index("article_id")["clean_text"]
+    )
+    sentences = frames[SENTENCES]
+    return pd.DataFrame(
+        {
+            "sentence_id": sentences["sentence_id"],
+            "char_start": sentences["char_start"],
+            "char_end": sentences["char_end"],
+            "text": sentences["text"],
+            "clean_text": sentences["article_id"].map(clean_text),
+        }
+    )
+
+
+def _problems(model, frame: pd.DataFrame, table: str, key_columns: list[str]) -> list[str]:
+    data = frame.drop(columns=["_file_split"], errors="ignore")
+    try:
+        model.validate(data, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        return _describe(errors.failure_cases, frame, table, key_columns)
+    return []
+
+
+def _describe(
+    failures: pd.DataFrame, frame: pd.DataFrame, table: str, key_columns: list[str]
+) -> list[str]:
+    lines = []
+    failures = failures.assign(check=failures["check"].astype(str))
+    for (index, check), group in failures.groupby(["index", "check"], dropna=False, sort=False):
+        name = check.split("(")[0]
+        hint = f" ({HINTS[name]})" if name in HINTS else ""
+        if pd.isna(index):
+            values = ", ".join(sorted({str(case) for case in group["failure_case"]}))
+            lines.append(f"{table}: {check} failed for {values}{hint}")
+            continue
+        row = frame.loc[int(index)]
+        key = ", ".join(f"{column}={row[column]}" for column in key_columns if column in row)
+        split = f" in {row['_file_split']}" if "_file_split" in row else ""
+        columns = sorted({str(column) for column in group["column"] if isinstance(column, str)})
+        if len(columns) > 1:
+            columns = SHOWN_COLUMNS.get(name, [])
+        shown = ", ".join(f"{column}={_short(row[column])}" for column in columns if column in row)
+        lines.append(
+            f"{table}{split} ({key}): {name} failed{hint}" + (f"; {shown}" if shown else "")
+        )
+    return sorted(set(lines))
+
+
+def _short(value: object) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_folder(folder: Path) -> Corpus:
+    """Check a built folder: checksums, card configs and features, Parquet schemas, then every table."""
+    folder = Path(folder)
+    if not is_built_folder(folder):
+        raise ValidationFailed(
+            f"{folder}: not a built dataset folder (it needs {CARD_FILE} and {CHECKSUM_FILE}). "
+            "Run kjrel build first, or point at the folder it wrote."
+        )
+    problems = _checksum_problems(folder)
+    data_files, card_problems = _card_data_files(folder)
+    problems += card_problems
+    if problems:
+        raise ValidationFailed(
+            f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
+        )
+    corpus: Corpus = {}
+    for config, files in data_files.items():
+        for split, relative in files.items():
+            try:
+                table = parquet.read_table(folder / relative)
+            except (OSError, pa.ArrowException) as error:
+                problems.append(f"{relative}: not a readable Parquet file ({error}).")
+                continue
+            expected = FEATURES[config].arrow_schema
+            # Compared without field metadata: Parquet renames list items ("item" to "element").
+            if not table.schema.equals(expected) or table.schema.metadata != expected.metadata:
+                problems.append(
+                    f"{relative}: its Arrow schema (columns, types or the huggingface feature metadata) "
+                    f"differs from schemas/{config}.features.json."
+                )
+                continue
+            corpus.setdefault(config, {})[split] = table
+    if problems:
+        raise ValidationFailed(
+            f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
+        )
+    try:
+        validate_corpus(corpus)
+    except ValidationFailed as error:
+        raise ValidationFailed(f"{folder}: {error}") from None
+    return corpus
+
+
+def _checksum_problems(folder: Path) -> list[str]:
+    listed = {}
+    for number, line in enumerate(
+        (folder / CHECKSUM_FILE).read_text(encoding="utf-8").splitlines(), 1
+    ):
+        digest, _, relative = line.partition("  ")
+        if len(digest) != 64 or not relative:
+            return [f"{CHECKSUM_FILE}: line {number} is not '<sha256>  <path>'."]
+        listed[relative] = digest
+    present = {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUM_FILE
+    }
+    problems = [
+        f"{relative}: listed in {CHECKSUM_FILE} but missing."
+        for relative in sorted(listed.keys() - present)
+    ]
+    problems += [
+        f"{relative}: not listed in {CHECKSUM_FILE} (added after the build?)."
+        for relative in sorted(present - listed.keys())
+    ]
+    problems += [
+        f"{relative}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
+        for relative in sorted(listed.keys() & present)
+        if hashlib.sha256((folder / relative).read_bytes()).hexdigest() != listed[relative]
+    ]
+    return problems
+
+
+def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    text = (folder / CARD_FILE).read_text(encoding="utf-8")
+    try:
+        header = yaml.safe_load(text.split("---\n", 2)[1])
+        configs = {entry["config_name"]: entry for entry in header["configs"]}
+        infos = {entry["config_name"]: entry for entry in header["dataset_info"]}
+        data_files = {
+            config: {item["split"]: item["path"] for item in configs[config]["data_files"]}
+            for config in TABLE_MODELS
+        }
+    except (IndexError, KeyError, TypeError, yaml.YAMLError):
+        return {}, [
+            f"{CARD_FILE}: its YAML header lacks configs or dataset_info for {', '.join(TABLE_MODELS)}."
+        ]
+    problems = [
+        f"{CARD_FILE}: config {config!r} declares splits {sorted(files)}, not {sorted(SPLITS)}."
+        for config, files in data_files.items()
+        if sorted(files) != sorted(SPLITS)
+    ]
+    problems += [
+        f"{CARD_FILE}: dataset_info features of {config!r} differ from schemas/{config}.features.json."
+        for config in TABLE_MODELS
+        if infos.get(config, {}).get("features") != features_yaml(config)
+    ]
+    return data_files, problems

@@ -1,0 +1,37 @@
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# The suite gets its own datasets cache, set before `datasets` is imported. (Offline mode is not
+# set: it would also block the HTTP test's requests to its own server on 127.0.0.1.)
+os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="kjrel-test-hf-cache-")
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+REPO = Path(__file__).resolve().parent.parent
+RAW = REPO / "raw"
+DATASHEET = REPO / "DATASHEET.md"
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A private copy of raw/ (and the datasheet beside it) that a test may change."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    shutil.copyfile(DATASHEET, tmp_path / "DATASHEET.md")
+    return tmp_path / "raw"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real raw/ built once into a temporary folder; tests must not change it."""
+    from kjrel_data.build import build
+
+    out = tmp_path_factory.mktemp("built") / "kjrel"
+    build(RAW, out, DATASHEET)
+    return out

@@ -1,0 +1,151 @@
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as parquet
+import pytest
+
+from kjrel_data.load import load_raw
+
+from .conftest import REPO
+
+
+def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kjrel_data.cli", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["schemas"]])
+def test_every_command_has_help(command):
+    result = kjrel(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: kjrel" in result.stdout and "Exit status" in result.stdout
+
+
+def test_bad_usage_exits_2():
+    assert kjrel("frobnicate").returncode == 2
+
+
+def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
+    built = kjrel("build", "--out", str(tmp_path / "kjrel"))
+    assert built.returncode == 0, built.stderr
+    articles = len(load_raw(REPO / "raw").articles)
+    assert re.search(
+        rf"{articles} articles, \d+ sentences; human labels on \d+ sentences", built.stdout
+    )
+    checked = kjrel("validate", str(tmp_path / "kjrel"))
+    assert checked.returncode == 0, checked.stderr
+    assert "is valid" in checked.stdout
+
+
+def test_bad_input_is_one_message_on_stderr_without_a_traceback(raw_copy, tmp_path):
+    (raw_copy / "articles.csv").write_text("article_id,file\nx,y\n", encoding="utf-8")
+    result = kjrel("build", "--raw", str(raw_copy), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.startswith("kjrel build: error: ")
+        and "articles.csv: header must be" in result.stderr
+    )
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def _copy(built: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(built, tmp_path / "copy"))
+
+
+def _train_sentences(folder: Path) -> Path:
+    return next((folder / "data" / "sentences").glob("train-*.parquet"))
+
+
+def _rewrite_parquet(path: Path, change) -> None:
+    table = parquet.read_table(path)
+    parquet.write_table(change(table), path)
+
+
+def _refresh_checksums(folder: Path) -> None:
+    lines = [
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n"
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "SHA256SUMS"
+    ]
+    (folder / "SHA256SUMS").write_text("".join(lines))
+
+
+def _set_stance(table: pa.Table, value: int) -> pa.Table:
+    stance = pa.array([value] * table.num_rows, pa.int64())
+    return table.set_column(
+        table.schema.get_field_index("stance"), table.schema.field("stance"), stance
+    )
+
+
+def _validate_fails(folder: Path, *expected: str) -> None:
+    result = kjrel("validate", str(folder))
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+
+
+def test_validate_catches_an_edited_parquet_by_checksum(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    path = _train_sentences(folder)
+    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _validate_fails(folder, f"{path.relative_to(folder).as_posix()}: sha256 differs")
+
+
+def test_validate_catches_a_label_out_of_range_even_with_fresh_checksums(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    path = _train_sentences(folder)
+    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _refresh_checksums(folder)
+    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance=7")
+
+
+def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    path = _train_sentences(folder)
+
+    def change(table: pa.Table) -> pa.Table:
+        texts = table["text"].to_pylist()
+        texts[0] = texts[0].replace("the", "a", 1)
+        return table.set_column(
+            table.schema.get_field_index("text"), table.schema.field("text"), pa.array(texts)
+        )
+
+    _rewrite_parquet(path, change)
+    _refresh_checksums(folder)
+    _validate_fails(folder, "text_sha256_matches failed")
+
+
+def test_validate_catches_a_deleted_and_an_added_file(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    deleted = _train_sentences(folder)
+    deleted.unlink()
+    (folder / "data" / "sentences" / "extra.parquet").write_bytes(b"")
+    _validate_fails(
+        folder,
+        f"{deleted.relative_to(folder).as_posix()}: listed in SHA256SUMS but missing",
+        "data/sentences/extra.parquet: not listed in SHA256SUMS",
+    )
+
+
+def test_validate_catches_an_edited_card(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    card = folder / "README.md"
+    card.write_text(card.read_text().replace("'2': favor", "'2': pro"))
+    _validate_fails(folder, "README.md: sha256 differs")
+    _refresh_checksums(folder)
+    _validate_fails(folder, "README.md: dataset_info features of 'sentences' differ")
+
+
+def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):
+    _validate_fails(tmp_path, "not a built dataset folder")

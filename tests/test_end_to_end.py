@@ -1,0 +1,114 @@
+"""Build into tmp_path and load the result with `datasets.load_dataset`, as a user would."""
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pyarrow.parquet as parquet
+import pytest
+from datasets import ClassLabel, load_dataset
+
+from kjrel_data.build import build
+from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.load import SPLITS
+
+from .conftest import DATASHEET
+
+
+def _data_files(folder: Path, config: str) -> dict[str, str]:
+    return {
+        split: str(next((folder / "data" / config).glob(f"{split}-*.parquet"))) for split in SPLITS
+    }
+
+
+def test_the_folder_loads_with_three_configs_and_splits_by_article(built):
+    article_splits = {}
+    for config in ("sentences", "articles", "removed"):
+        dataset = load_dataset(str(built), config)
+        assert sorted(dataset) == sorted(SPLITS)
+        for split in SPLITS:
+            for article_id in set(dataset[split]["article_id"]):
+                assert article_splits.setdefault(article_id, split) == split, (
+                    f"{article_id} in two splits"
+                )
+    default = load_dataset(str(built))
+    assert "sentence_id" in default["train"].column_names
+    assert sum(default[split].num_rows for split in SPLITS) == sum(
+        parquet.read_metadata(path).num_rows for path in _data_files(built, "sentences").values()
+    )
+
+
+def test_label_names_survive_loading_the_folder_and_the_bare_parquet_files(built):
+    for dataset in (
+        load_dataset(str(built)),
+        load_dataset("parquet", data_files=_data_files(built, "sentences")),
+    ):
+        features = dataset["train"].features
+        assert features["stance"] == ClassLabel(names=STANCE.names)
+        assert features["stance_holder"] == ClassLabel(names=STANCE_HOLDER.names)
+        assert features["issue"] == ClassLabel(names=ISSUE.names)
+        assert features["issues"].feature == ClassLabel(names=ISSUE.names)
+
+
+@pytest.fixture
+def served(built):
+    handler = functools.partial(QuietHandler, directory=str(built))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def test_parquet_files_load_over_http_with_the_same_rows_and_names(built, served):
+    local = load_dataset(str(built))
+    urls = {
+        split: f"{served}/{Path(path).relative_to(built).as_posix()}"
+        for split, path in _data_files(built, "sentences").items()
+    }
+    remote = load_dataset("parquet", data_files=urls)
+    for split in SPLITS:
+        assert remote[split].to_list() == local[split].to_list()
+    assert remote["train"].features["stance"].names == STANCE.names
+
+
+def _label_first_sentence(raw: Path, out: Path, stance: str) -> str:
+    """Give the folder's first validation sentence a label row in raw/labels.csv; return its id."""
+    row = parquet.read_table(_data_files(out, "sentences")["validation"]).slice(0, 1).to_pylist()[0]
+    holder = "none" if stance == "none" else "author"
+    (raw / "labels.csv").write_text(
+        "sentence_id,text_sha256,stance,stance_holder,issue,issues\n"
+        f"{row['sentence_id']},{row['text_sha256']},{stance},{holder},diplomacy,diplomacy\n",
+        encoding="utf-8",
+    )
+    return row["sentence_id"]
+
+
+def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, tmp_path):
+    out = tmp_path / "kjrel"
+    datasheet = raw_copy.parent / "DATASHEET.md"
+    build(raw_copy, out, datasheet)
+    sentence_id = _label_first_sentence(raw_copy, out, "favor")
+    build(raw_copy, out, datasheet)
+    first = load_dataset(str(out))["validation"]
+    assert (
+        first.features["stance"].int2str(first[0]["stance"]) == "favor"
+        and first[0]["sentence_id"] == sentence_id
+    )
+
+    _label_first_sentence(raw_copy, out, "against")
+    build(raw_copy, out, datasheet)
+    second = load_dataset(str(out))["validation"]
+    assert second.features["stance"].int2str(second[0]["stance"]) == "against"
+    assert second[1]["stance"] is None
+
+
+def test_the_datasheet_travels_with_the_folder(built):
+    assert (built / "DATASHEET.md").read_bytes() == DATASHEET.read_bytes()

@@ -1,0 +1,145 @@
+import csv
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from kjrel_data.errors import InputError
+from kjrel_data.load import METADATA_COLUMNS, load_raw
+
+ARTICLE = "diplomat-why-japan-hesitant"
+
+
+def _rows(raw: Path) -> list[dict[str, str]]:
+    with (raw / "articles.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_rows(raw: Path, rows: list[dict[str, str]], columns=METADATA_COLUMNS) -> None:
+    with (raw / "articles.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _edit(raw: Path, target: str, **changes: str) -> None:
+    _write_rows(
+        raw, [{**row, **changes} if row["article_id"] == target else row for row in _rows(raw)]
+    )
+
+
+def _replace_article_bytes(raw: Path, data: bytes) -> None:
+    (raw / "articles" / f"{ARTICLE}.txt").write_bytes(data)
+    _edit(raw, ARTICLE, sha256=hashlib.sha256(data).hexdigest())
+
+
+def test_loads_the_five_articles_in_id_order():
+    corpus = load_raw(Path(__file__).parent.parent / "raw")
+    ids = [article.metadata.article_id for article in corpus.articles]
+    assert len(ids) == 5 and ids == sorted(ids)
+    assert all(article.text.strip() for article in corpus.articles)
+
+
+def test_a_changed_byte_fails_naming_the_file(raw_copy):
+    path = raw_copy / "articles" / f"{ARTICLE}.txt"
+    path.write_bytes(path.read_bytes().replace(b"Biden", b"Bidem", 1))
+    with pytest.raises(
+        InputError, match=rf"{ARTICLE}\.txt: sha256 is [0-9a-f]{{64}}, but articles.csv"
+    ):
+        load_raw(raw_copy)
+
+
+def test_a_missing_column_is_named(raw_copy):
+    _write_rows(raw_copy, _rows(raw_copy), [c for c in METADATA_COLUMNS if c != "split"])
+    with pytest.raises(InputError, match="missing: split"):
+        load_raw(raw_copy)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"article_id": "Bad Id!"}, "row 5: article_id 'Bad Id!' must be lowercase"),
+        ({"split": "dev"}, "row 5: split 'dev' is not one of train, validation, test"),
+        ({"kind": "blog"}, "row 5: kind 'blog' is not one of"),
+        ({"published_date": "28/02/2021"}, "row 5: published_date '28/02/2021' is not an ISO date"),
+        ({"published_date": "2999-01-01"}, "row 5: published_date 2999-01-01 is in the future"),
+        ({"title": ""}, "row 5: title is empty"),
+    ],
+)
+def test_bad_metadata_values_are_named_by_row(raw_copy, changes, message):
+    _edit(raw_copy, ARTICLE, **changes)
+    with pytest.raises(InputError, match=message):
+        load_raw(raw_copy)
+
+
+def test_a_duplicate_article_id_is_named(raw_copy):
+    rows = _rows(raw_copy)
+    _write_rows(raw_copy, [*rows, rows[0]])
+    with pytest.raises(InputError, match=r"row 7: article_id '.+' repeats row 2"):
+        load_raw(raw_copy)
+
+
+def test_an_article_file_without_metadata_is_refused(raw_copy):
+    (raw_copy / "articles" / "stray.txt").write_text("A stray article.", encoding="utf-8")
+    with pytest.raises(InputError, match=r"stray\.txt has no row in"):
+        load_raw(raw_copy)
+
+
+def test_a_metadata_row_whose_file_is_missing_is_refused(raw_copy):
+    (raw_copy / "articles" / f"{ARTICLE}.txt").unlink()
+    with pytest.raises(InputError, match=f"article '{ARTICLE}' names file"):
+        load_raw(raw_copy)
+
+
+def test_latin1_bytes_are_refused_with_the_byte_position(raw_copy):
+    _replace_article_bytes(raw_copy, "Tokyo caf\u00e9 talks.".encode("latin-1"))
+    with pytest.raises(InputError, match=rf"{ARTICLE}.txt: not UTF-8 \(byte 9"):
+        load_raw(raw_copy)
+
+
+def test_nul_bytes_are_refused(raw_copy):
+    _replace_article_bytes(raw_copy, b"Text\x00more")
+    with pytest.raises(InputError, match="NUL byte at byte 4"):
+        load_raw(raw_copy)
+
+
+def test_a_utf8_bom_is_accepted_and_dropped(raw_copy):
+    _replace_article_bytes(raw_copy, b"\xef\xbb\xbfSeoul and Tokyo met.")
+    article = next(a for a in load_raw(raw_copy).articles if a.metadata.article_id == ARTICLE)
+    assert article.text == "Seoul and Tokyo met."
+
+
+def test_an_empty_article_is_refused(raw_copy):
+    _replace_article_bytes(raw_copy, b" \n\n ")
+    with pytest.raises(InputError, match=f"{ARTICLE}.txt: the article is empty"):
+        load_raw(raw_copy)
+
+
+def _write_labels(raw: Path, *lines: str) -> None:
+    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues\n"
+    (raw / "labels.csv").write_text(
+        header + "".join(line + "\n" for line in lines), encoding="utf-8"
+    )
+
+
+def test_label_rows_outside_their_sets_are_named(raw_copy):
+    digest = "0" * 64
+    _write_labels(
+        raw_copy,
+        f"a-0000,{digest},pro,author,trade,trade",
+        f"a-0001,{digest},favor,author,trade,security",
+        f"a-0001,{digest},none,none,none,none",
+    )
+    with pytest.raises(InputError) as error:
+        load_raw(raw_copy)
+    message = str(error.value)
+    assert "row 2 (a-0000): stance 'pro' is not one of none, against, favor" in message
+    assert "row 3 (a-0001): issues must include the primary issue 'trade'" in message
+    assert "row 4 (a-0001): a second label row for this sentence (first: row 3)" in message
+
+
+def test_issues_are_stored_in_label_order_without_repeats(raw_copy):
+    _write_labels(raw_copy, f"a-0000,{'0' * 64},favor,author,trade,security;trade;security")
+    assert load_raw(raw_copy).human_labels[0].issues == ("trade", "security")

@@ -1,0 +1,201 @@
+import warnings
+from pathlib import Path
+
+import pandera.pandas as pandera
+import pyarrow as pa
+import pytest
+
+from kjrel_data.clean import clean_articles
+from kjrel_data.errors import ValidationFailed
+from kjrel_data.label import attach_labels
+from kjrel_data.load import load_raw
+from kjrel_data.split import split_sentences
+from kjrel_data.tables import (
+    ARTICLES,
+    REMOVED,
+    SENTENCES,
+    articles_table,
+    removed_table,
+    sentences_table,
+    split_by_article,
+)
+from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    raw = load_raw(REPO / "raw")
+    clean, removed = clean_articles(raw.articles)
+    sentences = attach_labels(split_sentences(clean), raw.human_labels)
+    return split_by_article(
+        articles_table(clean), sentences_table(sentences), removed_table(removed)
+    )
+
+
+def _with_value(table: pa.Table, column: str, row: int, value) -> pa.Table:
+    values = table[column].to_pylist()
+    values[row] = value
+    field = table.schema.field(column)
+    return table.set_column(
+        table.schema.get_field_index(column), field, pa.array(values, field.type)
+    )
+
+
+def _replace(corpus, config: str, split: str, table: pa.Table):
+    return {**corpus, config: {**corpus[config], split: table}}
+
+
+def _failure(corpus) -> str:
+    with pytest.raises(ValidationFailed) as error:
+        validate_corpus(corpus)
+    return str(error.value)
+
+
+def test_the_real_corpus_is_valid(corpus):
+    validate_corpus(corpus)
+
+
+def test_a_label_outside_its_set_is_named(corpus):
+    table = corpus[SENTENCES]["train"]
+    table = _with_value(table, "stance", 3, 7)
+    table = _with_value(table, "stance_holder", 3, 1)
+    table = _with_value(table, "issue", 3, 9)
+    table = _with_value(table, "issues", 3, [9])
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    sentence_id = table["sentence_id"][3].as_py()
+    assert f"sentences in train (sentence_id={sentence_id}): isin failed" in message
+    assert "stance=7" in message
+
+
+def test_issues_outside_the_issue_set_are_named(corpus):
+    table = corpus[SENTENCES]["train"]
+    for column, value in (("stance", 2), ("stance_holder", 1), ("issue", 9), ("issues", [9, 40])):
+        table = _with_value(table, column, 0, value)
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    assert "label_ids_sorted_within failed" in message and "issues=[9, 40]" in message
+
+
+@pytest.mark.parametrize(
+    ("labels", "check"),
+    [
+        (
+            {"stance": 2, "stance_holder": 0, "issue": 9, "issues": [9]},
+            "holder_none_exactly_when_stance_none",
+        ),
+        ({"stance": 0, "stance_holder": 0, "issue": 9, "issues": [5]}, "issues_hold_primary_issue"),
+        (
+            {"stance": 0, "stance_holder": 0, "issue": 0, "issues": [0, 5]},
+            "issues_hold_primary_issue",
+        ),
+        ({"stance": 0, "stance_holder": None, "issue": 0, "issues": [0]}, "labelled_all_or_none"),
+    ],
+)
+def test_inconsistent_labels_are_named(corpus, labels, check):
+    table = corpus[SENTENCES]["test"]
+    for column, value in labels.items():
+        table = _with_value(table, column, 2, value)
+    message = _failure(_replace(corpus, SENTENCES, "test", table))
+    assert f"(sentence_id={table['sentence_id'][2].as_py()}): {check} failed" in message
+
+
+def test_overlapping_offsets_are_named(corpus):
+    table = corpus[SENTENCES]["validation"]
+    table = _with_value(table, "char_start", 4, table["char_end"][3].as_py() - 2)
+    message = _failure(_replace(corpus, SENTENCES, "validation", table))
+    assert (
+        f"(sentence_id={table['sentence_id'][4].as_py()}): sentences_ordered_without_overlap failed"
+        in message
+    )
+
+
+def test_an_offset_text_mismatch_is_named(corpus):
+    table = corpus[SENTENCES]["validation"]
+    text = table["text"][5].as_py()
+    table = _with_value(table, "text", 5, text.replace("Japan", "Korea", 1))
+    table = _with_value(
+        table,
+        "text_sha256",
+        5,
+        __import__("hashlib").sha256(table["text"][5].as_py().encode()).hexdigest(),
+    )
+    message = _failure(_replace(corpus, SENTENCES, "validation", table))
+    assert (
+        f"sentence spans (sentence_id={table['sentence_id'][5].as_py()}): offsets_round_trip failed"
+        in message
+    )
+
+
+def test_a_changed_text_without_its_hash_is_named(corpus):
+    table = _with_value(corpus[SENTENCES]["test"], "text", 0, "Something else entirely.")
+    message = _failure(_replace(corpus, SENTENCES, "test", table))
+    assert "text_sha256_matches failed" in message
+
+
+def test_an_orphan_sentence_is_named(corpus):
+    table = corpus[SENTENCES]["test"]
+    table = _with_value(table, "article_id", 0, "no-such-article")
+    table = _with_value(table, "sentence_id", 0, "no-such-article-0000")
+    message = _failure(_replace(corpus, SENTENCES, "test", table))
+    assert (
+        "article links (table=sentences, row=no-such-article-0000): article_found failed" in message
+    )
+    assert message.startswith("2 problem(s)"), message
+
+
+def test_a_duplicate_sentence_id_is_named(corpus):
+    table = corpus[SENTENCES]["train"]
+    table = _with_value(table, "sentence_id", 1, table["sentence_id"][0].as_py())
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    assert f"(sentence_id={table['sentence_id'][0].as_py()}): field_uniqueness failed" in message
+
+
+def test_an_article_in_two_splits_is_named(corpus):
+    moved = corpus[SENTENCES]["test"].slice(0, 1)
+    changed = _replace(
+        corpus, SENTENCES, "train", pa.concat_tables([corpus[SENTENCES]["train"], moved])
+    )
+    message = _failure(changed)
+    assert (
+        f"article links (table=sentences, row={moved['sentence_id'][0].as_py()}): split_agrees_with_article failed"
+        in message
+    )
+
+
+def test_an_unknown_rule_and_a_bad_split_are_named(corpus):
+    removed = _with_value(corpus[REMOVED]["train"], "rule", 0, "made_up")
+    articles = _with_value(corpus[ARTICLES]["test"], "split", 0, "dev")
+    message = _failure(
+        _replace(_replace(corpus, REMOVED, "train", removed), ARTICLES, "test", articles)
+    )
+    assert "removed in train" in message and "rule='made_up'" in message
+    assert "articles in test" in message and "split='dev'" in message
+
+
+def test_an_extra_column_is_refused(corpus):
+    table = corpus[ARTICLES]["train"].append_column(
+        "notes", pa.array(["x"] * corpus[ARTICLES]["train"].num_rows)
+    )
+    message = _failure(_replace(corpus, ARTICLES, "train", table))
+    assert "notes" in message
+
+
+def test_yaml_export_keeps_every_check():
+    for model in TABLE_MODELS.values():
+        schema = model.to_schema()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            exported = schema.to_yaml()
+        restored = pandera.DataFrameSchema.from_yaml(exported)
+        assert [check.name for check in restored.checks] == [check.name for check in schema.checks]
+        for name, column in schema.columns.items():
+            assert [c.name for c in restored.columns[name].checks] == [
+                c.name for c in column.checks
+            ]
+
+
+def test_schema_files_are_up_to_date():
+    documents = schema_documents()
+    on_disk = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "schemas").iterdir()}
+    assert on_disk == documents, "schemas/ is stale: run `kjrel schemas`"
