@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schemas_parser = commands.add_parser(
         "schemas",
-        help="write the schema files (pandera YAML, features JSON)",
+        help="write the schema files (pandera YAML, features JSON, Arrow schema)",
         description="Write the schemas generated from the pandera models and the declared features.",
         epilog=EXIT_CODES,
     )
@@ -102,9 +102,13 @@ def _run_validate(arguments: argparse.Namespace) -> int:
 
 def _run_schemas(arguments: argparse.Namespace) -> int:
     arguments.out.mkdir(parents=True, exist_ok=True)
-    for name, text in schema_documents().items():
-        (arguments.out / name).write_text(text, encoding="utf-8")
-        print(arguments.out / name)
+    for name, content in schema_documents().items():
+        path = arguments.out / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        print(path)
     return 0
 
 

@@ -43,13 +43,23 @@ def write_folder(corpus: Corpus, folder: Path, datasheet: Path) -> None:
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
 
 
-def checksum_lines(folder: Path) -> str:
-    """`sha256  path` for every file of the folder but the checksum file itself, sorted by path."""
-    paths = sorted(
-        path.relative_to(folder).as_posix()
+def dataset_files(folder: Path) -> list[str]:
+    """The folder's files by relative path, sorted, without the checksum file or hidden files.
+
+    Hidden files (.gitattributes, .cache/) are what a Hub repository or download adds, not data.
+    """
+    return sorted(
+        relative
         for path in folder.rglob("*")
-        if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUM_FILE
+        if path.is_file()
+        and (relative := path.relative_to(folder).as_posix()) != CHECKSUM_FILE
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
+
+
+def checksum_lines(folder: Path) -> str:
+    """`sha256  path` for every dataset file of the folder, sorted by path."""
+    paths = dataset_files(folder)
     return "".join(
         f"{hashlib.sha256((folder / path).read_bytes()).hexdigest()}  {path}\n" for path in paths
     )
@@ -80,6 +90,10 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
         yield staging
         staging.chmod(0o755)
         _replace(staging, out_dir)
+    except OSError as error:
+        raise OutputError(
+            f"{out_dir}: writing the dataset failed ({error}); the previous folder is unchanged."
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

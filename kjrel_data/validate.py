@@ -22,7 +22,7 @@ from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, is_built_folder
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, is_built_folder
 from kjrel_data.tables import ARTICLES, FEATURES, REMOVED, SENTENCES, Corpus
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -290,14 +290,16 @@ def validate_corpus(corpus: Corpus) -> None:
         raise ValidationFailed(f"{len(problems)} problem(s) found:\n" + "\n".join(problems))
 
 
-def schema_documents() -> dict[str, str]:
-    """The files of schemas/: pandera YAML per model and Hugging Face features (Arrow types) per table."""
+def schema_documents() -> dict[str, str | bytes]:
+    """The files of schemas/: pandera YAML per model; per table, Hugging Face features as JSON and
+    the Arrow schema as an IPC message (`pyarrow.ipc.read_schema` or any Arrow library reads it)."""
     documents = {
         f"{model.Config.name.replace(' ', '_')}.pandera.yaml": model.to_schema().to_yaml()
         for model in (*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel)
     }
     for config, features in FEATURES.items():
         documents[f"{config}.features.json"] = json.dumps(features.to_dict(), indent=2) + "\n"
+        documents[f"{config}.arrow_schema"] = features.arrow_schema.serialize().to_pybytes()
     return documents
 
 
@@ -435,11 +437,7 @@ def _checksum_problems(folder: Path) -> list[str]:
         if len(digest) != 64 or not relative:
             return [f"{CHECKSUM_FILE}: line {number} is not '<sha256>  <path>'."]
         listed[relative] = digest
-    present = {
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and path.relative_to(folder).as_posix() != CHECKSUM_FILE
-    }
+    present = set(dataset_files(folder))
     problems = [
         f"{relative}: listed in {CHECKSUM_FILE} but missing."
         for relative in sorted(listed.keys() - present)

@@ -1,10 +1,14 @@
 import hashlib
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as parquet
 import pytest
 
 from kjrel_data.build import build
-from kjrel_data.errors import InputError
+from kjrel_data.clean import RULES, compile_rules, normalise_line
+from kjrel_data.errors import InputError, OutputError
+from kjrel_data.load import load_raw
 
 from .conftest import DATASHEET, RAW
 
@@ -56,3 +60,43 @@ def test_a_stale_label_row_fails_the_build_listing_it(raw_copy, tmp_path, built)
     ):
         build(raw_copy, tmp_path / "out", raw_copy.parent / "DATASHEET.md")
     assert not (tmp_path / "out").exists()
+
+
+def test_no_sentence_carries_chrome_and_page_broken_sentences_are_whole(built):
+    articles = {row["article_id"]: row for row in _table(built, "articles").to_pylist()}
+    removed = _table(built, "removed").to_pylist()
+    sentences = _table(built, "sentences").to_pylist()
+    metadata_by_id = {
+        article.metadata.article_id: article.metadata for article in load_raw(RAW).articles
+    }
+    for sentence in sentences:
+        patterns = compile_rules(RULES, metadata_by_id[sentence["article_id"]])
+        for name, pattern in patterns:
+            assert not pattern.fullmatch(sentence["text"]), (name, sentence["sentence_id"])
+            if name not in {"date_line", "issue_number"}:
+                assert not pattern.search(sentence["text"]), (name, sentence["sentence_id"])
+        for line in removed:
+            if line["article_id"] == sentence["article_id"]:
+                assert normalise_line(line["line"]) not in sentence["text"], (
+                    line,
+                    sentence["sentence_id"],
+                )
+    texts = [sentence["text"] for sentence in sentences]
+    assert any(
+        "in accordance with the rulings, this would be negatively regarded" in text
+        for text in texts
+    )
+    assert any(text.startswith("During a courtesy call on President Yoon") for text in texts)
+    assert set(articles) == {sentence["article_id"] for sentence in sentences}
+
+
+def _table(folder: Path, config: str) -> pa.Table:
+    return pa.concat_tables(
+        parquet.read_table(path) for path in sorted((folder / "data" / config).glob("*.parquet"))
+    )
+
+
+def test_an_unwritable_output_location_is_a_clear_error(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(OutputError, match="cannot write there"):
+        build(RAW, tmp_path / "a-file" / "kjrel", DATASHEET)

@@ -70,6 +70,7 @@ def test_normalise_line_strips_markdown_and_folds_white_space(line, expected):
         ("Recent Features", "navigation"),
         ("Credit: Hiro Komae / Associated Press", "photo_credit"),
         ("New: Gift this subscriber-only story to your friends and family", "subscription_prompt"),
+        ("Subscribe now", "subscription_prompt"),
         (
             "Join ST's Telegram channel and get the latest breaking news delivered to you.",
             "promotion",
@@ -99,6 +100,7 @@ def test_each_rule_removes_its_kind_of_line(line, rule):
         "The Japan Institute of International Affairs hosted the talks.",
         "- A bullet in another outlet's article.",
         "Subscribers to the survey said relations were poor, and the figure has not moved since the last poll.",
+        "Subscribers said yes.",
     ],
 )
 def test_body_text_that_resembles_chrome_is_kept(line):

@@ -147,5 +147,13 @@ def test_validate_catches_an_edited_card(built, tmp_path):
     _validate_fails(folder, "README.md: dataset_info features of 'sentences' differ")
 
 
+def test_validate_ignores_hidden_files_a_hub_download_adds(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    (folder / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
+    (folder / ".cache" / "huggingface").mkdir(parents=True)
+    (folder / ".cache" / "huggingface" / "download.lock").write_text("")
+    assert kjrel("validate", str(folder)).returncode == 0
+
+
 def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):
     _validate_fails(tmp_path, "not a built dataset folder")

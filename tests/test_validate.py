@@ -12,6 +12,7 @@ from kjrel_data.load import load_raw
 from kjrel_data.split import split_sentences
 from kjrel_data.tables import (
     ARTICLES,
+    FEATURES,
     REMOVED,
     SENTENCES,
     articles_table,
@@ -196,6 +197,17 @@ def test_yaml_export_keeps_every_check():
 
 
 def test_schema_files_are_up_to_date():
-    documents = schema_documents()
-    on_disk = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "schemas").iterdir()}
+    documents = {
+        name: content if isinstance(content, bytes) else content.encode("utf-8")
+        for name, content in schema_documents().items()
+    }
+    on_disk = {path.name: path.read_bytes() for path in (REPO / "schemas").iterdir()}
     assert on_disk == documents, "schemas/ is stale: run `kjrel schemas`"
+
+
+def test_the_arrow_schema_file_reads_back_as_the_published_schema():
+    for config, features in FEATURES.items():
+        schema = pa.ipc.read_schema(
+            pa.py_buffer((REPO / "schemas" / f"{config}.arrow_schema").read_bytes())
+        )
+        assert schema.equals(features.arrow_schema, check_metadata=True)
