@@ -89,25 +89,54 @@ def clean_articles(
 def clean_text_of(
     text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
 ) -> tuple[str, list[RemovedLine]]:
-    """One article's clean text (paragraphs joined by a blank line) and the lines removed from it."""
+    """One article's clean text (paragraphs joined by a blank line) and the lines removed from it.
+
+    Rules are tried on each line, then on each paragraph the kept lines form, until no paragraph
+    matches: chrome wrapped over several lines goes too, and cleaning the result changes nothing.
+    """
     patterns = compile_rules(rules, metadata)
-    paragraphs: list[str] = []
-    current: list[str] = []
-    removed = []
+    removed: list[RemovedLine] = []
+    paragraphs: list[Paragraph] = []
+    current: list[tuple[int, str]] = []
     for line_number, line in enumerate(split_lines(text), start=1):
         normalised = normalise_line(line)
         rule = matching_rule(normalised, patterns) if normalised else None
         if normalised and rule is None:
-            current.append(normalised)
+            current.append((line_number, line))
             continue
         if rule is not None:
             removed.append(RemovedLine(metadata.article_id, line_number, line, rule))
         if current:
-            paragraphs.append(" ".join(current))
+            paragraphs.append(_paragraph(current))
             current = []
     if current:
-        paragraphs.append(" ".join(current))
-    return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs)), removed
+        paragraphs.append(_paragraph(current))
+    while True:
+        paragraphs = join_broken_paragraphs(paragraphs)
+        matches = [matching_rule(paragraph.text, patterns) for paragraph in paragraphs]
+        if not any(matches):
+            break
+        for paragraph, rule in zip(paragraphs, matches, strict=True):
+            if rule is not None:
+                removed += [
+                    RemovedLine(metadata.article_id, number, line, rule)
+                    for number, line in paragraph.lines
+                ]
+        paragraphs = [
+            paragraph for paragraph, rule in zip(paragraphs, matches, strict=True) if rule is None
+        ]
+    removed.sort(key=lambda line: line.line_number)
+    return PARAGRAPH_SEPARATOR.join(paragraph.text for paragraph in paragraphs), removed
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    lines: tuple[tuple[int, str], ...]
+
+
+def _paragraph(lines: list[tuple[int, str]]) -> Paragraph:
+    return Paragraph(normalise_line(" ".join(line for _, line in lines)), tuple(lines))
 
 
 def split_lines(text: str) -> list[str]:
@@ -116,11 +145,18 @@ def split_lines(text: str) -> list[str]:
 
 
 def normalise_line(line: str) -> str:
-    """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept."""
-    line = unicodedata.normalize("NFC", line)
-    line = re.sub(r"^\s*#{1,6}\s+", "", line)
-    line = re.sub(r"(?<!\S)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\S)", "", line)
-    return re.sub(r"\s+", " ", line).strip()
+    """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept.
+
+    Repeated until nothing changes, so normalising twice gives the same text ("# # a" is "a").
+    """
+    while True:
+        normalised = unicodedata.normalize("NFC", line)
+        normalised = re.sub(r"^\s*#{1,6}\s+", "", normalised)
+        normalised = re.sub(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)", "", normalised)
+        normalised = re.sub(r"\s+", " ", normalised).strip()
+        if normalised == line:
+            return normalised
+        line = normalised
 
 
 def compile_rules(
@@ -148,12 +184,13 @@ def matching_rule(line: str, patterns: list[tuple[str, re.Pattern]]) -> str | No
     return next((name for name, pattern in patterns if pattern.fullmatch(line)), None)
 
 
-def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
+def join_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Re-join a sentence that a page or column break split into two paragraphs."""
-    joined: list[str] = []
+    joined: list[Paragraph] = []
     for paragraph in paragraphs:
-        if joined and continues(joined[-1], paragraph):
-            joined[-1] = f"{joined[-1]} {paragraph}"
+        if joined and continues(joined[-1].text, paragraph.text):
+            text = normalise_line(f"{joined[-1].text} {paragraph.text}")
+            joined[-1] = Paragraph(text, joined[-1].lines + paragraph.lines)
         else:
             joined.append(paragraph)
     return joined

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kjrel_data.clean import (
     RULES,
+    Paragraph,
     clean_articles,
     clean_text_of,
     compile_rules,
@@ -133,7 +134,21 @@ def test_line_endings_lf_crlf_and_cr_are_all_accepted():
     ],
 )
 def test_sentences_broken_across_a_page_break_are_rejoined(paragraphs, expected):
-    assert join_broken_paragraphs(paragraphs) == expected
+    pieces = [Paragraph(text, ((number, text),)) for number, text in enumerate(paragraphs, start=1)]
+    joined = join_broken_paragraphs(pieces)
+    assert [paragraph.text for paragraph in joined] == expected
+    assert [line for paragraph in joined for line in paragraph.lines] == [
+        p.lines[0] for p in pieces
+    ]
+
+
+def test_chrome_wrapped_over_several_lines_is_removed_line_by_line():
+    clean_text, removed = _clean("Recent\nFeatures\n\nThe leaders met.")
+    assert clean_text == "The leaders met."
+    assert [(line.line_number, line.line, line.rule) for line in removed] == [
+        (1, "Recent", "navigation"),
+        (2, "Features", "navigation"),
+    ]
 
 
 def _real_clean():
@@ -199,6 +214,11 @@ prose = st.text(
     max_size=40,
 )
 lines = st.lists(st.one_of(chrome, prose, st.just(""), st.just("   ")), max_size=12)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab #*_\t\u00a0e\u0301")), max_size=20))
+def test_normalise_line_is_idempotent(line):
+    assert normalise_line(normalise_line(line)) == normalise_line(line)
 
 
 @given(lines)
