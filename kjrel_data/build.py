@@ -9,10 +9,11 @@ from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError
 from kjrel_data.label import attach_labels
 from kjrel_data.load import load_raw
-from kjrel_data.publish import staging_folder, write_folder
+from kjrel_data.publish import DOCUMENTS, staging_folder, write_folder
 from kjrel_data.split import split_sentences
 from kjrel_data.tables import (
     Corpus,
+    annotations_table,
     articles_table,
     removed_table,
     sentences_table,
@@ -27,27 +28,37 @@ class BuildResult:
     corpus: Corpus
 
 
-def build(
-    raw_dir: Path, out_dir: Path, datasheet: Path, show_progress: bool = False
-) -> BuildResult:
-    """Build the dataset folder from raw_dir into out_dir, replacing it only when all is valid."""
+def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
+    """The validated corpus tables from raw_dir: every stage but publishing."""
     raw = load_raw(raw_dir)
-    if not Path(datasheet).is_file():
-        raise InputError(f"{datasheet}: datasheet not found; pass --datasheet PATH.")
     clean, removed, sentences = [], [], []
-    for article in tqdm(
-        raw.articles, desc="clean and split", unit="article", disable=not show_progress
-    ):
+    articles = tqdm(raw.articles, desc="clean and split", unit="article", disable=not show_progress)
+    for article in articles:
         article_clean, article_removed = clean_articles([article])
         clean += article_clean
         removed += article_removed
         sentences += split_sentences(article_clean)
-    labelled = attach_labels(sentences, raw.human_labels)
+    labelled = attach_labels(sentences, raw.gold_labels, raw.annotation_passes)
     corpus = split_by_article(
-        articles_table(clean), sentences_table(labelled), removed_table(removed)
+        articles_table(clean),
+        sentences_table(labelled.sentences),
+        removed_table(removed),
+        annotations_table(labelled.annotations),
     )
     validate_corpus(corpus)
+    return corpus
+
+
+def build(raw_dir: Path, out_dir: Path, docs_dir: Path, show_progress: bool = False) -> BuildResult:
+    """Build the dataset folder from raw_dir into out_dir, replacing it only when all is valid.
+
+    docs_dir holds the datasheet and codebook that are copied into the folder.
+    """
+    missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
+    if missing:
+        raise InputError(f"{docs_dir}: {', '.join(missing)} not found there; pass --docs DIR.")
+    corpus = prepare(raw_dir, show_progress)
     with staging_folder(out_dir) as staging:
-        write_folder(corpus, staging, Path(datasheet))
+        write_folder(corpus, staging, Path(docs_dir))
         validate_folder(staging)
     return BuildResult(out_dir=Path(out_dir), corpus=corpus)

@@ -1,7 +1,9 @@
 """The dataset card (the folder's README.md): YAML configs and features, figures computed from the data."""
 
+import io
 from collections import Counter
 
+import matplotlib
 import pyarrow as pa
 import yaml
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -9,12 +11,23 @@ from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
 from kjrel_data import __version__
+from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
-from kjrel_data.labels import LABEL_SETS, LabelSet
+from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, LabelSet
 from kjrel_data.load import SPLITS
-from kjrel_data.tables import ARTICLES, COLUMNS, CONFIGS, FEATURES, REMOVED, SENTENCES, Corpus
+from kjrel_data.tables import (
+    ANNOTATIONS,
+    ARTICLES,
+    COLUMNS,
+    CONFIGS,
+    FEATURES,
+    REMOVED,
+    SENTENCES,
+    Corpus,
+)
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
+PLOT_FILE = "issue_stance.png"
 
 
 def render_card(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
@@ -96,9 +109,16 @@ def _body(corpus: Corpus) -> str:
         "FOLDER` checks a copy against it and against the schemas.",
         "## Contents",
         _counts_table(corpus),
-        f"Human labels cover {labelled} of {sentences.num_rows} sentences.",
+        f"Gold labels cover {labelled} of {sentences.num_rows} sentences. The labels and how they "
+        "were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
         "## Labels",
         *(_label_table(label_set, sentences) for label_set in LABEL_SETS),
+        "### Issue by stance",
+        "Gold labels: the primary issue of each sentence against its stance.",
+        _issue_stance_table(sentences),
+        f"![Sentences by primary issue and stance]({PLOT_FILE})",
+        "## Annotation and agreement",
+        _annotation_section(corpus),
         "## Fields",
         *(f"### `{config}`\n\n{_field_table(config)}" for config in CONFIGS),
         "## Articles",
@@ -108,6 +128,79 @@ def _body(corpus: Corpus) -> str:
         _rules_table(corpus),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _gold_counts(sentences: pa.Table) -> Counter:
+    return Counter(
+        (issue, stance)
+        for issue, stance in zip(
+            sentences["issue"].to_pylist(), sentences["stance"].to_pylist(), strict=True
+        )
+        if issue is not None
+    )
+
+
+def _issue_stance_table(sentences: pa.Table) -> str:
+    counts = _gold_counts(sentences)
+    rows = [
+        [
+            f"`{name}`",
+            *(counts[(issue, stance)] for stance in range(len(STANCE.names))),
+            sum(counts[(issue, stance)] for stance in range(len(STANCE.names))),
+        ]
+        for issue, name in enumerate(ISSUE.names)
+    ]
+    return _markdown_table(["issue", *STANCE.names, "total"], rows)
+
+
+def issue_stance_plot(corpus: Corpus) -> bytes:
+    """A PNG of gold-labelled sentences by primary issue, stacked by stance (same bytes every run)."""
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    sentences = pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
+    counts = _gold_counts(sentences)
+    figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
+    left = [0] * len(ISSUE.names)
+    colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
+    for stance, name in enumerate(STANCE.names):
+        widths = [counts[(issue, stance)] for issue in range(len(ISSUE.names))]
+        axes.barh(ISSUE.names, widths, left=left, label=name, color=colours.get(name))
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    axes.invert_yaxis()
+    axes.set_xlabel("sentences (gold labels)")
+    axes.set_title("Primary issue by stance toward improving Japan–South Korea relations")
+    axes.legend(title="stance", loc="lower right")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    pyplot.close(figure)
+    return buffer.getvalue()
+
+
+def _annotation_section(corpus: Corpus) -> str:
+    annotations = pa.concat_tables(corpus[ANNOTATIONS][split] for split in SPLITS)
+    if annotations.num_rows == 0:
+        return "No annotation passes are stored yet."
+    passes = Counter(
+        (row["round"], row["pass"], row["annotator"])
+        for row in annotations.select(["round", "pass", "annotator"]).to_pylist()
+    )
+    pass_rows = [
+        [round_number, f"`{name}`", annotator, count]
+        for (round_number, name, annotator), count in sorted(passes.items())
+    ]
+    results = agreement(annotations)
+    return "\n\n".join(
+        [
+            "Every pass is in the `annotations` config (long form: one row per sentence and pass), "
+            "so the figures below can be recomputed; `kjrel agreement` prints them from `raw/`.",
+            _markdown_table(["round", "pass", "annotator", "sentences"], pass_rows),
+            agreement_table(results),
+            "Confusion tables (first pass in rows, second in columns):",
+            confusion_tables(results),
+        ]
+    )
 
 
 def _markdown_table(header: list[str], rows: list[list[object]]) -> str:

@@ -1,6 +1,8 @@
 """The `kjrel` command: parses arguments, calls the build or the validator, and reports."""
 
 import argparse
+import dataclasses
+import json
 import sys
 import time
 from pathlib import Path
@@ -8,10 +10,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from kjrel_data import __version__
-from kjrel_data.build import build
-from kjrel_data.errors import KjrelError
-from kjrel_data.load import SPLITS
-from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES, Corpus
+from kjrel_data.agreement import agreement, agreement_table, confusion_tables
+from kjrel_data.build import build, prepare
+from kjrel_data.codebook import refresh_codebook
+from kjrel_data.errors import InputError, KjrelError
+from kjrel_data.load import PASSES_FILE, SPLITS
+from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES, Corpus
 from kjrel_data.validate import schema_documents, validate_folder
 
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
@@ -55,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("dist/kjrel"), help="output folder (default: dist/kjrel)"
     )
     build_parser.add_argument(
-        "--datasheet",
+        "--docs",
         type=Path,
-        help="datasheet to copy into the folder (default: DATASHEET.md beside the raw folder)",
+        help="folder with DATASHEET.md and CODEBOOK.md to copy in (default: the raw folder's parent)",
     )
     build_parser.set_defaults(run=_run_build)
 
@@ -81,13 +85,37 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("schemas"), help="folder (default: schemas)"
     )
     schemas_parser.set_defaults(run=_run_schemas)
+
+    agreement_parser = commands.add_parser(
+        "agreement",
+        help="print inter-annotator agreement from the passes stored in raw/",
+        description="Compute, from the annotation passes in raw/annotations/, each round's agreement "
+        "per field: percent agreement, Cohen's kappa, Krippendorff's alpha and confusion tables. "
+        "The card of a build shows the same figures.",
+        epilog=EXIT_CODES,
+    )
+    agreement_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    agreement_parser.set_defaults(run=_run_agreement)
+
+    codebook_parser = commands.add_parser(
+        "codebook",
+        help="refresh the label definition tables in CODEBOOK.md",
+        description="Rewrite the generated block of the codebook from the label declarations.",
+        epilog=EXIT_CODES,
+    )
+    codebook_parser.add_argument(
+        "--file", type=Path, default=Path("CODEBOOK.md"), help="default: CODEBOOK.md"
+    )
+    codebook_parser.set_defaults(run=_run_codebook)
     return parser
 
 
 def _run_build(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
-    datasheet = arguments.datasheet or arguments.raw.resolve().parent / "DATASHEET.md"
-    result = build(arguments.raw, arguments.out, datasheet, show_progress=sys.stderr.isatty())
+    docs_dir = arguments.docs or arguments.raw.resolve().parent
+    result = build(arguments.raw, arguments.out, docs_dir, show_progress=sys.stderr.isatty())
     print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
     print(_summary(result.corpus))
     return 0
@@ -112,6 +140,31 @@ def _run_schemas(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _run_agreement(arguments: argparse.Namespace) -> int:
+    corpus = prepare(arguments.raw)
+    annotations = pa.concat_tables(corpus[ANNOTATIONS].values())
+    if annotations.num_rows == 0:
+        print(f"No annotation passes in {arguments.raw / PASSES_FILE}.")
+        return 0
+    results = agreement(annotations)
+    print(agreement_table(results))
+    print()
+    print(confusion_tables(results))
+    print(json.dumps({"agreement": [dataclasses.asdict(result) for result in results]}))
+    return 0
+
+
+def _run_codebook(arguments: argparse.Namespace) -> int:
+    if not arguments.file.is_file():
+        raise InputError(f"{arguments.file}: no such codebook.")
+    try:
+        changed = refresh_codebook(arguments.file)
+    except ValueError as error:
+        raise InputError(f"{arguments.file}: {error}.") from None
+    print(f"{arguments.file}: {'definitions refreshed' if changed else 'already up to date'}")
+    return 0
+
+
 def _summary(corpus: Corpus) -> str:
     width = max(len(config) for config in CONFIGS)
     lines = [f"  {'':{width}}  " + "  ".join(f"{split:>10}" for split in SPLITS)]
@@ -126,7 +179,7 @@ def _summary(corpus: Corpus) -> str:
     articles = sum(table.num_rows for table in corpus[ARTICLES].values())
     lines.append(
         f"  {articles} articles, {sentences.num_rows} sentences; "
-        f"human labels on {labelled} sentences ({share:.0%})"
+        f"gold labels on {labelled} sentences ({share:.0%})"
     )
     return "\n".join(lines)
 

@@ -1,11 +1,13 @@
-"""Stage 4, label: attach the human labels in raw/ to sentences, refusing stale or unknown rows."""
+"""Stage 4, label: attach gold labels and annotation passes to sentences, refusing stale rows."""
 
 import hashlib
 from dataclasses import dataclass
 
 from kjrel_data.errors import InputError
-from kjrel_data.load import LABELS_FILE, HumanLabel
+from kjrel_data.load import LABELS_FILE, AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
+
+LABEL_FIELDS = ("stance", "stance_holder", "issue", "issues")
 
 
 @dataclass(frozen=True)
@@ -17,29 +19,47 @@ class LabelledSentence:
     issues: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class Annotation:
+    """One pass's labels for one sentence, as the annotator made them."""
+
+    sentence_id: str
+    article_id: str
+    pass_name: str
+    round: int
+    annotator: str
+    stance: str
+    stance_holder: str
+    issue: str
+    issues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelledCorpus:
+    sentences: list[LabelledSentence]
+    annotations: list[Annotation]
+
+
 def text_sha256(text: str) -> str:
     """The hex sha256 of a text's UTF-8 bytes: the key that ties a label row to its sentence text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def attach_labels(
-    sentences: list[Sentence], human_labels: list[HumanLabel]
-) -> list[LabelledSentence]:
-    """Sentences with their human labels (nulls where none); fails listing every stale label row."""
+    sentences: list[Sentence], gold_labels: list[LabelRow], passes: list[AnnotationPass]
+) -> LabelledCorpus:
+    """Sentences with their gold labels (nulls where none) and every pass's annotations.
+
+    Fails, listing every offending row, when a label row is stale or names no sentence, or when the
+    passes of a sentence's latest round disagree and its gold row gives no reason.
+    """
     by_id = {sentence.sentence_id: sentence for sentence in sentences}
-    problems = []
-    for label in human_labels:
-        sentence = by_id.get(label.sentence_id)
-        if sentence is None:
-            problems.append(
-                f"raw/{LABELS_FILE}: row {label.row_number}: sentence_id {label.sentence_id!r} is not a "
-                "sentence of the current build (its article was removed, or cleaning or splitting changed)."
-            )
-        elif text_sha256(sentence.text) != label.text_sha256:
-            problems.append(
-                f"raw/{LABELS_FILE}: row {label.row_number}: {label.sentence_id} is stale: the sentence "
-                f"text changed since it was labelled. It now reads: {sentence.text!r}"
-            )
+    problems = [
+        problem
+        for rows in (gold_labels, *(annotation_pass.rows for annotation_pass in passes))
+        for row in rows
+        if (problem := _stale(row, by_id)) is not None
+    ]
     if problems:
         raise InputError(
             "Label rows no longer match the sentences, so they were not attached:\n"
@@ -47,16 +67,71 @@ def attach_labels(
             + "\nRe-check these rows against the new sentence text, then update their sentence_id and "
             "text_sha256 (the sentences table carries both)."
         )
-    labels = {label.sentence_id: label for label in human_labels}
-    return [
+    gold = {row.sentence_id: row for row in gold_labels}
+    problems = _unexplained_disagreements(passes, gold)
+    if problems:
+        raise InputError(
+            f"The annotation passes disagree on these sentences, but raw/{LABELS_FILE} gives no reason "
+            "for the gold label (its note column):\n" + "\n".join(problems)
+        )
+    annotations = [
+        Annotation(
+            sentence_id=row.sentence_id,
+            article_id=by_id[row.sentence_id].article_id,
+            pass_name=annotation_pass.name,
+            round=annotation_pass.round,
+            annotator=annotation_pass.annotator,
+            stance=row.stance,
+            stance_holder=row.stance_holder,
+            issue=row.issue,
+            issues=row.issues,
+        )
+        for annotation_pass in passes
+        for row in annotation_pass.rows
+    ]
+    labelled = [
         LabelledSentence(sentence)
-        if sentence.sentence_id not in labels
+        if sentence.sentence_id not in gold
         else LabelledSentence(
             sentence,
-            stance=labels[sentence.sentence_id].stance,
-            stance_holder=labels[sentence.sentence_id].stance_holder,
-            issue=labels[sentence.sentence_id].issue,
-            issues=labels[sentence.sentence_id].issues,
+            **{field: getattr(gold[sentence.sentence_id], field) for field in LABEL_FIELDS},
         )
         for sentence in sentences
     ]
+    return LabelledCorpus(sentences=labelled, annotations=annotations)
+
+
+def _stale(row: LabelRow, by_id: dict[str, Sentence]) -> str | None:
+    sentence = by_id.get(row.sentence_id)
+    if sentence is None:
+        return (
+            f"{row.file}: row {row.row_number}: sentence_id {row.sentence_id!r} is not a sentence of "
+            "the current build (its article was removed, or cleaning or splitting changed)."
+        )
+    if text_sha256(sentence.text) != row.text_sha256:
+        return (
+            f"{row.file}: row {row.row_number}: {row.sentence_id} is stale: the sentence text changed "
+            f"since it was labelled. It now reads: {sentence.text!r}"
+        )
+    return None
+
+
+def _unexplained_disagreements(
+    passes: list[AnnotationPass], gold: dict[str, LabelRow]
+) -> list[str]:
+    latest: dict[str, list[LabelRow]] = {}
+    latest_round: dict[str, int] = {}
+    for annotation_pass in passes:
+        for row in annotation_pass.rows:
+            if annotation_pass.round > latest_round.get(row.sentence_id, -1):
+                latest_round[row.sentence_id] = annotation_pass.round
+                latest[row.sentence_id] = []
+            if annotation_pass.round == latest_round[row.sentence_id]:
+                latest[row.sentence_id].append(row)
+    problems = []
+    for sentence_id, rows in sorted(latest.items()):
+        disagree = len({tuple(getattr(row, field) for field in LABEL_FIELDS) for row in rows}) > 1
+        gold_row = gold.get(sentence_id)
+        if disagree and gold_row is not None and not gold_row.note:
+            problems.append(f"raw/{LABELS_FILE}: row {gold_row.row_number}: {sentence_id}")
+    return problems

@@ -1,4 +1,4 @@
-"""Stage 1, load: read raw/ (articles, their metadata, human labels), checking every checksum."""
+"""Stage 1, load: read raw/ (articles, metadata, gold labels, annotation passes), checking checksums."""
 
 import csv
 import datetime
@@ -12,6 +12,7 @@ from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
+PASSES_FILE = "annotations/passes.csv"
 ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
@@ -33,7 +34,8 @@ METADATA_COLUMNS = (
     "copyright",
 )
 OPTIONAL_METADATA_COLUMNS = frozenset({"section", "standfirst", "author", "published_date", "url"})
-LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues")
+LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues", "note")
+PASS_COLUMNS = ("pass", "round", "annotator", "codebook_sha256", "file")
 ISSUES_SEPARATOR = ";"
 
 
@@ -62,24 +64,38 @@ class RawArticle:
 
 
 @dataclass(frozen=True)
-class HumanLabel:
+class LabelRow:
+    """One labelled sentence from a label file: the gold table or an annotation pass."""
+
     sentence_id: str
     text_sha256: str
     stance: str
     stance_holder: str
     issue: str
     issues: tuple[str, ...]
+    note: str | None
+    file: str
     row_number: int
+
+
+@dataclass(frozen=True)
+class AnnotationPass:
+    name: str
+    round: int
+    annotator: str
+    codebook_sha256: str
+    rows: list[LabelRow]
 
 
 @dataclass(frozen=True)
 class RawCorpus:
     articles: list[RawArticle]
-    human_labels: list[HumanLabel]
+    gold_labels: list[LabelRow]
+    annotation_passes: list[AnnotationPass]
 
 
 def load_raw(raw_dir: Path) -> RawCorpus:
-    """Read and check raw/: metadata rows, article bytes against their sha256, human labels."""
+    """Read and check raw/: metadata, article bytes against their sha256, gold labels and passes."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(
@@ -88,7 +104,11 @@ def load_raw(raw_dir: Path) -> RawCorpus:
     metadata = _read_metadata(raw_dir)
     articles = [_read_article(raw_dir, row) for row in metadata]
     _refuse_unlisted_files(raw_dir, metadata)
-    return RawCorpus(articles=articles, human_labels=_read_labels(raw_dir / LABELS_FILE))
+    return RawCorpus(
+        articles=articles,
+        gold_labels=_read_labels(raw_dir / LABELS_FILE, f"raw/{LABELS_FILE}"),
+        annotation_passes=_read_passes(raw_dir),
+    )
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
@@ -221,12 +241,45 @@ def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> No
         )
 
 
-def _read_labels(path: Path) -> list[HumanLabel]:
+def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
+    path = raw_dir / PASSES_FILE
+    if not path.exists():
+        return []
+    passes, problems = [], []
+    for line_number, row in enumerate(_read_csv(path, PASS_COLUMNS), start=2):
+        where = f"{path}: row {line_number}"
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", row["pass"]) or not row["round"].isdigit():
+            problems.append(f"{where}: pass must be a lowercase id and round a whole number.")
+            continue
+        if any(row["pass"] == known.name for known in passes):
+            problems.append(f"{where}: pass {row['pass']!r} is listed twice.")
+            continue
+        label_path = path.parent / row["file"]
+        if not label_path.resolve().is_relative_to(path.parent.resolve()):
+            problems.append(f"{where}: file {row['file']!r} is outside {path.parent}.")
+            continue
+        passes.append(
+            AnnotationPass(
+                name=row["pass"],
+                round=int(row["round"]),
+                annotator=row["annotator"],
+                codebook_sha256=row["codebook_sha256"],
+                rows=_read_labels(
+                    label_path, f"raw/{Path(PASSES_FILE).parent.as_posix()}/{row['file']}"
+                ),
+            )
+        )
+    if problems:
+        raise InputError("\n".join(problems))
+    return passes
+
+
+def _read_labels(path: Path, shown_as: str) -> list[LabelRow]:
     problems: list[str] = []
     seen: dict[str, int] = {}
     labels = []
     for line_number, row in enumerate(_read_csv(path, LABEL_COLUMNS), start=2):
-        where = f"{path}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
+        where = f"{shown_as}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
         issues = tuple(
             name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()
         )
@@ -253,13 +306,15 @@ def _read_labels(path: Path) -> list[HumanLabel]:
         problems.extend(row_problems)
         if not row_problems:
             labels.append(
-                HumanLabel(
+                LabelRow(
                     sentence_id=row["sentence_id"],
                     text_sha256=row["text_sha256"],
                     stance=row["stance"],
                     stance_holder=row["stance_holder"],
                     issue=row["issue"],
                     issues=tuple(sorted(set(issues), key=ISSUES.id_of)),
+                    note=row["note"].strip() or None,
+                    file=shown_as,
                     row_number=line_number,
                 )
             )

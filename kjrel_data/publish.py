@@ -11,19 +11,21 @@ from pathlib import Path
 
 import pyarrow.parquet as parquet
 
-from kjrel_data.card import render_card
+from kjrel_data.card import PLOT_FILE, issue_stance_plot, render_card
 from kjrel_data.errors import OutputError
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import Corpus
 
 CARD_FILE = "README.md"
 DATASHEET_FILE = "DATASHEET.md"
+CODEBOOK_FILE = "CODEBOOK.md"
+DOCUMENTS = (DATASHEET_FILE, CODEBOOK_FILE)
 CHECKSUM_FILE = "SHA256SUMS"
 DATA_FOLDER = "data"
 
 
-def write_folder(corpus: Corpus, folder: Path, datasheet: Path) -> None:
-    """Write the corpus as Parquet with a card, a datasheet copy and a sha256 list into an empty folder."""
+def write_folder(corpus: Corpus, folder: Path, docs_dir: Path) -> None:
+    """Write the corpus as Parquet, with card, plot, datasheet, codebook and sha256 list, into a folder."""
     data_files: dict[str, dict[str, str]] = {}
     for config, tables_by_split in corpus.items():
         for split in SPLITS:
@@ -39,7 +41,9 @@ def write_folder(corpus: Corpus, folder: Path, datasheet: Path) -> None:
             (folder / relative).write_bytes(data)
             data_files.setdefault(config, {})[split] = relative
     (folder / CARD_FILE).write_text(render_card(corpus, data_files), encoding="utf-8")
-    shutil.copyfile(datasheet, folder / DATASHEET_FILE)
+    (folder / PLOT_FILE).write_bytes(issue_stance_plot(corpus))
+    for document in DOCUMENTS:
+        shutil.copyfile(docs_dir / document, folder / document)
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
 
 

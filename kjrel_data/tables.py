@@ -7,14 +7,15 @@ import pyarrow.compute as compute
 from datasets import ClassLabel, Features, List, Value
 
 from kjrel_data.clean import CleanArticle, RemovedLine
-from kjrel_data.label import LabelledSentence, text_sha256
+from kjrel_data.label import Annotation, LabelledSentence, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
 
 SENTENCES = "sentences"
 ARTICLES = "articles"
 REMOVED = "removed"
-CONFIGS = (SENTENCES, ARTICLES, REMOVED)
+ANNOTATIONS = "annotations"
+CONFIGS = (SENTENCES, ARTICLES, REMOVED, ANNOTATIONS)
 
 # config -> split -> table: the corpus as it is published.
 Corpus = dict[str, dict[str, pa.Table]]
@@ -103,6 +104,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("line", Value("string"), "The raw line, exactly as received."),
         Column("rule", Value("string"), "The cleaning rule that removed it (see the rules table)."),
     ),
+    ANNOTATIONS: (
+        Column("sentence_id", Value("string"), "The sentence labelled."),
+        Column("article_id", Value("string"), "Its article."),
+        Column("pass", Value("string"), "The annotation pass, as stored in raw/annotations/."),
+        Column("round", Value("int32"), "The round of the pass: passes of one round are compared."),
+        Column("annotator", Value("string"), "Who or what made the pass."),
+        Column(STANCE.field, ClassLabel(names=STANCE.names), STANCE.question),
+        Column(STANCE_HOLDER.field, ClassLabel(names=STANCE_HOLDER.names), STANCE_HOLDER.question),
+        Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question),
+        Column(ISSUES.field, List(ClassLabel(names=ISSUES.names)), ISSUES.question),
+    ),
 }
 
 FEATURES: dict[str, Features] = {
@@ -162,6 +174,25 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=FEATURES[SENTENCES].arrow_schema)
 
 
+def annotations_table(annotations: list[Annotation]) -> pa.Table:
+    """One row per sentence and pass, sorted by sentence then pass."""
+    rows = [
+        {
+            "sentence_id": item.sentence_id,
+            "article_id": item.article_id,
+            "pass": item.pass_name,
+            "round": item.round,
+            "annotator": item.annotator,
+            STANCE.field: STANCE.id_of(item.stance),
+            STANCE_HOLDER.field: STANCE_HOLDER.id_of(item.stance_holder),
+            ISSUE.field: ISSUE.id_of(item.issue),
+            ISSUES.field: [ISSUES.id_of(name) for name in item.issues],
+        }
+        for item in sorted(annotations, key=lambda item: (item.sentence_id, item.pass_name))
+    ]
+    return pa.Table.from_pylist(rows, schema=FEATURES[ANNOTATIONS].arrow_schema)
+
+
 def removed_table(removed: list[RemovedLine]) -> pa.Table:
     """One row per removed line, sorted by article and line number."""
     rows = [
@@ -180,13 +211,16 @@ def _id_or_none(id_of, name: str | None) -> int | None:
     return None if name is None else id_of(name)
 
 
-def split_by_article(articles: pa.Table, sentences: pa.Table, removed: pa.Table) -> Corpus:
-    """The three tables cut into train/validation/test by each row's article."""
+def split_by_article(
+    articles: pa.Table, sentences: pa.Table, removed: pa.Table, annotations: pa.Table
+) -> Corpus:
+    """The tables cut into train/validation/test by each row's article."""
     split_of = dict(
         zip(articles["article_id"].to_pylist(), articles["split"].to_pylist(), strict=True)
     )
     corpus: Corpus = {}
-    for config, table in ((SENTENCES, sentences), (ARTICLES, articles), (REMOVED, removed)):
+    tables = {SENTENCES: sentences, ARTICLES: articles, REMOVED: removed, ANNOTATIONS: annotations}
+    for config, table in tables.items():
         row_splits = pa.array(
             [split_of.get(article_id) for article_id in table["article_id"].to_pylist()]
         )

@@ -23,7 +23,7 @@ from kjrel_data.errors import ValidationFailed
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, is_built_folder
-from kjrel_data.tables import ARTICLES, FEATURES, REMOVED, SENTENCES, Corpus
+from kjrel_data.tables import ANNOTATIONS, ARTICLES, FEATURES, REMOVED, SENTENCES, Corpus
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 LABEL_FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field, ISSUES.field)
@@ -121,8 +121,13 @@ def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _label_field(label_set) -> object:
-    return pandera.Field(nullable=True, isin=list(range(len(label_set.names))))
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
+    return frame["sentence_found"]
+
+
+def _label_field(label_set, nullable: bool = True) -> object:
+    return pandera.Field(nullable=nullable, isin=list(range(len(label_set.names))))
 
 
 class ArticleModel(pandera.DataFrameModel):
@@ -195,19 +200,44 @@ class RemovedLineModel(pandera.DataFrameModel):
         unique = ["article_id", "line_number"]
 
 
+class AnnotationModel(pandera.DataFrameModel):
+    """One row per sentence and annotation pass, in long form."""
+
+    sentence_id: Series[str]
+    article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    pass_name: Series[str] = pandera.Field(alias="pass", str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    round: Series[pandera.Int32] = pandera.Field(ge=1)
+    annotator: Series[str] = pandera.Field(str_length={"min_value": 1})
+    stance: Series[pd.Int64Dtype] = _label_field(STANCE, nullable=False)
+    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER, nullable=False)
+    issue: Series[pd.Int64Dtype] = _label_field(ISSUE, nullable=False)
+    issues: Series[object] = pandera.Field(
+        label_ids_sorted_within={"label_count": len(ISSUES.names)}
+    )
+
+    class Config:
+        name = ANNOTATIONS
+        strict = True
+        unique = ["sentence_id", "pass"]
+        holder_none_exactly_when_stance_none = ()
+        issues_hold_primary_issue = ()
+
+
 class ArticleLinkModel(pandera.DataFrameModel):
-    """Across tables: every row's article exists and sits in the same split as the row."""
+    """Across tables: every row's article (and an annotation's sentence) exists, in the row's split."""
 
     table: Series[str]
     row: Series[str]
     file_split: Series[str]
     article_split: Series[str] = pandera.Field(nullable=True)
+    sentence_found: Series[bool]
 
     class Config:
         name = "article links"
         strict = True
         article_found = ()
         split_agrees_with_article = ()
+        annotated_sentence_found = ()
 
 
 class SentenceSpanModel(pandera.DataFrameModel):
@@ -225,11 +255,17 @@ class SentenceSpanModel(pandera.DataFrameModel):
         offsets_round_trip = ()
 
 
-TABLE_MODELS = {ARTICLES: ArticleModel, SENTENCES: SentenceModel, REMOVED: RemovedLineModel}
+TABLE_MODELS = {
+    ARTICLES: ArticleModel,
+    SENTENCES: SentenceModel,
+    REMOVED: RemovedLineModel,
+    ANNOTATIONS: AnnotationModel,
+}
 ROW_KEYS = {
     ARTICLES: ["article_id"],
     SENTENCES: ["sentence_id"],
     REMOVED: ["article_id", "line_number"],
+    ANNOTATIONS: ["sentence_id", "pass"],
 }
 HINTS = {
     "field_uniqueness": "ids must be unique",
@@ -247,6 +283,7 @@ HINTS = {
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "article_found": "its article_id has no row in the articles table",
     "split_agrees_with_article": "it is in a different split from its article",
+    "annotated_sentence_found": "its sentence_id has no row in the sentences table",
     "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
 }
 # For checks over whole rows, the columns worth showing in the report.
@@ -261,6 +298,7 @@ SHOWN_COLUMNS = {
     "multiple_fields_uniqueness": ["text"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],
+    "annotated_sentence_found": ["sentence_found"],
     "offsets_round_trip": ["char_start", "char_end", "text"],
 }
 
@@ -314,6 +352,7 @@ def _frame(tables_by_split: dict[str, pa.Table]) -> pd.DataFrame:
 
 def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     article_split = frames[ARTICLES].drop_duplicates("article_id").set_index("article_id")["split"]
+    sentence_ids = set(frames[SENTENCES]["sentence_id"])
     links = []
     for config, frame in frames.items():
         keys = frame[ROW_KEYS[config]].astype(str).agg(":".join, axis=1)
@@ -324,6 +363,9 @@ def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "row": keys,
                     "file_split": frame["_file_split"],
                     "article_split": frame["article_id"].map(article_split),
+                    "sentence_found": frame["sentence_id"].isin(sentence_ids)
+                    if config == ANNOTATIONS
+                    else True,
                 }
             )
         )

@@ -16,14 +16,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "raw"
-DATASHEET = REPO / "DATASHEET.md"
+DOCS = REPO
 
 
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
-    """A private copy of raw/ (and the datasheet beside it) that a test may change."""
+    """A private copy of raw/ (and the documents beside it) that a test may change."""
     shutil.copytree(RAW, tmp_path / "raw")
-    shutil.copyfile(DATASHEET, tmp_path / "DATASHEET.md")
+    for document in ("DATASHEET.md", "CODEBOOK.md"):
+        shutil.copyfile(REPO / document, tmp_path / document)
     return tmp_path / "raw"
 
 
@@ -33,5 +34,5 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from kjrel_data.build import build
 
     out = tmp_path_factory.mktemp("built") / "kjrel"
-    build(RAW, out, DATASHEET)
+    build(RAW, out, DOCS)
     return out

@@ -10,7 +10,7 @@ from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_raw
 
-from .conftest import DATASHEET, RAW
+from .conftest import DOCS, RAW
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -22,7 +22,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def test_two_builds_are_byte_identical(tmp_path, built):
-    build(RAW, tmp_path / "again", DATASHEET)
+    build(RAW, tmp_path / "again", DOCS)
     assert _snapshot(tmp_path / "again") == _snapshot(built)
 
 
@@ -30,35 +30,40 @@ def test_one_changed_raw_byte_fails_naming_the_file_and_keeps_the_previous_outpu
     raw_copy, tmp_path
 ):
     out = tmp_path / "out"
-    build(raw_copy, out, raw_copy.parent / "DATASHEET.md")
+    build(raw_copy, out, raw_copy.parent)
     before = _snapshot(out)
     raw_before = _snapshot(raw_copy)
     article = raw_copy / "articles" / "straitstimes-progress-with-us-prodding.txt"
     article.write_bytes(article.read_bytes().replace(b"Seoul", b"Seoal", 1))
     with pytest.raises(InputError, match=r"straitstimes-progress-with-us-prodding\.txt: sha256 is"):
-        build(raw_copy, out, raw_copy.parent / "DATASHEET.md")
+        build(raw_copy, out, raw_copy.parent)
     assert _snapshot(out) == before
     changed = {name for name in raw_before if _snapshot(raw_copy)[name] != raw_before[name]}
     assert changed == {"articles/straitstimes-progress-with-us-prodding.txt"}
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["DATASHEET.md", "out", "raw"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "CODEBOOK.md",
+        "DATASHEET.md",
+        "out",
+        "raw",
+    ]
 
 
 def test_the_build_never_writes_into_raw(raw_copy, tmp_path):
     before = _snapshot(raw_copy)
-    build(raw_copy, tmp_path / "out", raw_copy.parent / "DATASHEET.md")
+    build(raw_copy, tmp_path / "out", raw_copy.parent)
     assert _snapshot(raw_copy) == before
 
 
 def test_a_stale_label_row_fails_the_build_listing_it(raw_copy, tmp_path, built):
     (raw_copy / "labels.csv").write_text(
-        "sentence_id,text_sha256,stance,stance_holder,issue,issues\n"
-        f"diplomat-why-japan-hesitant-0003,{'1' * 64},favor,author,diplomacy,diplomacy\n",
+        "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
+        f"diplomat-why-japan-hesitant-0003,{'1' * 64},favor,author,diplomacy,diplomacy,\n",
         encoding="utf-8",
     )
     with pytest.raises(
         InputError, match=r"labels.csv: row 2: diplomat-why-japan-hesitant-0003 is stale"
     ):
-        build(raw_copy, tmp_path / "out", raw_copy.parent / "DATASHEET.md")
+        build(raw_copy, tmp_path / "out", raw_copy.parent)
     assert not (tmp_path / "out").exists()
 
 
@@ -99,4 +104,31 @@ def _table(folder: Path, config: str) -> pa.Table:
 def test_an_unwritable_output_location_is_a_clear_error(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(OutputError, match="cannot write there"):
-        build(RAW, tmp_path / "a-file" / "kjrel", DATASHEET)
+        build(RAW, tmp_path / "a-file" / "kjrel", DOCS)
+
+
+def test_every_sentence_has_gold_labels_and_every_pass_covers_it(built):
+    sentences = _table(built, "sentences")
+    assert sentences.num_rows > 0
+    assert sentences["stance"].null_count == 0, "gold label coverage dropped below 100%"
+    annotations = _table(built, "annotations")
+    passes = set(annotations["pass"].to_pylist())
+    assert len(passes) >= 2
+    covered = {
+        (row["sentence_id"], row["pass"])
+        for row in annotations.select(["sentence_id", "pass"]).to_pylist()
+    }
+    assert covered == {
+        (sentence_id, name)
+        for sentence_id in sentences["sentence_id"].to_pylist()
+        for name in passes
+    }
+
+
+def test_each_pass_names_the_codebook_it_used_and_that_codebook_is_stored():
+    stored = {
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (RAW / "annotations").glob("CODEBOOK-*.md")
+    }
+    for annotation_pass in load_raw(RAW).annotation_passes:
+        assert annotation_pass.codebook_sha256 in stored, annotation_pass.name

@@ -1,4 +1,5 @@
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -40,7 +41,7 @@ def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
     assert built.returncode == 0, built.stderr
     articles = len(load_raw(REPO / "raw").articles)
     assert re.search(
-        rf"{articles} articles, \d+ sentences; human labels on \d+ sentences", built.stdout
+        rf"{articles} articles, \d+ sentences; gold labels on \d+ sentences", built.stdout
     )
     checked = kjrel("validate", str(tmp_path / "kjrel"))
     assert checked.returncode == 0, checked.stderr
@@ -157,3 +158,16 @@ def test_validate_ignores_hidden_files_a_hub_download_adds(built, tmp_path):
 
 def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):
     _validate_fails(tmp_path, "not a built dataset folder")
+
+
+def test_agreement_prints_the_figures_the_card_shows(built):
+    result = kjrel("agreement")
+    assert result.returncode == 0, result.stderr
+    printed = [line for line in result.stdout.splitlines() if line.startswith("| 1 |")]
+    assert {"`stance`", "`stance_holder`", "`issue`", "`issues`"} <= {
+        line.split(" | ")[2] for line in printed
+    }
+    card = (built / "README.md").read_text(encoding="utf-8")
+    assert printed and all(line in card for line in printed)
+    figures = json.loads(result.stdout.splitlines()[-1])["agreement"]
+    assert all(0 <= figure["cohen_kappa"] <= 1 for figure in figures)

@@ -13,7 +13,7 @@ from kjrel_data.build import build
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
 
-from .conftest import DATASHEET
+from .conftest import REPO
 
 
 def _data_files(folder: Path, config: str) -> dict[str, str]:
@@ -24,7 +24,7 @@ def _data_files(folder: Path, config: str) -> dict[str, str]:
 
 def test_the_folder_loads_with_three_configs_and_splits_by_article(built):
     article_splits = {}
-    for config in ("sentences", "articles", "removed"):
+    for config in ("sentences", "articles", "removed", "annotations"):
         dataset = load_dataset(str(built), config)
         assert sorted(dataset) == sorted(SPLITS)
         for split in SPLITS:
@@ -84,8 +84,8 @@ def _label_first_sentence(raw: Path, out: Path, stance: str) -> str:
     row = parquet.read_table(_data_files(out, "sentences")["validation"]).slice(0, 1).to_pylist()[0]
     holder = "none" if stance == "none" else "author"
     (raw / "labels.csv").write_text(
-        "sentence_id,text_sha256,stance,stance_holder,issue,issues\n"
-        f"{row['sentence_id']},{row['text_sha256']},{stance},{holder},diplomacy,diplomacy\n",
+        "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
+        f"{row['sentence_id']},{row['text_sha256']},{stance},{holder},diplomacy,diplomacy,\n",
         encoding="utf-8",
     )
     return row["sentence_id"]
@@ -93,10 +93,10 @@ def _label_first_sentence(raw: Path, out: Path, stance: str) -> str:
 
 def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, tmp_path):
     out = tmp_path / "kjrel"
-    datasheet = raw_copy.parent / "DATASHEET.md"
-    build(raw_copy, out, datasheet)
+    docs = raw_copy.parent
+    build(raw_copy, out, docs)
     sentence_id = _label_first_sentence(raw_copy, out, "favor")
-    build(raw_copy, out, datasheet)
+    build(raw_copy, out, docs)
     first = load_dataset(str(out))["validation"]
     assert (
         first.features["stance"].int2str(first[0]["stance"]) == "favor"
@@ -104,11 +104,22 @@ def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, 
     )
 
     _label_first_sentence(raw_copy, out, "against")
-    build(raw_copy, out, datasheet)
+    build(raw_copy, out, docs)
     second = load_dataset(str(out))["validation"]
     assert second.features["stance"].int2str(second[0]["stance"]) == "against"
     assert second[1]["stance"] is None
 
 
-def test_the_datasheet_travels_with_the_folder(built):
-    assert (built / "DATASHEET.md").read_bytes() == DATASHEET.read_bytes()
+def test_the_datasheet_and_codebook_travel_with_the_folder(built):
+    for document in ("DATASHEET.md", "CODEBOOK.md"):
+        assert (built / document).read_bytes() == (REPO / document).read_bytes()
+
+
+def test_the_annotations_config_holds_every_pass_with_label_names(built):
+    annotations = load_dataset(str(built), "annotations")
+    sentences = load_dataset(str(built))
+    for split in SPLITS:
+        passes = set(annotations[split]["pass"])
+        assert len(passes) >= 2
+        assert annotations[split].num_rows == len(passes) * sentences[split].num_rows
+    assert annotations["train"].features["stance"] == ClassLabel(names=STANCE.names)

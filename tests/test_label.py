@@ -2,27 +2,42 @@ import pytest
 
 from kjrel_data.errors import InputError
 from kjrel_data.label import attach_labels, text_sha256
-from kjrel_data.load import HumanLabel
+from kjrel_data.load import AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
 
 SENTENCES = [
     Sentence("a-0000", "a", 0, 0, 0, 10, "Ties thaw."),
-    Sentence("a-0001", "a", 1, 0, 11, 22, "Talks stall."),
+    Sentence("a-0001", "a", 1, 0, 11, 23, "Talks stall."),
 ]
 
 
-def _label(sentence_id: str, text: str, row_number: int = 2) -> HumanLabel:
-    return HumanLabel(
-        sentence_id, text_sha256(text), "favor", "author", "diplomacy", ("diplomacy",), row_number
+def _row(
+    sentence_id: str, text: str, stance: str = "favor", note: str | None = None, row_number: int = 2
+):
+    holder = "none" if stance == "none" else "author"
+    return LabelRow(
+        sentence_id,
+        text_sha256(text),
+        stance,
+        holder,
+        "diplomacy",
+        ("diplomacy",),
+        note,
+        "raw/labels.csv",
+        row_number,
     )
+
+
+def _pass(name: str, *rows: LabelRow, round_number: int = 1) -> AnnotationPass:
+    return AnnotationPass(name, round_number, "annotator", "0" * 64, list(rows))
 
 
 def test_text_sha256_is_the_hex_digest_of_utf8():
     assert text_sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
-def test_labels_attach_by_id_and_the_rest_stay_null():
-    labelled = attach_labels(SENTENCES, [_label("a-0001", "Talks stall.")])
+def test_gold_labels_attach_by_id_and_the_rest_stay_null():
+    labelled = attach_labels(SENTENCES, [_row("a-0001", "Talks stall.")], []).sentences
     assert labelled[0].stance is None and labelled[0].issues is None
     assert (labelled[1].stance, labelled[1].stance_holder, labelled[1].issues) == (
         "favor",
@@ -33,11 +48,53 @@ def test_labels_attach_by_id_and_the_rest_stay_null():
 
 def test_a_stale_label_row_fails_and_shows_the_new_text():
     with pytest.raises(InputError, match=r"row 5: a-0001 is stale.*'Talks stall\.'"):
-        attach_labels(SENTENCES, [_label("a-0001", "Talks stalled.", row_number=5)])
+        attach_labels(SENTENCES, [_row("a-0001", "Talks stalled.", row_number=5)], [])
 
 
 def test_a_label_for_an_unknown_sentence_fails():
     with pytest.raises(
         InputError, match=r"row 2: sentence_id 'b-0000' is not a sentence of the current build"
     ):
-        attach_labels(SENTENCES, [_label("b-0000", "Gone.")])
+        attach_labels(SENTENCES, [_row("b-0000", "Gone.")], [])
+
+
+def test_a_stale_row_in_an_annotation_pass_fails_too():
+    stale = _pass("round1-a", _row("a-0000", "Ties froze."))
+    with pytest.raises(InputError, match=r"a-0000 is stale"):
+        attach_labels(SENTENCES, [], [stale])
+
+
+def test_every_pass_row_becomes_an_annotation():
+    passes = [
+        _pass("round1-a", _row("a-0000", "Ties thaw.")),
+        _pass("round1-b", _row("a-0000", "Ties thaw.")),
+    ]
+    annotations = attach_labels(SENTENCES, [], passes).annotations
+    assert [(a.sentence_id, a.pass_name, a.round, a.article_id) for a in annotations] == [
+        ("a-0000", "round1-a", 1, "a"),
+        ("a-0000", "round1-b", 1, "a"),
+    ]
+
+
+def test_a_disagreement_needs_a_reason_in_the_gold_row():
+    passes = [
+        _pass("round1-a", _row("a-0000", "Ties thaw.", "favor")),
+        _pass("round1-b", _row("a-0000", "Ties thaw.", "none")),
+    ]
+    with pytest.raises(InputError, match=r"raw/labels.csv: row 2: a-0000"):
+        attach_labels(SENTENCES, [_row("a-0000", "Ties thaw.", "favor")], passes)
+    explained = [_row("a-0000", "Ties thaw.", "favor", note="Supports the thaw (H1).")]
+    assert attach_labels(SENTENCES, explained, passes).sentences[0].stance == "favor"
+
+
+def test_only_the_latest_round_must_agree():
+    passes = [
+        _pass("round1-a", _row("a-0000", "Ties thaw.", "favor")),
+        _pass("round1-b", _row("a-0000", "Ties thaw.", "none")),
+        _pass("round2-a", _row("a-0000", "Ties thaw.", "favor"), round_number=2),
+        _pass("round2-b", _row("a-0000", "Ties thaw.", "favor"), round_number=2),
+    ]
+    assert (
+        attach_labels(SENTENCES, [_row("a-0000", "Ties thaw.")], passes).sentences[0].stance
+        == "favor"
+    )

@@ -118,7 +118,7 @@ def test_an_empty_article_is_refused(raw_copy):
 
 
 def _write_labels(raw: Path, *lines: str) -> None:
-    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues\n"
+    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
     (raw / "labels.csv").write_text(
         header + "".join(line + "\n" for line in lines), encoding="utf-8"
     )
@@ -128,18 +128,21 @@ def test_label_rows_outside_their_sets_are_named(raw_copy):
     digest = "0" * 64
     _write_labels(
         raw_copy,
-        f"a-0000,{digest},pro,author,trade,trade",
-        f"a-0001,{digest},favor,author,trade,security",
-        f"a-0001,{digest},none,none,none,none",
+        f"a-0000,{digest},pro,author,trade,trade,",
+        f"a-0001,{digest},favor,author,trade,security,",
+        f"a-0001,{digest},none,none,none,none,",
     )
     with pytest.raises(InputError) as error:
         load_raw(raw_copy)
     message = str(error.value)
-    assert "row 2 (a-0000): stance 'pro' is not one of none, against, favor" in message
+    assert (
+        "raw/labels.csv: row 2 (a-0000): stance 'pro' is not one of none, against, favor" in message
+    )
     assert "row 3 (a-0001): issues must include the primary issue 'trade'" in message
     assert "row 4 (a-0001): a second label row for this sentence (first: row 3)" in message
 
 
 def test_issues_are_stored_in_label_order_without_repeats(raw_copy):
-    _write_labels(raw_copy, f"a-0000,{'0' * 64},favor,author,trade,security;trade;security")
-    assert load_raw(raw_copy).human_labels[0].issues == ("trade", "security")
+    _write_labels(raw_copy, f"a-0000,{'0' * 64},favor,author,trade,security;trade;security,a note")
+    row = load_raw(raw_copy).gold_labels[0]
+    assert (row.issues, row.note) == (("trade", "security"), "a note")

@@ -5,20 +5,13 @@ import pandera.pandas as pandera
 import pyarrow as pa
 import pytest
 
-from kjrel_data.clean import clean_articles
+from kjrel_data.build import prepare
 from kjrel_data.errors import ValidationFailed
-from kjrel_data.label import attach_labels
-from kjrel_data.load import load_raw
-from kjrel_data.split import split_sentences
 from kjrel_data.tables import (
     ARTICLES,
     FEATURES,
     REMOVED,
     SENTENCES,
-    articles_table,
-    removed_table,
-    sentences_table,
-    split_by_article,
 )
 from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus
 
@@ -27,12 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def corpus():
-    raw = load_raw(REPO / "raw")
-    clean, removed = clean_articles(raw.articles)
-    sentences = attach_labels(split_sentences(clean), raw.human_labels)
-    return split_by_article(
-        articles_table(clean), sentences_table(sentences), removed_table(removed)
-    )
+    return prepare(REPO / "raw")
 
 
 def _with_value(table: pa.Table, column: str, row: int, value) -> pa.Table:
@@ -142,7 +130,12 @@ def test_an_orphan_sentence_is_named(corpus):
     assert (
         "article links (table=sentences, row=no-such-article-0000): article_found failed" in message
     )
-    assert message.startswith("2 problem(s)"), message
+    # The renamed sentence also leaves its own article without sentence 0 and its annotations orphaned.
+    assert message.startswith("4 problem(s)"), message
+    assert (
+        "(table=annotations, row=straitstimes-progress-with-us-prodding-0000:round1-a): annotated_sentence_found failed"
+        in message
+    )
 
 
 def test_a_duplicate_sentence_id_is_named(corpus):
