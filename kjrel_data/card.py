@@ -10,7 +10,7 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
-from kjrel_data import __version__
+from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
 from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, LabelSet
@@ -93,7 +93,8 @@ def _body(corpus: Corpus) -> str:
         "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
         "chrome, split into sentences with character offsets into each article's clean text, and "
         "labelled for stance toward improving the relationship (and who holds it) and for the issue "
-        f"each sentence is about. Built by `kjrel build` (kjrel-data {__version__}); every figure "
+        f"each sentence is about. **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
+        f"repository), built by `kjrel build` (kjrel-data {__version__}); every figure "
         "below is computed from the files in this folder. How the data was collected, cleaned and "
         "labelled, and the copyright of the news text, are in [DATASHEET.md](DATASHEET.md).",
         "## Loading",

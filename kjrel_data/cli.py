@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -12,9 +13,10 @@ import pyarrow as pa
 from kjrel_data import __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.build import build, prepare
+from kjrel_data.changelog import label_changes
 from kjrel_data.codebook import refresh_codebook
 from kjrel_data.errors import InputError, KjrelError
-from kjrel_data.load import PASSES_FILE, SPLITS
+from kjrel_data.load import PASSES_FILE, SPLITS, read_label_file
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES, Corpus
 from kjrel_data.validate import schema_documents, validate_folder
 
@@ -25,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     arguments = parser.parse_args(argv)
+    # A terminated build unwinds like an interrupted one, so its staging folder is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return arguments.run(arguments)
     except KjrelError as error:
@@ -33,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"kjrel {arguments.command}: interrupted; nothing was replaced.", file=sys.stderr)
         return 130
+
+
+def _interrupt(signal_number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,6 +117,18 @@ def _parser() -> argparse.ArgumentParser:
         "--file", type=Path, default=Path("CODEBOOK.md"), help="default: CODEBOOK.md"
     )
     codebook_parser.set_defaults(run=_run_codebook)
+
+    changes_parser = commands.add_parser(
+        "label-changes",
+        help="list label changes between two label files, by sentence id, for CHANGELOG.md",
+        description="Compare two label files (for example raw/labels.csv of the last release, from "
+        "`git show TAG:raw/labels.csv`, and the current one) and print one line per sentence whose "
+        "labels were added, removed or changed.",
+        epilog=EXIT_CODES,
+    )
+    changes_parser.add_argument("old", type=Path, help="the earlier label file")
+    changes_parser.add_argument("new", type=Path, help="the later label file")
+    changes_parser.set_defaults(run=_run_label_changes)
     return parser
 
 
@@ -151,6 +171,13 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
     print()
     print(confusion_tables(results))
     print(json.dumps({"agreement": [dataclasses.asdict(result) for result in results]}))
+    return 0
+
+
+def _run_label_changes(arguments: argparse.Namespace) -> int:
+    old = read_label_file(arguments.old, str(arguments.old))
+    new = read_label_file(arguments.new, str(arguments.new))
+    print("\n".join(label_changes(old, new)) or "No label changes.")
     return 0
 
 

@@ -17,6 +17,9 @@ ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
 ARTICLE_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+# The longest news articles are well under 1 MB of text; a file past this is a dump or the wrong
+# file, and refusing it before reading keeps memory bounded.
+MAX_ARTICLE_BYTES = 5_000_000
 METADATA_COLUMNS = (
     "article_id",
     "file",
@@ -106,7 +109,7 @@ def load_raw(raw_dir: Path) -> RawCorpus:
     _refuse_unlisted_files(raw_dir, metadata)
     return RawCorpus(
         articles=articles,
-        gold_labels=_read_labels(raw_dir / LABELS_FILE, f"raw/{LABELS_FILE}"),
+        gold_labels=read_label_file(raw_dir / LABELS_FILE, f"raw/{LABELS_FILE}"),
         annotation_passes=_read_passes(raw_dir),
     )
 
@@ -205,6 +208,12 @@ def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             f"{raw_dir / METADATA_FILE}: article {metadata.article_id!r} names file {metadata.file!r}, "
             f"which is not a file inside {raw_dir}."
         )
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{path}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
+            "Split it into one file per article."
+        )
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     if actual != metadata.sha256:
@@ -264,7 +273,7 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
                 round=int(row["round"]),
                 annotator=row["annotator"],
                 codebook_sha256=row["codebook_sha256"],
-                rows=_read_labels(
+                rows=read_label_file(
                     label_path, f"raw/{Path(PASSES_FILE).parent.as_posix()}/{row['file']}"
                 ),
             )
@@ -274,7 +283,8 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     return passes
 
 
-def _read_labels(path: Path, shown_as: str) -> list[LabelRow]:
+def read_label_file(path: Path, shown_as: str) -> list[LabelRow]:
+    """The rows of one label file (gold or a pass), checked against the label sets."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     labels = []

@@ -87,7 +87,10 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
         )
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+        _recover(out_dir)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.building-{os.getpid()}-", dir=out_dir.parent)
+        )
     except OSError as error:
         raise OutputError(f"{out_dir.parent}: cannot write there ({error.strerror}).") from None
     try:
@@ -100,6 +103,29 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _recover(out_dir: Path) -> None:
+    """Tidy up after a build that was killed: drop its staging folder, restore a retired folder."""
+    for leftover in sorted(out_dir.parent.glob(f".{out_dir.name}.*-*")):
+        kind, _, rest = leftover.name[len(out_dir.name) + 2 :].partition("-")
+        pid = rest.partition("-")[0]
+        if kind not in {"building", "previous"} or not pid.isdigit() or _running(int(pid)):
+            continue
+        if kind == "previous" and not out_dir.exists():
+            leftover.rename(out_dir)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _replace(staging: Path, out_dir: Path) -> None:

@@ -6,6 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as compute
 from datasets import ClassLabel, Features, List, Value
 
+from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
@@ -123,6 +124,15 @@ FEATURES: dict[str, Features] = {
 }
 
 
+VERSION_KEY = b"kjrel_dataset_version"
+
+
+def published_schema(config: str) -> pa.Schema:
+    """A config's Arrow schema as written: the features (ClassLabel names) and the dataset version."""
+    schema = FEATURES[config].arrow_schema
+    return schema.with_metadata({**schema.metadata, VERSION_KEY: DATASET_VERSION.encode()})
+
+
 def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
     """One row per article, sorted by article_id."""
     rows = [
@@ -145,7 +155,7 @@ def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
         }
         for article in sorted(clean_articles, key=lambda article: article.metadata.article_id)
     ]
-    return pa.Table.from_pylist(rows, schema=FEATURES[ARTICLES].arrow_schema)
+    return pa.Table.from_pylist(rows, schema=published_schema(ARTICLES))
 
 
 def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
@@ -171,7 +181,7 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
             sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
         )
     ]
-    return pa.Table.from_pylist(rows, schema=FEATURES[SENTENCES].arrow_schema)
+    return pa.Table.from_pylist(rows, schema=published_schema(SENTENCES))
 
 
 def annotations_table(annotations: list[Annotation]) -> pa.Table:
@@ -190,7 +200,7 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
         }
         for item in sorted(annotations, key=lambda item: (item.sentence_id, item.pass_name))
     ]
-    return pa.Table.from_pylist(rows, schema=FEATURES[ANNOTATIONS].arrow_schema)
+    return pa.Table.from_pylist(rows, schema=published_schema(ANNOTATIONS))
 
 
 def removed_table(removed: list[RemovedLine]) -> pa.Table:
@@ -204,7 +214,7 @@ def removed_table(removed: list[RemovedLine]) -> pa.Table:
         }
         for line in sorted(removed, key=lambda line: (line.article_id, line.line_number))
     ]
-    return pa.Table.from_pylist(rows, schema=FEATURES[REMOVED].arrow_schema)
+    return pa.Table.from_pylist(rows, schema=published_schema(REMOVED))
 
 
 def _id_or_none(id_of, name: str | None) -> int | None:

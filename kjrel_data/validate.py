@@ -17,13 +17,23 @@ import yaml
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
+from kjrel_data import DATASET_VERSION
 from kjrel_data.card import features_yaml
 from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, is_built_folder
-from kjrel_data.tables import ANNOTATIONS, ARTICLES, FEATURES, REMOVED, SENTENCES, Corpus
+from kjrel_data.tables import (
+    ANNOTATIONS,
+    ARTICLES,
+    FEATURES,
+    REMOVED,
+    SENTENCES,
+    VERSION_KEY,
+    Corpus,
+    published_schema,
+)
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 LABEL_FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field, ISSUES.field)
@@ -450,7 +460,14 @@ def validate_folder(folder: Path) -> Corpus:
             except (OSError, pa.ArrowException) as error:
                 problems.append(f"{relative}: not a readable Parquet file ({error}).")
                 continue
-            expected = FEATURES[config].arrow_schema
+            expected = published_schema(config)
+            version = (table.schema.metadata or {}).get(VERSION_KEY, b"none").decode()
+            if version != DATASET_VERSION:
+                problems.append(
+                    f"{relative}: built as dataset version {version}; this validator checks version "
+                    f"{DATASET_VERSION}. Use the kjrel-data release that built it, or rebuild."
+                )
+                continue
             # Compared without field metadata: Parquet renames list items ("item" to "element").
             if not table.schema.equals(expected) or table.schema.metadata != expected.metadata:
                 problems.append(

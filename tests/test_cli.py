@@ -171,3 +171,49 @@ def test_agreement_prints_the_figures_the_card_shows(built):
     assert printed and all(line in card for line in printed)
     figures = json.loads(result.stdout.splitlines()[-1])["agreement"]
     assert all(0 <= figure["cohen_kappa"] <= 1 for figure in figures)
+
+
+def test_label_changes_lists_changes_by_sentence_id(tmp_path):
+    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
+    digest = "0" * 64
+    (tmp_path / "old.csv").write_text(
+        header
+        + f"a-0000,{digest},favor,author,trade,trade,\na-0001,{digest},none,none,none,none,\n"
+    )
+    (tmp_path / "new.csv").write_text(
+        header
+        + f"a-0000,{digest},against,japan,trade,trade;security,\na-0002,{digest},none,none,none,none,\n"
+    )
+    result = kjrel("label-changes", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "- `a-0000`: stance favor → against; stance_holder author → japan; issues trade → trade;security",
+        "- `a-0001`: label removed (was stance none, stance_holder none, issue none, issues none)",
+        "- `a-0002`: labelled (stance none, stance_holder none, issue none, issues none)",
+    ]
+
+
+def test_the_changelog_heads_with_the_dataset_version(built):
+    from kjrel_data import DATASET_VERSION
+
+    versions = re.findall(
+        r"^## (\d+\.\d+\.\d+)$", (REPO / "CHANGELOG.md").read_text(encoding="utf-8"), re.M
+    )
+    assert versions and versions[0] == DATASET_VERSION
+    assert f"Dataset version {DATASET_VERSION}" in (built / "README.md").read_text(encoding="utf-8")
+    schema = parquet.read_schema(_train_sentences(built))
+    assert schema.metadata[b"kjrel_dataset_version"].decode() == DATASET_VERSION
+
+
+def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    path = _train_sentences(folder)
+    table = parquet.read_table(path)
+    parquet.write_table(
+        table.replace_schema_metadata(
+            {**table.schema.metadata, b"kjrel_dataset_version": b"0.9.0"}
+        ),
+        path,
+    )
+    _refresh_checksums(folder)
+    _validate_fails(folder, "built as dataset version 0.9.0")

@@ -72,6 +72,22 @@ def test_real_sentences_round_trip_and_are_numbered_in_order():
     assert not any(s.text.startswith("S. ") for s in sentences)
 
 
+def test_every_non_blank_character_of_the_real_clean_texts_is_in_exactly_one_sentence():
+    clean, _ = clean_articles(load_raw(RAW).articles)
+    sentences = split_sentences(clean)
+    for article in clean:
+        owners = [0] * len(article.clean_text)
+        for sentence in sentences:
+            if sentence.article_id == article.metadata.article_id:
+                for position in range(sentence.char_start, sentence.char_end):
+                    owners[position] += 1
+        assert max(owners) == 1, "overlapping sentences"
+        uncovered = [
+            i for i, c in enumerate(article.clean_text) if not c.isspace() and owners[i] == 0
+        ]
+        assert uncovered == [], uncovered
+
+
 words = st.sampled_from(
     [
         "Japan",

@@ -1,0 +1,436 @@
+"""Every kind of bad input, through the real `kjrel` entry point.
+
+Each case changes a private copy of raw/ (or the output location) the way a maintainer's slip
+would, then runs `kjrel build` over a previous good build, and asserts: exit status 1, one message
+on stderr that names the culprit, no traceback, and raw/ and the previous output byte-identical.
+"""
+
+import csv
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kjrel_data.build import build
+from kjrel_data.cli import main
+
+from .conftest import REPO
+
+ARTICLE = "diplomat-why-japan-hesitant"
+ARTICLE_FILE = f"articles/{ARTICLE}.txt"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_metadata(raw: Path, target: str = ARTICLE, **changes: str) -> None:
+    columns, rows = read_csv(raw / "articles.csv")
+    write_csv(
+        raw / "articles.csv",
+        columns,
+        [{**r, **changes} if r["article_id"] == target else r for r in rows],
+    )
+
+
+def replace_article(raw: Path, data: bytes) -> None:
+    """New bytes for the article, with its sha256 recorded, as a maintainer would do."""
+    (raw / ARTICLE_FILE).write_bytes(data)
+    edit_metadata(raw, sha256=hashlib.sha256(data).hexdigest())
+
+
+def edit_label_row(path: Path, index: int, **changes: str) -> None:
+    columns, rows = read_csv(path)
+    rows[index] = {**rows[index], **changes}
+    write_csv(path, columns, rows)
+
+
+def duplicate_label_row(path: Path) -> None:
+    columns, rows = read_csv(path)
+    write_csv(path, columns, [*rows, rows[0]])
+
+
+def drop_metadata_column(raw: Path) -> None:
+    columns, rows = read_csv(raw / "articles.csv")
+    write_csv(raw / "articles.csv", [c for c in columns if c != "split"], rows)
+
+
+def duplicate_metadata_row(raw: Path) -> None:
+    columns, rows = read_csv(raw / "articles.csv")
+    write_csv(raw / "articles.csv", columns, [*rows, rows[-1]])
+
+
+def remove_article(raw: Path) -> None:
+    """Drop an article (file and row) but not its label rows."""
+    columns, rows = read_csv(raw / "articles.csv")
+    write_csv(raw / "articles.csv", columns, [r for r in rows if r["article_id"] != ARTICLE])
+    (raw / ARTICLE_FILE).unlink()
+
+
+def make_passes_disagree(raw: Path) -> None:
+    """Pass b now differs from pass a on a sentence whose gold row gives no reason."""
+    _, gold = read_csv(raw / "labels.csv")
+    index = next(i for i, row in enumerate(gold) if not row["note"] and row["stance"] == "none")
+    edit_label_row(
+        raw / "annotations" / "round1-b.csv", index, stance="favor", stance_holder="author"
+    )
+
+
+def sparse_file(raw: Path) -> None:
+    """A 50 MB article that takes no disk or memory to make (a sparse file)."""
+    with (raw / ARTICLE_FILE).open("wb") as handle:
+        handle.truncate(50_000_000)
+
+
+GOLD = "labels.csv"
+PASS = "annotations/round1-a.csv"
+
+# (id, change to raw/, pattern the message must match: it names the file, row or sentence)
+CASES: list[tuple[str, Callable[[Path], None], str]] = [
+    (
+        "article-empty",
+        lambda raw: replace_article(raw, b""),
+        rf"{ARTICLE}\.txt: the article is empty",
+    ),
+    (
+        "article-whitespace",
+        lambda raw: replace_article(raw, b" \n\t\n  "),
+        rf"{ARTICLE}\.txt: the article is empty",
+    ),
+    (
+        "article-latin1",
+        lambda raw: replace_article(raw, "Caf\u00e9 talks.".encode("latin-1")),
+        rf"{ARTICLE}\.txt: not UTF-8 \(byte 3",
+    ),
+    (
+        "article-cp1252",
+        lambda raw: replace_article(raw, b"\x93Quoted\x94 talks."),
+        rf"{ARTICLE}\.txt: not UTF-8 \(byte 0",
+    ),
+    (
+        "article-nul",
+        lambda raw: replace_article(raw, b"Talks\x00held."),
+        rf"{ARTICLE}\.txt: contains a NUL byte at byte 5",
+    ),
+    (
+        "article-only-chrome",
+        lambda raw: replace_article(raw, b"Tokyo Report\n\nRecent Features\n"),
+        rf"{ARTICLE}\.txt: nothing is left after cleaning",
+    ),
+    ("article-50-mb", sparse_file, rf"{ARTICLE}\.txt: 50,000,000 bytes is more than one article"),
+    (
+        "article-without-metadata",
+        lambda raw: (raw / "articles" / "extra.txt").write_text("An extra article."),
+        r"extra\.txt has no row in .*articles\.csv",
+    ),
+    (
+        "metadata-without-article",
+        lambda raw: (raw / ARTICLE_FILE).unlink(),
+        rf"article '{ARTICLE}' names file '{ARTICLE_FILE}'",
+    ),
+    (
+        "article-sha256-mismatch",
+        lambda raw: (raw / ARTICLE_FILE).write_bytes((raw / ARTICLE_FILE).read_bytes() + b"\n"),
+        rf"{ARTICLE}\.txt: sha256 is [0-9a-f]{{64}}, but articles\.csv records",
+    ),
+    (
+        "metadata-missing-column",
+        drop_metadata_column,
+        r"articles\.csv: header must be .*missing: split",
+    ),
+    (
+        "metadata-empty-id",
+        lambda raw: edit_metadata(raw, article_id=""),
+        r"articles\.csv: row 5: article_id is empty",
+    ),
+    (
+        "metadata-unsafe-id",
+        lambda raw: edit_metadata(raw, article_id="../etc/passwd"),
+        r"row 5: article_id '\.\./etc/passwd' must be lowercase",
+    ),
+    (
+        "metadata-unknown-split",
+        lambda raw: edit_metadata(raw, split="dev"),
+        r"row 5: split 'dev' is not one of train, validation, test",
+    ),
+    (
+        "metadata-unknown-kind",
+        lambda raw: edit_metadata(raw, kind="blog"),
+        r"row 5: kind 'blog' is not one of news, opinion, commentary",
+    ),
+    (
+        "metadata-date-not-iso",
+        lambda raw: edit_metadata(raw, published_date="May 2021"),
+        r"row 5: published_date 'May 2021' is not an ISO date",
+    ),
+    (
+        "metadata-date-future",
+        lambda raw: edit_metadata(raw, published_date="2999-12-31"),
+        r"row 5: published_date 2999-12-31 is in the future",
+    ),
+    (
+        "metadata-duplicate-row",
+        duplicate_metadata_row,
+        r"articles\.csv: row 7: article_id '.+' repeats row 6",
+    ),
+    (
+        "metadata-not-utf8",
+        lambda raw: (raw / "articles.csv").write_bytes(
+            (raw / "articles.csv").read_bytes().replace(b"Diplomat", b"Diplom\xe4t", 1)
+        ),
+        r"articles\.csv: not UTF-8 at byte",
+    ),
+    (
+        "metadata-ragged-row",
+        lambda raw: (raw / "articles.csv").write_text((raw / "articles.csv").read_text() + "x,y\n"),
+        r"articles\.csv: row 7 has a different number of cells",
+    ),
+    (
+        "labels-unknown-sentence",
+        lambda raw: edit_label_row(raw / GOLD, 0, sentence_id="no-such-article-0000"),
+        r"raw/labels\.csv: row 2: sentence_id 'no-such-article-0000' is not a sentence",
+    ),
+    (
+        "labels-stale-hash",
+        lambda raw: edit_label_row(raw / GOLD, 3, text_sha256="f" * 64),
+        r"raw/labels\.csv: row 5: ajiss-seize-the-opportunity-0003 is stale",
+    ),
+    (
+        "labels-outside-set",
+        lambda raw: edit_label_row(raw / GOLD, 1, stance="pro"),
+        r"raw/labels\.csv: row 3 \(ajiss-seize-the-opportunity-0001\): stance 'pro' is not one of",
+    ),
+    (
+        "labels-issues-without-issue",
+        lambda raw: edit_label_row(raw / GOLD, 2, issues="trade"),
+        r"raw/labels\.csv: row 4 \(ajiss-seize-the-opportunity-0002\): issues must include the primary issue",
+    ),
+    (
+        "labels-duplicate-row",
+        lambda raw: duplicate_label_row(raw / GOLD),
+        r"raw/labels\.csv: row 191 \(ajiss-seize-the-opportunity-0000\): a second label row",
+    ),
+    (
+        "pass-duplicate-row",
+        lambda raw: duplicate_label_row(raw / PASS),
+        r"raw/annotations/round1-a\.csv: row 191 \(ajiss-seize-the-opportunity-0000\): a second label row",
+    ),
+    (
+        "pass-outside-set",
+        lambda raw: edit_label_row(raw / PASS, 4, issue="economy"),
+        r"raw/annotations/round1-a\.csv: row 6 \(ajiss-seize-the-opportunity-0004\): issue 'economy'",
+    ),
+    (
+        "labels-for-removed-article",
+        remove_article,
+        rf"raw/labels\.csv: row \d+: sentence_id '{ARTICLE}-0000' is not a sentence",
+    ),
+    (
+        "labels-unexplained-disagreement",
+        make_passes_disagree,
+        r"passes disagree on these sentences.*\nraw/labels\.csv: row \d+: ",
+    ),
+    ("passes-file-missing", lambda raw: (raw / PASS).unlink(), r"round1-a\.csv: file not found"),
+]
+
+
+@pytest.fixture
+def workspace(raw_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A raw/ copy and a good previous build of it in tmp_path/out."""
+    build(raw_copy, tmp_path / "out", raw_copy.parent)
+    return raw_copy, tmp_path / "out"
+
+
+def run_cli(arguments: list[str], capsys) -> tuple[int, str, str]:
+    status = main(arguments)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def assert_refused(status: int, stderr: str, pattern: str) -> None:
+    assert status == 1
+    assert stderr.startswith("kjrel build: error: "), stderr
+    assert re.search(pattern, stderr), stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_raw_input_is_refused_and_changes_nothing(workspace, capsys, change, pattern):
+    raw, out = workspace
+    change(raw)
+    raw_before, out_before = snapshot(raw), snapshot(out)
+    status, stdout, stderr = run_cli(["build", "--raw", str(raw), "--out", str(out)], capsys)
+    assert_refused(status, stderr, pattern)
+    assert stdout == ""
+    assert snapshot(raw) == raw_before
+    assert snapshot(out) == out_before
+    assert sorted(path.name for path in out.parent.iterdir() if path.name.startswith(".out")) == []
+
+
+@pytest.mark.parametrize(
+    ("make_out", "pattern"),
+    [
+        (
+            lambda tmp: (tmp / "a-file").write_text("x") and tmp / "a-file",
+            r"a-file: exists and is not a folder",
+        ),
+        (lambda tmp: Path("/proc/kjrel-out"), r"/proc: cannot write there"),
+        (
+            lambda tmp: (
+                (tmp / "mine").mkdir()
+                or ((tmp / "mine" / "thesis.tex").write_text("x") and tmp / "mine")
+            ),
+            r"mine: exists, is not empty and was not written by kjrel build",
+        ),
+    ],
+    ids=["out-is-a-file", "out-not-writable", "out-is-someone-elses-folder"],
+)
+def test_a_bad_output_location_is_refused(raw_copy, tmp_path, capsys, make_out, pattern):
+    out = make_out(tmp_path)
+    before = snapshot(tmp_path)
+    status, _, stderr = run_cli(["build", "--raw", str(raw_copy), "--out", str(out)], capsys)
+    assert_refused(status, stderr, pattern)
+    assert snapshot(tmp_path) == before
+
+
+def test_bom_and_crlf_or_cr_line_endings_are_accepted_and_normalised(raw_copy, tmp_path, capsys):
+    lf = (raw_copy / ARTICLE_FILE).read_bytes()
+    build(raw_copy, tmp_path / "lf", raw_copy.parent)
+    for variant in (b"\xef\xbb\xbf" + lf, lf.replace(b"\n", b"\r\n"), lf.replace(b"\n", b"\r")):
+        replace_article(raw_copy, variant)
+        status, _, stderr = run_cli(
+            ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "variant")], capsys
+        )
+        assert status == 0, stderr
+        sentences = {
+            k: v
+            for k, v in snapshot(tmp_path / "variant").items()
+            if k.startswith("data/sentences")
+        }
+        assert sentences == {
+            k: v for k, v in snapshot(tmp_path / "lf").items() if k.startswith("data/sentences")
+        }
+
+
+def _kjrel_process(*arguments: str, env: dict | None = None, cwd: Path = REPO) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kjrel_data.cli", *arguments],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill_once_writing(
+    process: subprocess.Popen, parent: Path, name: str, kill_signal: int
+) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        staging = list(parent.glob(f".{name}.building-*/data/*/*.parquet"))
+        if staging:
+            process.send_signal(kill_signal)
+            process.communicate(timeout=60)
+            return
+        time.sleep(0.001)
+    pytest.fail("the build finished before it could be interrupted")
+
+
+@pytest.mark.parametrize(
+    "kill_signal", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"]
+)
+def test_an_interrupted_build_leaves_the_previous_folder_intact(workspace, kill_signal):
+    raw, out = workspace
+    before = snapshot(out)
+    process = _kjrel_process("build", "--raw", str(raw), "--out", str(out))
+    _kill_once_writing(process, out.parent, out.name, kill_signal)
+    assert snapshot(out) == before
+    leftovers = list(out.parent.glob(f".{out.name}.building-*"))
+    assert leftovers if kill_signal == signal.SIGKILL else not leftovers
+    rebuilt = _kjrel_process("build", "--raw", str(raw), "--out", str(out))
+    assert rebuilt.wait(timeout=120) == 0
+    assert not list(out.parent.glob(f".{out.name}.*")), (
+        "the next build tidies a killed build's leftovers"
+    )
+    assert snapshot(out) == before
+
+
+def test_a_50_mb_article_is_refused_without_reading_it_into_memory(raw_copy, tmp_path):
+    sparse_file(raw_copy)
+    code = (
+        "import resource, sys\n"
+        "from kjrel_data.cli import main\n"
+        f"status = main(['build', '--raw', {str(raw_copy)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "sys.exit(status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "50,000,000 bytes is more than one article" in result.stderr
+    peak_megabytes = int(result.stdout.strip())
+    assert peak_megabytes < 1000, f"peak RSS {peak_megabytes} MB"
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"PYTHONHASHSEED": "1"},
+        {"PYTHONHASHSEED": "2", "LC_ALL": "C"},
+        {"LC_ALL": "C.UTF-8", "TZ": "Asia/Seoul"},
+    ],
+    ids=["hashseed-1", "hashseed-2-locale-C", "locale-C.UTF-8-tz-Seoul"],
+)
+def test_the_output_does_not_depend_on_hash_seed_locale_time_zone_or_directory(
+    built, tmp_path, environment
+):
+    out = tmp_path / "out"
+    process = _kjrel_process(
+        "build", "--raw", str(REPO / "raw"), "--out", str(out), env=environment, cwd=tmp_path
+    )
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert snapshot(out) == snapshot(built)
+
+
+def test_the_output_does_not_depend_on_the_order_of_metadata_rows_or_files(
+    raw_copy, tmp_path, built
+):
+    columns, rows = read_csv(raw_copy / "articles.csv")
+    write_csv(raw_copy / "articles.csv", columns, list(reversed(rows)))
+    shutil.move(raw_copy / "articles", raw_copy / "articles-moved")
+    shutil.copytree(raw_copy / "articles-moved", raw_copy / "articles")
+    shutil.rmtree(raw_copy / "articles-moved")
+    build(raw_copy, tmp_path / "out", raw_copy.parent)
+    assert snapshot(tmp_path / "out") == snapshot(built)
