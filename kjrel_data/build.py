@@ -54,10 +54,10 @@ def build(raw_dir: Path, out_dir: Path, docs_dir: Path, show_progress: bool = Fa
 
     docs_dir holds the datasheet and codebook that are copied into the folder.
     """
+    corpus = prepare(raw_dir, show_progress)
     missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
     if missing:
         raise InputError(f"{docs_dir}: {', '.join(missing)} not found there; pass --docs DIR.")
-    corpus = prepare(raw_dir, show_progress)
     with staging_folder(out_dir) as staging:
         write_folder(corpus, staging, Path(docs_dir))
         validate_folder(staging)

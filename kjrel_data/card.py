@@ -2,6 +2,7 @@
 
 import io
 from collections import Counter
+from importlib import metadata
 
 import matplotlib
 import pyarrow as pa
@@ -13,7 +14,7 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
-from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, LabelSet
+from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, STANCE_HOLDER, LabelSet
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import (
     ANNOTATIONS,
@@ -28,6 +29,8 @@ from kjrel_data.tables import (
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
 PLOT_FILE = "issue_stance.png"
+# Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
+RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
 
 
 def render_card(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
@@ -67,22 +70,15 @@ def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
         pretty_name=PRETTY_NAME,
         language=["en"],
         license="other",
+        license_name="publishers-copyright",
+        license_link="DATASHEET.md",
         task_categories=["text-classification"],
-        task_ids=["sentiment-classification", "topic-classification"],
+        task_ids=["topic-classification", "multi-label-classification"],
         tags=["stance-detection", "political-science", "japan", "south-korea", "kjrel"],
         configs=configs,
     )
     infos.to_dataset_card_data(card_data)
     return yaml.safe_dump(card_data.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
-
-
-def features_yaml(config: str) -> list[dict]:
-    """The card's YAML form of a config's declared features."""
-    card_data = DatasetCardData()
-    DatasetInfosDict(
-        {config: DatasetInfo(config_name=config, features=FEATURES[config])}
-    ).to_dataset_card_data(card_data)
-    return card_data.to_dict()["dataset_info"]["features"]
 
 
 def _body(corpus: Corpus) -> str:
@@ -94,26 +90,34 @@ def _body(corpus: Corpus) -> str:
         "chrome, split into sentences with character offsets into each article's clean text, and "
         "labelled for stance toward improving the relationship (and who holds it) and for the issue "
         f"each sentence is about. **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
-        f"repository), built by `kjrel build` (kjrel-data {__version__}); every figure "
-        "below is computed from the files in this folder. How the data was collected, cleaned and "
-        "labelled, and the copyright of the news text, are in [DATASHEET.md](DATASHEET.md).",
+        f"repository), built by `kjrel build` (kjrel-data {__version__}; {_dependency_versions()}). "
+        "Every figure below is computed from the files in this folder. The same inputs built with "
+        "the same versions give byte-identical files. How the data was collected, cleaned and "
+        "labelled, and the copyright of the news text (it is not openly licensed), are in "
+        "[DATASHEET.md](DATASHEET.md).",
         "## Loading",
         "```python\nfrom datasets import load_dataset\n\n"
         'sentences = load_dataset("path/to/this/folder")            # default config: sentences\n'
         'articles = load_dataset("path/to/this/folder", "articles")\n'
         'removed = load_dataset("path/to/this/folder", "removed")\n'
+        'passes = load_dataset("path/to/this/folder", "annotations")\n'
         'names = sentences["train"].features["stance"].names       # ClassLabel names\n```',
         "The Parquet files also load on their own, with the same label names, through "
         '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-….parquet"})`, '
-        "locally or by URL (URLs need `pip install 'kjrel-data[http]'` for aiohttp). Unlabelled "
-        "sentences have null labels. `SHA256SUMS` lists every file's checksum; `kjrel validate "
-        "FOLDER` checks a copy against it and against the schemas.",
+        "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
+        "Sentences without gold labels have null labels. `SHA256SUMS` lists every file's checksum; "
+        "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
+        "against the schemas.",
         "## Contents",
         _counts_table(corpus),
         f"Gold labels cover {labelled} of {sentences.num_rows} sentences. The labels and how they "
         "were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
         "## Labels",
         *(_label_table(label_set, sentences) for label_set in LABEL_SETS),
+        "### Labels by split",
+        "The splits are by article, so label distributions differ between them.",
+        _split_warning(corpus),
+        *(_split_table(label_set, corpus) for label_set in (STANCE, STANCE_HOLDER)),
         "### Issue by stance",
         "Gold labels: the primary issue of each sentence against its stance.",
         _issue_stance_table(sentences),
@@ -129,6 +133,46 @@ def _body(corpus: Corpus) -> str:
         _rules_table(corpus),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _dependency_versions() -> str:
+    return ", ".join(f"{name} {metadata.version(name)}" for name in RECORDED_DEPENDENCIES)
+
+
+def _split_counts(label_set: LabelSet, corpus: Corpus) -> dict[str, Counter]:
+    return {
+        split: Counter(
+            value
+            for value in corpus[SENTENCES][split][label_set.field].to_pylist()
+            if value is not None
+        )
+        for split in SPLITS
+    }
+
+
+def _split_table(label_set: LabelSet, corpus: Corpus) -> str:
+    counts = _split_counts(label_set, corpus)
+    rows = [
+        [f"`{name}`", *(counts[split][index] for split in SPLITS)]
+        for index, name in enumerate(label_set.names)
+    ]
+    return f"`{label_set.field}`:\n\n" + _markdown_table(["label", *SPLITS], rows)
+
+
+def _split_warning(corpus: Corpus) -> str:
+    missing = [
+        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][index])})"
+        for label_set in (STANCE, STANCE_HOLDER, ISSUE)
+        for counts in [_split_counts(label_set, corpus)]
+        for index, name in enumerate(label_set.names)
+        if not counts["train"][index] and any(counts[split][index] for split in SPLITS[1:])
+    ]
+    if not missing:
+        return "Every label that occurs in validation or test also occurs in train."
+    return (
+        "**Labels that occur in validation or test but never in train**, so a model trained on "
+        "train cannot learn them: " + "; ".join(missing) + "."
+    )
 
 
 def _gold_counts(sentences: pa.Table) -> Counter:
@@ -198,6 +242,8 @@ def _annotation_section(corpus: Corpus) -> str:
             "so the figures below can be recomputed; `kjrel agreement` prints them from `raw/`.",
             _markdown_table(["round", "pass", "annotator", "sentences"], pass_rows),
             agreement_table(results),
+            "For `issues` (a set of labels per sentence), agreement counts identical sets, and κ and "
+            "α are the means over issue labels of each label's present-or-absent agreement.",
             "Confusion tables (first pass in rows, second in columns):",
             confusion_tables(results),
         ]

@@ -89,14 +89,13 @@ def clean_articles(
 def clean_text_of(
     text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
 ) -> tuple[str, list[RemovedLine]]:
-    """One article's clean text (paragraphs joined by a blank line) and the lines removed from it.
-
-    Rules are tried on each line, then on each paragraph the kept lines form, until no paragraph
-    matches: chrome wrapped over several lines goes too, and cleaning the result changes nothing.
-    """
+    """One article's clean text (paragraphs separated by a blank line) and every line removed."""
+    # Rules are tried on each line, then on each block of consecutive kept lines (chrome wrapped
+    # over several lines). Page-broken sentences are re-joined only where the result is no chrome,
+    # so a join never pulls body text into a removal and cleaning clean text changes nothing.
     patterns = compile_rules(rules, metadata)
     removed: list[RemovedLine] = []
-    paragraphs: list[Paragraph] = []
+    blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     for line_number, line in enumerate(split_lines(text), start=1):
         normalised = normalise_line(line)
@@ -107,36 +106,22 @@ def clean_text_of(
         if rule is not None:
             removed.append(RemovedLine(metadata.article_id, line_number, line, rule))
         if current:
-            paragraphs.append(_paragraph(current))
+            blocks.append(current)
             current = []
     if current:
-        paragraphs.append(_paragraph(current))
-    while True:
-        paragraphs = join_broken_paragraphs(paragraphs)
-        matches = [matching_rule(paragraph.text, patterns) for paragraph in paragraphs]
-        if not any(matches):
-            break
-        for paragraph, rule in zip(paragraphs, matches, strict=True):
-            if rule is not None:
-                removed += [
-                    RemovedLine(metadata.article_id, number, line, rule)
-                    for number, line in paragraph.lines
-                ]
-        paragraphs = [
-            paragraph for paragraph, rule in zip(paragraphs, matches, strict=True) if rule is None
-        ]
+        blocks.append(current)
+    paragraphs = []
+    for block in blocks:
+        block_text = normalise_line(" ".join(line for _, line in block))
+        rule = matching_rule(block_text, patterns)
+        if rule is None:
+            paragraphs.append(block_text)
+        else:
+            removed += [
+                RemovedLine(metadata.article_id, number, line, rule) for number, line in block
+            ]
     removed.sort(key=lambda line: line.line_number)
-    return PARAGRAPH_SEPARATOR.join(paragraph.text for paragraph in paragraphs), removed
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-    lines: tuple[tuple[int, str], ...]
-
-
-def _paragraph(lines: list[tuple[int, str]]) -> Paragraph:
-    return Paragraph(normalise_line(" ".join(line for _, line in lines)), tuple(lines))
+    return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs, patterns)), removed
 
 
 def split_lines(text: str) -> list[str]:
@@ -145,10 +130,8 @@ def split_lines(text: str) -> list[str]:
 
 
 def normalise_line(line: str) -> str:
-    """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept.
-
-    Repeated until nothing changes, so normalising twice gives the same text ("# # a" is "a").
-    """
+    """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept."""
+    # Repeated until nothing changes, so normalising twice gives the same text ("# # a" is "a").
     while True:
         normalised = unicodedata.normalize("NFC", line)
         normalised = re.sub(r"^\s*#{1,6}\s+", "", normalised)
@@ -184,15 +167,18 @@ def matching_rule(line: str, patterns: list[tuple[str, re.Pattern]]) -> str | No
     return next((name for name, pattern in patterns if pattern.fullmatch(line)), None)
 
 
-def join_broken_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Re-join a sentence that a page or column break split into two paragraphs."""
-    joined: list[Paragraph] = []
+def join_broken_paragraphs(
+    paragraphs: list[str], patterns: list[tuple[str, re.Pattern]]
+) -> list[str]:
+    """Re-join a sentence that a page or column break split in two, unless the result is chrome."""
+    joined: list[str] = []
     for paragraph in paragraphs:
-        if joined and continues(joined[-1].text, paragraph.text):
-            text = normalise_line(f"{joined[-1].text} {paragraph.text}")
-            joined[-1] = Paragraph(text, joined[-1].lines + paragraph.lines)
-        else:
-            joined.append(paragraph)
+        if joined and continues(joined[-1], paragraph):
+            candidate = normalise_line(f"{joined[-1]} {paragraph}")
+            if matching_rule(candidate, patterns) is None:
+                joined[-1] = candidate
+                continue
+        joined.append(paragraph)
     return joined
 
 

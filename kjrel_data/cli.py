@@ -3,6 +3,8 @@
 import argparse
 import dataclasses
 import json
+import math
+import os
 import signal
 import sys
 import time
@@ -34,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     except KjrelError as error:
         print(f"kjrel {arguments.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        # The reader stopped early (`kjrel agreement | head`): end quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"kjrel {arguments.command}: error: {where}{error.strerror or error}", file=sys.stderr
+        )
+        return 1
     except KeyboardInterrupt:
         print(f"kjrel {arguments.command}: interrupted; nothing was replaced.", file=sys.stderr)
         return 130
@@ -170,13 +182,20 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
     print(agreement_table(results))
     print()
     print(confusion_tables(results))
-    print(json.dumps({"agreement": [dataclasses.asdict(result) for result in results]}))
+    figures = [
+        {
+            key: None if isinstance(value, float) and math.isnan(value) else value
+            for key, value in dataclasses.asdict(result).items()
+        }
+        for result in results
+    ]
+    print(json.dumps({"agreement": figures}))
     return 0
 
 
 def _run_label_changes(arguments: argparse.Namespace) -> int:
-    old = read_label_file(arguments.old, str(arguments.old))
-    new = read_label_file(arguments.new, str(arguments.new))
+    old = read_label_file(arguments.old)
+    new = read_label_file(arguments.new)
     print("\n".join(label_changes(old, new)) or "No label changes.")
     return 0
 

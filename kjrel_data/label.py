@@ -4,10 +4,11 @@ import hashlib
 from dataclasses import dataclass
 
 from kjrel_data.errors import InputError
-from kjrel_data.load import LABELS_FILE, AnnotationPass, LabelRow
+from kjrel_data.labels import LABEL_SETS
+from kjrel_data.load import AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
 
-LABEL_FIELDS = ("stance", "stance_holder", "issue", "issues")
+LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ def attach_labels(
     problems = _unexplained_disagreements(passes, gold)
     if problems:
         raise InputError(
-            f"The annotation passes disagree on these sentences, but raw/{LABELS_FILE} gives no reason "
-            "for the gold label (its note column):\n" + "\n".join(problems)
+            "These gold labels need a reason in their note column: the latest annotation round "
+            "disagrees on the sentence, or gold differs from what its passes agree on:\n"
+            + "\n".join(problems)
         )
     annotations = [
         Annotation(
@@ -130,8 +132,14 @@ def _unexplained_disagreements(
                 latest[row.sentence_id].append(row)
     problems = []
     for sentence_id, rows in sorted(latest.items()):
-        disagree = len({tuple(getattr(row, field) for field in LABEL_FIELDS) for row in rows}) > 1
         gold_row = gold.get(sentence_id)
-        if disagree and gold_row is not None and not gold_row.note:
-            problems.append(f"raw/{LABELS_FILE}: row {gold_row.row_number}: {sentence_id}")
+        if gold_row is None or gold_row.note:
+            continue
+        pass_labels = {_labels_of(row) for row in rows}
+        if len(pass_labels) > 1 or pass_labels != {_labels_of(gold_row)}:
+            problems.append(f"{gold_row.file}: row {gold_row.row_number}: {sentence_id}")
     return problems
+
+
+def _labels_of(row: LabelRow) -> tuple:
+    return tuple(getattr(row, field) for field in LABEL_FIELDS)

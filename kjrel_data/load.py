@@ -109,18 +109,18 @@ def load_raw(raw_dir: Path) -> RawCorpus:
     _refuse_unlisted_files(raw_dir, metadata)
     return RawCorpus(
         articles=articles,
-        gold_labels=read_label_file(raw_dir / LABELS_FILE, f"raw/{LABELS_FILE}"),
+        gold_labels=read_label_file(raw_dir / LABELS_FILE),
         annotation_passes=_read_passes(raw_dir),
     )
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise InputError(
             f"{path}: file not found. It must exist, with the header {','.join(columns)}."
         )
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             header = tuple(reader.fieldnames or ())
             if header != columns:
@@ -130,12 +130,13 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
                     f"{path}: header must be {','.join(columns)} "
                     f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})."
                 )
-            rows = list(reader)
+            # The line a row ends on, so messages point into the file even past blank lines.
+            rows = [(reader.line_num, row) for row in reader]
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 at byte {error.start}. Save it as UTF-8.") from None
     except csv.Error as error:
         raise InputError(f"{path}: not a readable CSV ({error}).") from None
-    for line_number, row in enumerate(rows, start=2):
+    for line_number, row in rows:
         if None in row or any(value is None for value in row.values()):
             raise InputError(
                 f"{path}: row {line_number} has a different number of cells than the header."
@@ -147,8 +148,9 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     path = raw_dir / METADATA_FILE
     problems: list[str] = []
     seen: dict[str, int] = {}
+    seen_files: dict[str, int] = {}
     metadata = []
-    for line_number, row in enumerate(_read_csv(path, METADATA_COLUMNS), start=2):
+    for line_number, row in _read_csv(path, METADATA_COLUMNS):
         where = f"{path}: row {line_number}"
         values = {name: row[name].strip() or None for name in METADATA_COLUMNS}
         row_problems = [
@@ -167,6 +169,14 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
                     f"{where}: article_id {article_id!r} repeats row {seen[article_id]}."
                 )
             seen.setdefault(article_id, line_number)
+        # One file, or the same bytes, under two ids would put one article in two splits.
+        for key in ("file", "sha256"):
+            if values[key] is not None and (values[key], key) in seen_files:
+                row_problems.append(
+                    f"{where}: {key} {values[key]!r} is already the article of row "
+                    f"{seen_files[(values[key], key)]}; one article, one row."
+                )
+            seen_files.setdefault((values[key], key), line_number)
         if values["kind"] is not None and values["kind"] not in KINDS:
             row_problems.append(
                 f"{where}: kind {values['kind']!r} is not one of {', '.join(KINDS)}."
@@ -255,9 +265,11 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     if not path.exists():
         return []
     passes, problems = [], []
-    for line_number, row in enumerate(_read_csv(path, PASS_COLUMNS), start=2):
+    for line_number, row in _read_csv(path, PASS_COLUMNS):
         where = f"{path}: row {line_number}"
-        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", row["pass"]) or not row["round"].isdigit():
+        if not re.fullmatch(ARTICLE_ID_PATTERN, row["pass"]) or not re.fullmatch(
+            r"[0-9]+", row["round"]
+        ):
             problems.append(f"{where}: pass must be a lowercase id and round a whole number.")
             continue
         if any(row["pass"] == known.name for known in passes):
@@ -273,9 +285,7 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
                 round=int(row["round"]),
                 annotator=row["annotator"],
                 codebook_sha256=row["codebook_sha256"],
-                rows=read_label_file(
-                    label_path, f"raw/{Path(PASSES_FILE).parent.as_posix()}/{row['file']}"
-                ),
+                rows=read_label_file(label_path),
             )
         )
     if problems:
@@ -283,13 +293,13 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     return passes
 
 
-def read_label_file(path: Path, shown_as: str) -> list[LabelRow]:
+def read_label_file(path: Path) -> list[LabelRow]:
     """The rows of one label file (gold or a pass), checked against the label sets."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     labels = []
-    for line_number, row in enumerate(_read_csv(path, LABEL_COLUMNS), start=2):
-        where = f"{shown_as}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
+    for line_number, row in _read_csv(path, LABEL_COLUMNS):
+        where = f"{path}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
         issues = tuple(
             name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()
         )
@@ -308,6 +318,15 @@ def read_label_file(path: Path, shown_as: str) -> list[LabelRow]:
             row_problems.append(f"{where}: needs a sentence_id and the 64-hex-digit text_sha256.")
         if row["issue"] not in issues:
             row_problems.append(f"{where}: issues must include the primary issue {row['issue']!r}.")
+        if "none" in issues and len(set(issues)) > 1:
+            row_problems.append(
+                f"{where}: issues lists 'none' with other issues; 'none' stands alone."
+            )
+        if (row["stance"] == "none") != (row["stance_holder"] == "none"):
+            row_problems.append(
+                f"{where}: stance_holder must be 'none' exactly when stance is 'none' "
+                f"(here stance {row['stance']!r}, stance_holder {row['stance_holder']!r})."
+            )
         if row["sentence_id"] in seen:
             row_problems.append(
                 f"{where}: a second label row for this sentence (first: row {seen[row['sentence_id']]})."
@@ -324,7 +343,7 @@ def read_label_file(path: Path, shown_as: str) -> list[LabelRow]:
                     issue=row["issue"],
                     issues=tuple(sorted(set(issues), key=ISSUES.id_of)),
                     note=row["note"].strip() or None,
-                    file=shown_as,
+                    file=str(path),
                     row_number=line_number,
                 )
             )

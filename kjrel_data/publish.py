@@ -70,8 +70,17 @@ def checksum_lines(folder: Path) -> str:
 
 
 def is_built_folder(folder: Path) -> bool:
-    """True for a folder this tool wrote (it has a card and a checksum list)."""
-    return (folder / CARD_FILE).is_file() and (folder / CHECKSUM_FILE).is_file()
+    """True for a folder this tool wrote: a card, a checksum list, and no file the list lacks."""
+    checksums = folder / CHECKSUM_FILE
+    if not (folder / CARD_FILE).is_file() or not checksums.is_file():
+        return False
+    try:
+        listed = {
+            line.partition("  ")[2] for line in checksums.read_text(encoding="utf-8").splitlines()
+        }
+    except (OSError, UnicodeDecodeError):
+        return False
+    return set(dataset_files(folder)) <= listed
 
 
 @contextlib.contextmanager
@@ -134,8 +143,9 @@ def _replace(staging: Path, out_dir: Path) -> None:
         out_dir.rename(retired)
     try:
         staging.rename(out_dir)
-    except OSError:
-        if retired.exists():
+    except BaseException:
+        # Interrupted or failed between the two renames: put the previous folder back.
+        if retired.exists() and not out_dir.exists():
             retired.rename(out_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)

@@ -15,7 +15,11 @@ INITIALISM_REST = re.compile(r"^(?:[A-Z]\.)+")
 # sentencex keeps going after a full stop inside quotation marks, and after a month name ("May."),
 # which it takes for an abbreviation. A lowercase word, a number or a month before the stop, and a
 # capital after it, mark a boundary it missed.
-MISSED_BOUNDARY = re.compile(rf"(?:\b[a-z]{{2,}}|\b\d+|\b(?:{MONTHS}))[.!?](?= [\"“‘']?[A-Z])")
+# Lowercase abbreviations that a capital often follows inside a sentence ("Japan vs. Korea").
+ABBREVIATIONS = "vs|al|cf|approx|viz|ca|incl|esp"
+MISSED_BOUNDARY = re.compile(
+    rf"(?:\b(?!(?:{ABBREVIATIONS})\.)[a-z]{{2,}}|\b\d+|\b(?:{MONTHS}))[.!?](?= [\"“‘']?[A-Z])"
+)
 
 
 @dataclass(frozen=True)

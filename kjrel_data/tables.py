@@ -1,10 +1,12 @@
-"""The three published tables: their columns (declared once, with descriptions) and Arrow builders."""
+"""The published tables: their columns (declared once, with descriptions) and Arrow builders."""
 
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as compute
 from datasets import ClassLabel, Features, List, Value
+from datasets.info import DatasetInfo, DatasetInfosDict
+from huggingface_hub import DatasetCardData
 
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
@@ -122,6 +124,15 @@ FEATURES: dict[str, Features] = {
     config: Features({column.name: column.feature for column in columns})
     for config, columns in COLUMNS.items()
 }
+
+
+def features_yaml(config: str) -> list[dict]:
+    """The card's YAML form of a config's declared features."""
+    card_data = DatasetCardData()
+    DatasetInfosDict(
+        {config: DatasetInfo(config_name=config, features=FEATURES[config])}
+    ).to_dataset_card_data(card_data)
+    return card_data.to_dict()["dataset_info"]["features"]
 
 
 VERSION_KEY = b"kjrel_dataset_version"

@@ -18,12 +18,13 @@ from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from kjrel_data import DATASET_VERSION
-from kjrel_data.card import features_yaml
 from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
+from kjrel_data.label import text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, is_built_folder
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
+from kjrel_data.split import sentence_id_of
 from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
@@ -32,6 +33,7 @@ from kjrel_data.tables import (
     SENTENCES,
     VERSION_KEY,
     Corpus,
+    features_yaml,
     published_schema,
 )
 
@@ -46,8 +48,11 @@ def start_before_end(frame: pd.DataFrame, *, start: str, end: str) -> pd.Series:
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def sentence_id_derived(frame: pd.DataFrame) -> pd.Series:
-    expected = frame["article_id"] + "-" + frame["sentence_index"].astype(str).str.zfill(4)
-    return frame["sentence_id"] == expected
+    expected = [
+        sentence_id_of(article_id, int(index))
+        for article_id, index in zip(frame["article_id"], frame["sentence_index"], strict=True)
+    ]
+    return frame["sentence_id"] == pd.Series(expected, index=frame.index)
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -62,8 +67,7 @@ def sentences_ordered_without_overlap(frame: pd.DataFrame) -> pd.Series:
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def text_sha256_matches(frame: pd.DataFrame) -> pd.Series:
-    digests = frame["text"].map(lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest())
-    return frame["text_sha256"] == digests
+    return frame["text_sha256"] == frame["text"].map(text_sha256)
 
 
 @extensions.register_check_method(statistics=["columns"], supported_types=pd.DataFrame)
@@ -75,7 +79,9 @@ def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Serie
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
     unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
-    return unlabelled | ((frame["stance"] == 0) == (frame["stance_holder"] == 0)).fillna(False)
+    no_stance = frame["stance"] == STANCE.id_of("none")
+    no_holder = frame["stance_holder"] == STANCE_HOLDER.id_of("none")
+    return unlabelled | (no_stance == no_holder).fillna(False)
 
 
 @extensions.register_check_method(statistics=["label_count"], supported_types=pd.Series)
@@ -93,7 +99,8 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
         if pd.isna(issue) or issues is None:
             return True
         issues = list(issues)
-        return issue in issues and (0 not in issues or issues == [0])
+        no_issue = ISSUE.id_of("none")
+        return issue in issues and (no_issue not in issues or issues == [no_issue])
 
     return pd.Series(
         [
@@ -329,8 +336,8 @@ def validate_corpus(corpus: Corpus) -> None:
         problems += _problems(model, frames[config], config, ROW_KEYS[config])
     try:
         links, spans = _links(frames), _spans(frames)
-    except (KeyError, TypeError, ValueError):
-        problems.append("Cross-table checks were skipped: fix the column problems above first.")
+    except KeyError as error:
+        problems.append(f"Cross-table checks were skipped: column {error} is missing (see above).")
     else:
         problems += _problems(ArticleLinkModel, links, "article links", ["table", "row"])
         problems += _problems(SentenceSpanModel, spans, "sentence spans", ["sentence_id"])
@@ -365,7 +372,10 @@ def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     sentence_ids = set(frames[SENTENCES]["sentence_id"])
     links = []
     for config, frame in frames.items():
-        keys = frame[ROW_KEYS[config]].astype(str).agg(":".join, axis=1)
+        keys = [
+            ":".join(map(str, key))
+            for key in zip(*(frame[c] for c in ROW_KEYS[config]), strict=True)
+        ]
         links.append(
             pd.DataFrame(
                 {
@@ -440,13 +450,18 @@ def _short(value: object) -> str:
 def validate_folder(folder: Path) -> Corpus:
     """Check a built folder: checksums, card configs and features, Parquet schemas, then every table."""
     folder = Path(folder)
-    if not is_built_folder(folder):
+    if not (folder / CARD_FILE).is_file() or not (folder / CHECKSUM_FILE).is_file():
         raise ValidationFailed(
             f"{folder}: not a built dataset folder (it needs {CARD_FILE} and {CHECKSUM_FILE}). "
             "Run kjrel build first, or point at the folder it wrote."
         )
-    problems = _checksum_problems(folder)
-    data_files, card_problems = _card_data_files(folder)
+    try:
+        problems = _checksum_problems(folder)
+        data_files, card_problems = _card_data_files(folder)
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            f"{folder}: {CHECKSUM_FILE} or {CARD_FILE} is not UTF-8 text; the folder was altered."
+        ) from None
     problems += card_problems
     if problems:
         raise ValidationFailed(
@@ -523,6 +538,10 @@ def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, str]], list[str]
             config: {item["split"]: item["path"] for item in configs[config]["data_files"]}
             for config in TABLE_MODELS
         }
+        if not all(
+            isinstance(path, str) for files in data_files.values() for path in files.values()
+        ):
+            raise TypeError
     except (IndexError, KeyError, TypeError, yaml.YAMLError):
         return {}, [
             f"{CARD_FILE}: its YAML header lacks configs or dataset_info for {', '.join(TABLE_MODELS)}."

@@ -4,12 +4,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kjrel_data.clean import (
     RULES,
-    Paragraph,
     clean_articles,
     clean_text_of,
     compile_rules,
@@ -82,7 +81,7 @@ def test_normalise_line_strips_markdown_and_folds_white_space(line, expected):
             "print_edition_note",
         ),
         ("*The views expressed in this piece are the author's own.*", "disclaimer"),
-        ("No. 297", "issue_number"),
+        ("No. 297", "series_number"),
         ("16 September 2022", "date_line"),
         ("February 28, 2021", "date_line"),
         ("**JIIA**", "ajiss_member_institutes"),
@@ -135,12 +134,12 @@ def test_line_endings_lf_crlf_and_cr_are_all_accepted():
     ],
 )
 def test_sentences_broken_across_a_page_break_are_rejoined(paragraphs, expected):
-    pieces = [Paragraph(text, ((number, text),)) for number, text in enumerate(paragraphs, start=1)]
-    joined = join_broken_paragraphs(pieces)
-    assert [paragraph.text for paragraph in joined] == expected
-    assert [line for paragraph in joined for line in paragraph.lines] == [
-        p.lines[0] for p in pieces
-    ]
+    assert join_broken_paragraphs(paragraphs, compile_rules(RULES, METADATA)) == expected
+
+
+def test_a_join_that_would_make_chrome_is_not_made():
+    # "-" then "a …" would join into "- a …", which the key-point rule would remove, body and all.
+    assert _clean("-\n\na sentence carries on.") == ("-\n\na sentence carries on.", [])
 
 
 def test_chrome_wrapped_over_several_lines_is_removed_line_by_line():
@@ -180,7 +179,7 @@ def test_no_clean_text_matches_a_rule_anywhere():
         patterns = compile_rules(RULES, article.metadata)
         for line in article.clean_text.split("\n"):
             for name, pattern in patterns:
-                if name not in {"date_line", "issue_number"}:
+                if name not in {"date_line", "series_number"}:
                     assert not pattern.search(line), (article.metadata.article_id, name, line[:80])
 
 
@@ -223,6 +222,9 @@ def test_normalise_line_is_idempotent(line):
 
 
 @given(lines)
+@example(["-", "", "#", "", "a"])
+@example(["#", "a"])
+@example(["-", "a"])
 def test_cleaning_is_idempotent_on_generated_text(generated):
     clean_text, _ = _clean("\n".join(generated))
     again, removed = _clean(clean_text)
@@ -231,6 +233,8 @@ def test_cleaning_is_idempotent_on_generated_text(generated):
 
 
 @given(lines)
+@example(["-", "", "#", "", "a"])
+@example(["a", "\u0301"])
 def test_every_non_blank_line_is_kept_or_recorded(generated):
     clean_text, removed = _clean("\n".join(generated))
     removed_numbers = {line.line_number for line in removed}

@@ -25,7 +25,10 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["schemas"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["build"], ["validate"], ["schemas"], ["agreement"], ["codebook"], ["label-changes"]],
+)
 def test_every_command_has_help(command):
     result = kjrel(*command, "--help")
     assert result.returncode == 0
@@ -154,6 +157,30 @@ def test_validate_ignores_hidden_files_a_hub_download_adds(built, tmp_path):
     (folder / ".cache" / "huggingface").mkdir(parents=True)
     (folder / ".cache" / "huggingface" / "download.lock").write_text("")
     assert kjrel("validate", str(folder)).returncode == 0
+
+
+def test_schemas_into_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = kjrel("schemas", "--out", str(tmp_path / "file"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"kjrel schemas: error: {tmp_path / 'file'}")
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_catches_a_checksum_list_that_is_not_text(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    (folder / "SHA256SUMS").write_bytes(b"\xff\xfe not text")
+    _validate_fails(folder, "SHA256SUMS or README.md is not UTF-8 text")
+
+
+def test_validate_catches_a_card_whose_data_path_is_not_one_file(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    card = folder / "README.md"
+    card.write_text(
+        re.sub(r"path: (data/sentences/train-\S+)", r"path: [\1]", card.read_text(), count=1)
+    )
+    _refresh_checksums(folder)
+    _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")
 
 
 def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):

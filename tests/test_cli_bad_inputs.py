@@ -103,6 +103,29 @@ def make_passes_disagree(raw: Path) -> None:
     )
 
 
+def same_file_under_two_ids(raw: Path) -> None:
+    columns, rows = read_csv(raw / "articles.csv")
+    copy = {
+        **next(r for r in rows if r["article_id"] == ARTICLE),
+        "article_id": "a-second-id",
+        "split": "test",
+    }
+    write_csv(raw / "articles.csv", columns, [*rows, copy])
+
+
+def gold_differs_from_agreeing_passes(raw: Path) -> None:
+    _, gold = read_csv(raw / "labels.csv")
+    index = next(i for i, row in enumerate(gold) if not row["note"] and row["stance"] == "favor")
+    edit_label_row(raw / "labels.csv", index, stance="against")
+
+
+def blank_line_then_bad_row(raw: Path) -> None:
+    lines = (raw / "labels.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "\n")
+    lines[6] = lines[6].replace(",none,none,", ",pro,none,", 1)
+    (raw / "labels.csv").write_text("".join(lines), encoding="utf-8")
+
+
 def sparse_file(raw: Path) -> None:
     """A 50 MB article that takes no disk or memory to make (a sparse file)."""
     with (raw / ARTICLE_FILE).open("wb") as handle:
@@ -255,7 +278,41 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "labels-unexplained-disagreement",
         make_passes_disagree,
-        r"passes disagree on these sentences.*\nraw/labels\.csv: row \d+: ",
+        r"need a reason in their note column: the latest annotation round disagrees.*\n.*raw/labels\.csv: row \d+: ",
+    ),
+    (
+        "metadata-same-file-two-ids",
+        same_file_under_two_ids,
+        rf"articles\.csv: row 7: file '{ARTICLE_FILE}' is already the article of row 5",
+    ),
+    (
+        "labels-holder-without-stance",
+        lambda raw: edit_label_row(raw / GOLD, 0, stance_holder="author"),
+        r"raw/labels\.csv: row 2 \(ajiss-seize-the-opportunity-0000\): stance_holder must be 'none' exactly when",
+    ),
+    (
+        "labels-none-with-other-issues",
+        lambda raw: edit_label_row(raw / GOLD, 0, issues="domestic_politics;none"),
+        r"raw/labels\.csv: row 2 \(ajiss-seize-the-opportunity-0000\): issues lists 'none' with other issues",
+    ),
+    (
+        "labels-gold-differs-from-passes",
+        gold_differs_from_agreeing_passes,
+        r"need a reason in their note column.*\n.*raw/labels\.csv: row \d+: ",
+    ),
+    (
+        "labels-row-number-past-blank-line",
+        blank_line_then_bad_row,
+        r"raw/labels\.csv: row 7 \(ajiss-seize-the-opportunity-0004\): stance 'pro'",
+    ),
+    (
+        "passes-round-not-a-number",
+        lambda raw: (raw / "annotations/passes.csv").write_text(
+            (raw / "annotations/passes.csv")
+            .read_text()
+            .replace(',1,"AI annotator A', ',\u00b2,"AI annotator A')
+        ),
+        r"passes\.csv: row 2: pass must be a lowercase id and round a whole number",
     ),
     ("passes-file-missing", lambda raw: (raw / PASS).unlink(), r"round1-a\.csv: file not found"),
 ]
@@ -311,8 +368,17 @@ def test_bad_raw_input_is_refused_and_changes_nothing(workspace, capsys, change,
             ),
             r"mine: exists, is not empty and was not written by kjrel build",
         ),
+        (
+            lambda tmp: _lookalike(tmp / "look"),
+            r"look: exists, is not empty and was not written by kjrel build",
+        ),
     ],
-    ids=["out-is-a-file", "out-not-writable", "out-is-someone-elses-folder"],
+    ids=[
+        "out-is-a-file",
+        "out-not-writable",
+        "out-is-someone-elses-folder",
+        "out-has-a-card-but-other-files",
+    ],
 )
 def test_a_bad_output_location_is_refused(raw_copy, tmp_path, capsys, make_out, pattern):
     out = make_out(tmp_path)
@@ -320,6 +386,33 @@ def test_a_bad_output_location_is_refused(raw_copy, tmp_path, capsys, make_out, 
     status, _, stderr = run_cli(["build", "--raw", str(raw_copy), "--out", str(out)], capsys)
     assert_refused(status, stderr, pattern)
     assert snapshot(tmp_path) == before
+
+
+def _lookalike(folder: Path) -> Path:
+    """Someone's folder that happens to hold a README.md and a SHA256SUMS, and their thesis."""
+    folder.mkdir()
+    for name in ("README.md", "SHA256SUMS", "thesis.tex"):
+        (folder / name).write_text("mine\n")
+    return folder
+
+
+def test_metadata_and_label_tables_saved_with_a_bom_are_read(raw_copy, tmp_path, capsys):
+    for name in ("articles.csv", "labels.csv"):
+        (raw_copy / name).write_bytes(b"\xef\xbb\xbf" + (raw_copy / name).read_bytes())
+    status, _, stderr = run_cli(
+        ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "out")], capsys
+    )
+    assert status == 0, stderr
+
+
+def test_a_raw_folder_without_annotation_passes_builds(raw_copy, tmp_path, capsys):
+    shutil.rmtree(raw_copy / "annotations")
+    status, _, stderr = run_cli(
+        ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "out")], capsys
+    )
+    assert status == 0, stderr
+    assert "No annotation passes are stored yet." in (tmp_path / "out" / "README.md").read_text()
+    assert run_cli(["validate", str(tmp_path / "out")], capsys)[0] == 0
 
 
 def test_bom_and_crlf_or_cr_line_endings_are_accepted_and_normalised(raw_copy, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """Build into tmp_path and load the result with `datasets.load_dataset`, as a user would."""
 
+import csv
 import functools
 import http.server
 import threading
@@ -22,7 +23,7 @@ def _data_files(folder: Path, config: str) -> dict[str, str]:
     }
 
 
-def test_the_folder_loads_with_three_configs_and_splits_by_article(built):
+def test_the_folder_loads_with_four_configs_and_splits_by_article(built):
     article_splits = {}
     for config in ("sentences", "articles", "removed", "annotations"):
         dataset = load_dataset(str(built), config)
@@ -79,35 +80,44 @@ def test_parquet_files_load_over_http_with_the_same_rows_and_names(built, served
     assert remote["train"].features["stance"].names == STANCE.names
 
 
-def _label_first_sentence(raw: Path, out: Path, stance: str) -> str:
-    """Give the folder's first validation sentence a label row in raw/labels.csv; return its id."""
-    row = parquet.read_table(_data_files(out, "sentences")["validation"]).slice(0, 1).to_pylist()[0]
-    holder = "none" if stance == "none" else "author"
-    (raw / "labels.csv").write_text(
-        "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
-        f"{row['sentence_id']},{row['text_sha256']},{stance},{holder},diplomacy,diplomacy,\n",
-        encoding="utf-8",
-    )
-    return row["sentence_id"]
+def _relabel_first_sentence(raw: Path, out: Path, stance: str) -> str:
+    """Change the gold stance of the folder's first validation sentence in raw/labels.csv."""
+    sentence_id = parquet.read_table(_data_files(out, "sentences")["validation"])["sentence_id"][
+        0
+    ].as_py()
+    with (raw / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if row["sentence_id"] == sentence_id:
+            holder = "none" if stance == "none" else "author"
+            row.update(
+                stance=stance, stance_holder=holder, note="Relabelled by the stale-cache test."
+            )
+    with (raw / "labels.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return sentence_id
 
 
 def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, tmp_path):
     out = tmp_path / "kjrel"
     docs = raw_copy.parent
     build(raw_copy, out, docs)
-    sentence_id = _label_first_sentence(raw_copy, out, "favor")
+    untouched = load_dataset(str(out))["validation"][1]["stance"]
+
+    sentence_id = _relabel_first_sentence(raw_copy, out, "favor")
     build(raw_copy, out, docs)
     first = load_dataset(str(out))["validation"]
-    assert (
-        first.features["stance"].int2str(first[0]["stance"]) == "favor"
-        and first[0]["sentence_id"] == sentence_id
-    )
+    assert first[0]["sentence_id"] == sentence_id
+    assert first.features["stance"].int2str(first[0]["stance"]) == "favor"
 
-    _label_first_sentence(raw_copy, out, "against")
+    _relabel_first_sentence(raw_copy, out, "against")
     build(raw_copy, out, docs)
     second = load_dataset(str(out))["validation"]
     assert second.features["stance"].int2str(second[0]["stance"]) == "against"
-    assert second[1]["stance"] is None
+    assert second[1]["stance"] == untouched
 
 
 def test_the_datasheet_and_codebook_travel_with_the_folder(built):

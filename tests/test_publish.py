@@ -22,7 +22,7 @@ def test_a_failed_block_leaves_the_previous_folder_and_no_staging(tmp_path):
     out = tmp_path / "kjrel"
     out.mkdir()
     (out / "README.md").write_text("old card")
-    (out / "SHA256SUMS").write_text("")
+    (out / "SHA256SUMS").write_text(checksum_lines(out))
     with pytest.raises(RuntimeError), staging_folder(out) as staging:
         (staging / "README.md").write_text("half")
         raise RuntimeError("interrupted")

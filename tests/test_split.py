@@ -45,6 +45,11 @@ def _sentences(text: str) -> list[str]:
         ),
         ('the world. " On April 26, he spoke.', ['the world. "', "On April 26, he spoke."]),
         ("Why? Because 0.73% is a narrow margin.", ["Why?", "Because 0.73% is a narrow margin."]),
+        # Lowercase abbreviations before a capital are not sentence ends.
+        (
+            "Japan vs. South Korea is close. Kim et al. Argue so.",
+            ["Japan vs. South Korea is close.", "Kim et al. Argue so."],
+        ),
     ],
 )
 def test_sentence_spans_fix_what_sentencex_gets_wrong(text, expected):
