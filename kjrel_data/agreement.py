@@ -30,11 +30,9 @@ class FieldAgreement:
 
 
 def agreement(annotations: pa.Table) -> list[FieldAgreement]:
-    """Agreement for every pair of passes within a round, on the sentences both labelled.
-
-    `issues` is a set per sentence: its percent agreement counts identical sets, and its kappa and
-    alpha are the means over issue labels of the per-label (present or absent) figures.
-    """
+    """Agreement for every pair of passes within a round, on the sentences both labelled."""
+    # `issues` is a set per sentence: its percent agreement counts identical sets, and its kappa
+    # and alpha are the means over issue labels of the per-label (present or absent) figures.
     rows = annotations.to_pylist()
     results = []
     for round_number in sorted({row["round"] for row in rows}):

@@ -50,10 +50,7 @@ def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
 
 
 def build(raw_dir: Path, out_dir: Path, docs_dir: Path, show_progress: bool = False) -> BuildResult:
-    """Build the dataset folder from raw_dir into out_dir, replacing it only when all is valid.
-
-    docs_dir holds the datasheet and codebook that are copied into the folder.
-    """
+    """Build raw_dir into out_dir (with docs_dir's datasheet and codebook), replacing it only if valid."""
     corpus = prepare(raw_dir, show_progress)
     missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
     if missing:

@@ -49,11 +49,10 @@ def text_sha256(text: str) -> str:
 def attach_labels(
     sentences: list[Sentence], gold_labels: list[LabelRow], passes: list[AnnotationPass]
 ) -> LabelledCorpus:
-    """Sentences with their gold labels (nulls where none) and every pass's annotations.
-
-    Fails, listing every offending row, when a label row is stale or names no sentence, or when the
-    passes of a sentence's latest round disagree and its gold row gives no reason.
-    """
+    """Sentences with their gold labels (nulls where none) and every pass's annotations."""
+    # Fails, listing every offending row, when a label row is stale or names no sentence, or when a
+    # gold row departs from its passes (they disagree, or it differs from what they agree on)
+    # without a reason in its note.
     by_id = {sentence.sentence_id: sentence for sentence in sentences}
     problems = [
         problem

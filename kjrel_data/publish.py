@@ -48,10 +48,8 @@ def write_folder(corpus: Corpus, folder: Path, docs_dir: Path) -> None:
 
 
 def dataset_files(folder: Path) -> list[str]:
-    """The folder's files by relative path, sorted, without the checksum file or hidden files.
-
-    Hidden files (.gitattributes, .cache/) are what a Hub repository or download adds, not data.
-    """
+    """The folder's files by relative path, sorted, without the checksum file or hidden files."""
+    # Hidden files (.gitattributes, .cache/) are what a Hub repository or download adds, not data.
     return sorted(
         relative
         for path in folder.rglob("*")

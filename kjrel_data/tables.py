@@ -11,7 +11,7 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE, ISSUES, LABEL_SETS, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
 
 SENTENCES = "sentences"
@@ -181,12 +181,7 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
             "char_end": item.sentence.char_end,
             "text": item.sentence.text,
             "text_sha256": text_sha256(item.sentence.text),
-            STANCE.field: _id_or_none(STANCE.id_of, item.stance),
-            STANCE_HOLDER.field: _id_or_none(STANCE_HOLDER.id_of, item.stance_holder),
-            ISSUE.field: _id_or_none(ISSUE.id_of, item.issue),
-            ISSUES.field: None
-            if item.issues is None
-            else [ISSUES.id_of(name) for name in item.issues],
+            **_label_ids(item),
         }
         for item in sorted(
             sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
@@ -204,10 +199,7 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "pass": item.pass_name,
             "round": item.round,
             "annotator": item.annotator,
-            STANCE.field: STANCE.id_of(item.stance),
-            STANCE_HOLDER.field: STANCE_HOLDER.id_of(item.stance_holder),
-            ISSUE.field: ISSUE.id_of(item.issue),
-            ISSUES.field: [ISSUES.id_of(name) for name in item.issues],
+            **_label_ids(item),
         }
         for item in sorted(annotations, key=lambda item: (item.sentence_id, item.pass_name))
     ]
@@ -228,8 +220,17 @@ def removed_table(removed: list[RemovedLine]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=published_schema(REMOVED))
 
 
-def _id_or_none(id_of, name: str | None) -> int | None:
-    return None if name is None else id_of(name)
+def _label_ids(item: LabelledSentence | Annotation) -> dict[str, int | list[int] | None]:
+    ids: dict[str, int | list[int] | None] = {}
+    for label_set in LABEL_SETS:
+        value = getattr(item, label_set.field)
+        if value is None:
+            ids[label_set.field] = None
+        elif label_set.multiple:
+            ids[label_set.field] = [label_set.id_of(name) for name in value]
+        else:
+            ids[label_set.field] = label_set.id_of(value)
+    return ids
 
 
 def split_by_article(

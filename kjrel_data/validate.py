@@ -346,8 +346,8 @@ def validate_corpus(corpus: Corpus) -> None:
 
 
 def schema_documents() -> dict[str, str | bytes]:
-    """The files of schemas/: pandera YAML per model; per table, Hugging Face features as JSON and
-    the Arrow schema as an IPC message (`pyarrow.ipc.read_schema` or any Arrow library reads it)."""
+    """The files of schemas/: pandera YAML per model, features JSON and Arrow schema per table."""
+    # The Arrow schema is an IPC message: `pyarrow.ipc.read_schema` or any Arrow library reads it.
     documents = {
         f"{model.Config.name.replace(' ', '_')}.pandera.yaml": model.to_schema().to_yaml()
         for model in (*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel)

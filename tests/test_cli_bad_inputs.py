@@ -464,10 +464,11 @@ def _kill_once_writing(
 )
 def test_an_interrupted_build_leaves_the_previous_folder_intact(workspace, kill_signal):
     raw, out = workspace
-    before = snapshot(out)
+    before, raw_before = snapshot(out), snapshot(raw)
     process = _kjrel_process("build", "--raw", str(raw), "--out", str(out))
     _kill_once_writing(process, out.parent, out.name, kill_signal)
     assert snapshot(out) == before
+    assert snapshot(raw) == raw_before
     leftovers = list(out.parent.glob(f".{out.name}.building-*"))
     assert leftovers if kill_signal == signal.SIGKILL else not leftovers
     rebuilt = _kjrel_process("build", "--raw", str(raw), "--out", str(out))
