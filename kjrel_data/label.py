@@ -18,6 +18,7 @@ class LabelledSentence:
     stance_holder: str | None = None
     issue: str | None = None
     issues: tuple[str, ...] | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Annotation:
     pass_name: str
     round: int
     annotator: str
+    codebook_sha256: str
     stance: str
     stance_holder: str
     issue: str
@@ -82,6 +84,7 @@ def attach_labels(
             pass_name=annotation_pass.name,
             round=annotation_pass.round,
             annotator=annotation_pass.annotator,
+            codebook_sha256=annotation_pass.codebook_sha256,
             stance=row.stance,
             stance_holder=row.stance_holder,
             issue=row.issue,
@@ -96,6 +99,7 @@ def attach_labels(
         else LabelledSentence(
             sentence,
             **{field: getattr(gold[sentence.sentence_id], field) for field in LABEL_FIELDS},
+            note=gold[sentence.sentence_id].note,
         )
         for sentence in sentences
     ]

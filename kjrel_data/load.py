@@ -13,6 +13,8 @@ from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
 PASSES_FILE = "annotations/passes.csv"
+# Each round's codebook, exactly as its annotators read it, beside the passes.
+CODEBOOK_PATTERN = "CODEBOOK-*.md"
 ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
@@ -265,8 +267,18 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     if not path.exists():
         return []
     passes, problems = [], []
+    stored_codebooks = {
+        hashlib.sha256(codebook.read_bytes()).hexdigest()
+        for codebook in path.parent.glob(CODEBOOK_PATTERN)
+    }
     for line_number, row in _read_csv(path, PASS_COLUMNS):
         where = f"{path}: row {line_number}"
+        if row["codebook_sha256"] not in stored_codebooks:
+            problems.append(
+                f"{where}: codebook_sha256 {row['codebook_sha256'][:12]}… matches no codebook stored as "
+                f"{path.parent / CODEBOOK_PATTERN}; store the exact codebook the pass used, unedited."
+            )
+            continue
         if not re.fullmatch(ARTICLE_ID_PATTERN, row["pass"]) or not re.fullmatch(
             r"[0-9]+", row["round"]
         ):

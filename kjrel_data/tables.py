@@ -73,6 +73,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             List(ClassLabel(names=ISSUES.names)),
             ISSUES.question + " Null if unlabelled.",
         ),
+        Column(
+            "gold_note",
+            Value("string"),
+            "Why the gold labels depart from the annotation passes; null where they do not.",
+        ),
     ),
     ARTICLES: (
         Column("article_id", Value("string"), "Readable, stable article id."),
@@ -113,6 +118,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("pass", Value("string"), "The annotation pass, as stored in raw/annotations/."),
         Column("round", Value("int32"), "The round of the pass: passes of one round are compared."),
         Column("annotator", Value("string"), "Who or what made the pass."),
+        Column(
+            "codebook_sha256",
+            Value("string"),
+            "sha256 of the codebook the pass used (stored in raw/annotations/).",
+        ),
         Column(STANCE.field, ClassLabel(names=STANCE.names), STANCE.question),
         Column(STANCE_HOLDER.field, ClassLabel(names=STANCE_HOLDER.names), STANCE_HOLDER.question),
         Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question),
@@ -182,6 +192,7 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
             "text": item.sentence.text,
             "text_sha256": text_sha256(item.sentence.text),
             **_label_ids(item),
+            "gold_note": item.note,
         }
         for item in sorted(
             sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
@@ -199,6 +210,7 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "pass": item.pass_name,
             "round": item.round,
             "annotator": item.annotator,
+            "codebook_sha256": item.codebook_sha256,
             **_label_ids(item),
         }
         for item in sorted(annotations, key=lambda item: (item.sentence_id, item.pass_name))

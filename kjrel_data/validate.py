@@ -189,6 +189,7 @@ class SentenceModel(pandera.DataFrameModel):
     issues: Series[object] = pandera.Field(
         nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
     )
+    gold_note: Series[str] = pandera.Field(nullable=True)
 
     class Config:
         name = SENTENCES
@@ -225,6 +226,7 @@ class AnnotationModel(pandera.DataFrameModel):
     pass_name: Series[str] = pandera.Field(alias="pass", str_matches=f"^{ARTICLE_ID_PATTERN}$")
     round: Series[pandera.Int32] = pandera.Field(ge=1)
     annotator: Series[str] = pandera.Field(str_length={"min_value": 1})
+    codebook_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
     stance: Series[pd.Int64Dtype] = _label_field(STANCE, nullable=False)
     stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER, nullable=False)
     issue: Series[pd.Int64Dtype] = _label_field(ISSUE, nullable=False)

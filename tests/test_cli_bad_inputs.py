@@ -306,6 +306,13 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         r"raw/labels\.csv: row 7 \(ajiss-seize-the-opportunity-0004\): stance 'pro'",
     ),
     (
+        "pass-codebook-edited",
+        lambda raw: (raw / "annotations/CODEBOOK-round1.md").write_text(
+            (raw / "annotations/CODEBOOK-round1.md").read_text() + "\nAn edit after the round.\n"
+        ),
+        r"passes\.csv: row 2: codebook_sha256 9d5ebffa7f74… matches no codebook stored as",
+    ),
+    (
         "passes-round-not-a-number",
         lambda raw: (raw / "annotations/passes.csv").write_text(
             (raw / "annotations/passes.csv")
