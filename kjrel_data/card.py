@@ -6,6 +6,7 @@ from importlib import metadata
 
 import matplotlib
 import pyarrow as pa
+import pyarrow.compute as compute
 import yaml
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
@@ -14,7 +15,8 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
-from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.labeller import CHOSEN_METHOD
+from kjrel_data.labels import ISSUE, LABEL_SETS, LABEL_SOURCE, STANCE, STANCE_HOLDER, LabelSet
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import (
     ANNOTATIONS,
@@ -82,8 +84,8 @@ def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
 
 
 def _body(corpus: Corpus) -> str:
-    sentences = pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
-    labelled = sum(1 for stance in sentences["stance"].to_pylist() if stance is not None)
+    sentences = _gold(pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS))
+    labelled = sentences.num_rows
     sections = [
         f"# {PRETTY_NAME}",
         "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
@@ -105,14 +107,16 @@ def _body(corpus: Corpus) -> str:
         "The Parquet files also load on their own, with the same label names, through "
         '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-….parquet"})`, '
         "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
-        "Sentences without gold labels have null labels. `SHA256SUMS` lists every file's checksum; "
+        "`SHA256SUMS` lists every file's checksum; "
         "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
         "against the schemas.",
         "## Contents",
         _counts_table(corpus),
-        f"Gold labels cover {labelled} of {sentences.num_rows} sentences. The labels and how they "
-        "were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
+        f"Gold labels cover {labelled} of {_all_sentences(corpus).num_rows} sentences. The labels and "
+        "how they were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
+        _model_label_note(corpus),
         "## Labels",
+        "The tables and the plot count gold labels only.",
         *(_label_table(label_set, sentences) for label_set in LABEL_SETS),
         "### Labels by split",
         "The splits are by article, so label distributions differ between them.",
@@ -129,7 +133,8 @@ def _body(corpus: Corpus) -> str:
         "## Articles",
         _articles_table(corpus),
         "## Cleaning rules",
-        "Each line the cleaner removed is in the `removed` config with the rule that removed it.",
+        "Everything the cleaner removed (a whole line, or part of one) is in the `removed` config "
+        "with the rule that removed it; the rules are in `kjrel_data/cleaning_rules.toml`.",
         _rules_table(corpus),
     ]
     return "\n\n".join(sections) + "\n"
@@ -143,11 +148,35 @@ def _split_counts(label_set: LabelSet, corpus: Corpus) -> dict[str, Counter]:
     return {
         split: Counter(
             value
-            for value in corpus[SENTENCES][split][label_set.field].to_pylist()
+            for value in _gold(corpus[SENTENCES][split])[label_set.field].to_pylist()
             if value is not None
         )
         for split in SPLITS
     }
+
+
+def _all_sentences(corpus: Corpus) -> pa.Table:
+    return pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
+
+
+def _gold(sentences: pa.Table) -> pa.Table:
+    return sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "gold"))
+
+
+def _model_label_note(corpus: Corpus) -> str:
+    sentences = _all_sentences(corpus)
+    model = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "model"))
+    if model.num_rows == 0:
+        return "No sentence carries model labels: every label here is gold."
+    articles = len(set(model["article_id"].to_pylist()))
+    mean = compute.mean(model["label_confidence"]).as_py()
+    return (
+        f"**{model.num_rows} sentences ({articles} articles) carry model labels** "
+        f"(`label_source = model`), predicted by the `{CHOSEN_METHOD}` labeller trained on the gold "
+        f"labels at build time; their mean `label_confidence` is {mean:.3f}, the labeller's "
+        "estimate that stance, holder and issue are all right. Filter on `label_source` to use "
+        "gold labels only."
+    )
 
 
 def _split_table(label_set: LabelSet, corpus: Corpus) -> str:
@@ -203,8 +232,7 @@ def issue_stance_plot(corpus: Corpus) -> bytes:
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    sentences = pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
-    counts = _gold_counts(sentences)
+    counts = _gold_counts(_gold(_all_sentences(corpus)))
     figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
     left = [0] * len(ISSUE.names)
     colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
@@ -342,4 +370,4 @@ def _rules_table(corpus: Corpus) -> str:
         [f"`{rule.name}`", rule.outlet or "all outlets", rule.description, counts[rule.name]]
         for rule in RULES
     ]
-    return _markdown_table(["rule", "applies to", "removes", "lines removed"], rows)
+    return _markdown_table(["rule", "applies to", "removes", "removals"], rows)

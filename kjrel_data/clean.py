@@ -1,8 +1,21 @@
-"""Stage 2, clean: drop publisher chrome line by line by named rules, re-join broken paragraphs."""
+"""Stage 2, clean: drop publisher chrome by named rules, re-join broken paragraphs.
+
+Rules are data (cleaning_rules.toml) and come in kinds, tried in this order:
+- `line`: the whole line matches; it is removed.
+- `tail`: the line starts the end matter (reader comments, an end-of-story marker); it and every
+  later line are removed, once some body text has come before it.
+- `list`: the line heads a list (related stories, tags); it and the headline-like lines after it
+  are removed, up to the next line of prose.
+- `inline`: the match is cut out of the line and the rest is kept (a dateline, a run-in caption).
+- `structural`: decided by the article's shape, not a pattern: runs of short navigation lines,
+  lines repeated elsewhere, lines before the body starts or after it ends, a cut-off last sentence.
+Every removal is recorded with its line, its span in that line and its rule.
+"""
 
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
@@ -11,6 +24,7 @@ from kjrel_data.load import ArticleMetadata, RawArticle
 
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
+RULE_KINDS = ("line", "tail", "list", "inline", "structural")
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
 CONTINUING_WORDS = frozenset(
     [
@@ -35,13 +49,25 @@ CONTINUING_WORDS = frozenset(
         "with",
     ]
 )
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# Prose is what body paragraphs are made of: a full sentence of some length.
+PROSE_MIN_WORDS = 8
+# Navigation and share buttons come in runs of short lines; a crosshead stands alone.
+NAVIGATION_MAX_WORDS = 3
+NAVIGATION_MIN_RUN = 3
+# A line this long that ends a sentence is a paragraph of its own even without a blank line after
+# it; hard-wrapped text breaks its lines well before this.
+PARAGRAPH_LINE_LENGTH = 100
+# Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
+REPEATED_MIN_WORDS = 6
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
     description: str
-    pattern: str
+    kind: str = "line"
+    pattern: str | None = None
     outlet: str | None = None
     ignore_case: bool = False
 
@@ -54,9 +80,13 @@ class CleanArticle:
 
 @dataclass(frozen=True)
 class RemovedLine:
+    """Text removed from one raw line: line[char_start:char_end], by the named rule."""
+
     article_id: str
     line_number: int
     line: str
+    char_start: int
+    char_end: int
     rule: str
 
 
@@ -72,7 +102,7 @@ RULES = load_rules()
 def clean_articles(
     raw_articles: list[RawArticle], rules: tuple[Rule, ...] = RULES
 ) -> tuple[list[CleanArticle], list[RemovedLine]]:
-    """Clean each article's text; return the clean articles and every line removed, with its rule."""
+    """Clean each article's text; return the clean articles and everything removed, with its rule."""
     clean, removed = [], []
     for article in raw_articles:
         clean_text, article_removed = clean_text_of(article.text, article.metadata, rules)
@@ -89,39 +119,73 @@ def clean_articles(
 def clean_text_of(
     text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
 ) -> tuple[str, list[RemovedLine]]:
-    """One article's clean text (paragraphs separated by a blank line) and every line removed."""
-    # Rules are tried on each line, then on each block of consecutive kept lines (chrome wrapped
-    # over several lines). Page-broken sentences are re-joined only where the result is no chrome,
-    # so a join never pulls body text into a removal and cleaning clean text changes nothing.
+    """One article's clean text (paragraphs separated by a blank line) and everything removed."""
     patterns = compile_rules(rules, metadata)
-    removed: list[RemovedLine] = []
-    blocks: list[list[tuple[int, str]]] = []
-    current: list[tuple[int, str]] = []
-    for line_number, line in enumerate(split_lines(text), start=1):
-        normalised = normalise_line(line)
-        rule = matching_rule(normalised, patterns) if normalised else None
-        if normalised and rule is None:
-            current.append((line_number, line))
-            continue
-        if rule is not None:
-            removed.append(RemovedLine(metadata.article_id, line_number, line, rule))
-        if current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    paragraphs = []
+    page = _Page(split_lines(text))
+    _apply_line_rules(page, patterns["line"])
+    _apply_tail_rules(page, patterns["tail"])
+    _apply_list_rules(page, patterns["list"])
+    _remove_navigation_runs(page)
+    _apply_inline_rules(page, patterns["inline"])
+    _remove_repeated_lines(page)
+    blocks = _blocks(page)
     for block in blocks:
-        block_text = normalise_line(" ".join(line for _, line in block))
-        rule = matching_rule(block_text, patterns)
-        if rule is None:
-            paragraphs.append(block_text)
-        else:
-            removed += [
-                RemovedLine(metadata.article_id, number, line, rule) for number, line in block
-            ]
-    removed.sort(key=lambda line: line.line_number)
-    return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs, patterns)), removed
+        rule = matching_rule(page.block_text(block), patterns["line"])
+        if rule is not None:
+            for number in block:
+                page.remove_rest(number, rule)
+    _remove_dek(page, _blocks(page))
+    _remove_outside_body(page, _blocks(page))
+    _remove_unfinished_ending(page, _blocks(page))
+    paragraphs = [page.block_text(block) for block in _blocks(page)]
+    removed = [
+        RemovedLine(metadata.article_id, number, page.lines[number - 1], start, end, rule)
+        for number in sorted(page.spans)
+        for start, end, rule in sorted(page.spans[number])
+    ]
+    return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs, patterns["line"])), removed
+
+
+class _Page:
+    """The raw lines and the spans removed from each so far (line numbers from 1)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.spans: dict[int, list[tuple[int, int, str]]] = {}
+
+    def numbers(self) -> range:
+        return range(1, len(self.lines) + 1)
+
+    def kept(self, number: int) -> str:
+        """The line's text still kept, normalised ('' for blank or fully removed lines)."""
+        line = self.lines[number - 1]
+        pieces, position = [], 0
+        for start, end, _ in sorted(self.spans.get(number, [])):
+            pieces.append(line[position:start])
+            position = end
+        pieces.append(line[position:])
+        return normalise_line(" ".join(pieces))
+
+    def removed(self, number: int) -> bool:
+        return number in self.spans and not self.kept(number)
+
+    def remove(self, number: int, start: int, end: int, rule: str) -> None:
+        self.spans.setdefault(number, []).append((start, end, rule))
+
+    def remove_rest(self, number: int, rule: str) -> None:
+        """Remove every piece of the line still kept that holds more than white space."""
+        line = self.lines[number - 1]
+        taken = sorted(self.spans.get(number, []))
+        position = 0
+        for start, end in [(start, end) for start, end, _ in taken] + [(len(line), len(line))]:
+            piece = line[position:start]
+            if piece.strip():
+                offset = len(piece) - len(piece.lstrip())
+                self.remove(number, position + offset, position + len(piece.rstrip()), rule)
+            position = max(position, end)
+
+    def block_text(self, block: list[int]) -> str:
+        return normalise_line(" ".join(self.kept(number) for number in block))
 
 
 def split_lines(text: str) -> list[str]:
@@ -135,6 +199,7 @@ def normalise_line(line: str) -> str:
     while True:
         normalised = unicodedata.normalize("NFC", line)
         normalised = re.sub(r"^\s*#{1,6}\s+", "", normalised)
+        normalised = re.sub(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2", normalised)
         normalised = re.sub(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)", "", normalised)
         normalised = re.sub(r"\s+", " ", normalised).strip()
         if normalised == line:
@@ -142,13 +207,18 @@ def normalise_line(line: str) -> str:
         line = normalised
 
 
+def is_prose(text: str) -> bool:
+    """True for a normalised line or paragraph that reads as body text: a full, long sentence."""
+    return len(text.split()) >= PROSE_MIN_WORDS and SENTENCE_END.search(text) is not None
+
+
 def compile_rules(
     rules: tuple[Rule, ...], metadata: ArticleMetadata
-) -> list[tuple[str, re.Pattern]]:
-    """The rules that apply to this article, with metadata filled into their patterns."""
-    compiled = []
+) -> dict[str, list[tuple[str, re.Pattern]]]:
+    """The patterned rules that apply to this article, by kind, with metadata filled in."""
+    compiled: dict[str, list[tuple[str, re.Pattern]]] = {kind: [] for kind in RULE_KINDS}
     for rule in rules:
-        if rule.outlet is not None and rule.outlet != metadata.outlet:
+        if rule.pattern is None or (rule.outlet is not None and rule.outlet != metadata.outlet):
             continue
         fields = METADATA_PLACEHOLDER.findall(rule.pattern)
         values = {field: getattr(metadata, field) for field in fields}
@@ -158,13 +228,180 @@ def compile_rules(
             lambda match, values=values: re.escape(normalise_line(values[match.group(1)])),
             rule.pattern,
         )
-        compiled.append((rule.name, re.compile(pattern, re.IGNORECASE if rule.ignore_case else 0)))
+        flags = re.IGNORECASE if rule.ignore_case else 0
+        compiled[rule.kind].append((rule.name, re.compile(pattern, flags)))
     return compiled
 
 
 def matching_rule(line: str, patterns: list[tuple[str, re.Pattern]]) -> str | None:
     """The name of the first rule whose pattern matches the whole line, or None."""
     return next((name for name, pattern in patterns if pattern.fullmatch(line)), None)
+
+
+def _apply_line_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    for number in page.numbers():
+        text = page.kept(number)
+        rule = matching_rule(text, patterns) if text else None
+        if rule is not None:
+            page.remove_rest(number, rule)
+
+
+def _apply_tail_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    # A marker before any prose is a menu item ("Comments" in a top bar), not the end matter.
+    seen_prose = False
+    for number in page.numbers():
+        text = page.kept(number)
+        rule = matching_rule(text, patterns) if text and seen_prose else None
+        if rule is not None:
+            for later in range(number, len(page.lines) + 1):
+                page.remove_rest(later, rule)
+            return
+        seen_prose = seen_prose or is_prose(text)
+
+
+def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    rule = None
+    for number in page.numbers():
+        text = page.kept(number)
+        # A heading already removed by a line rule ("Related Stories") still opens its list.
+        heading = matching_rule(normalise_line(page.lines[number - 1]), patterns)
+        if not text and heading is None:
+            continue
+        if heading is not None:
+            rule = heading
+        elif rule is not None and is_prose(text):
+            rule = None
+        if rule is not None:
+            page.remove_rest(number, rule)
+
+
+def _remove_navigation_runs(page: _Page) -> None:
+    run: list[int] = []
+    for number in [*page.numbers(), None]:
+        text = page.kept(number) if number is not None else None
+        if text == "":
+            continue
+        if text is not None and _is_navigation_item(text):
+            run.append(number)
+            continue
+        if len(run) >= NAVIGATION_MIN_RUN:
+            for item in run:
+                page.remove_rest(item, "navigation_run")
+        run = []
+
+
+def _is_navigation_item(text: str) -> bool:
+    return len(text.split()) <= NAVIGATION_MAX_WORDS and not re.search(r"[.!?:;]$", text)
+
+
+def _apply_inline_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    for number in page.numbers():
+        if number in page.spans or not page.kept(number):
+            continue
+        line = page.lines[number - 1]
+        taken: list[tuple[int, int]] = []
+        for name, pattern in patterns:
+            for match in pattern.finditer(line):
+                start, end = match.span()
+                if start < end and all(end <= low or start >= high for low, high in taken):
+                    taken.append((start, end))
+                    page.remove(number, start, end, name)
+
+
+def _remove_repeated_lines(page: _Page) -> None:
+    texts = {number: page.kept(number) for number in page.numbers()}
+    long_texts = {n: t for n, t in texts.items() if len(t.split()) >= REPEATED_MIN_WORDS}
+    counts = Counter(long_texts.values())
+    for number, text in long_texts.items():
+        inside_other = any(
+            other != number and len(other_text) > len(text) and text in other_text
+            for other, other_text in long_texts.items()
+        )
+        if counts[text] > 1 or inside_other:
+            page.remove_rest(number, "repeated_line")
+
+
+def _blocks(page: _Page) -> list[list[int]]:
+    """Paragraphs as lists of line numbers: kept lines between blank or removed lines."""
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    for number in page.numbers():
+        text = page.kept(number)
+        if not text:
+            if current:
+                blocks.append(current)
+            current = []
+            continue
+        current.append(number)
+        if len(text) > PARAGRAPH_LINE_LENGTH and SENTENCE_END.search(text):
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _remove_dek(page: _Page, blocks: list[list[int]]) -> None:
+    # A one-sentence paragraph right under the headline, with chrome (not body) after it, is the
+    # dek: the outlet's summary, kept in the standfirst column when known, never body text.
+    title_lines = {
+        number
+        for number, spans in page.spans.items()
+        if any(rule == "repeated_title" for _, _, rule in spans)
+    }
+    for block in blocks:
+        before = block[0] - 1
+        while before > 0 and not page.lines[before - 1].strip():
+            before -= 1
+        after = block[-1] + 1
+        while after <= len(page.lines) and not page.lines[after - 1].strip():
+            after += 1
+        text = page.block_text(block)
+        if (
+            before in title_lines
+            and after <= len(page.lines)
+            and page.removed(after)
+            and len(re.findall(r"[.!?](?:\s|$)", text)) == 1
+        ):
+            for number in block:
+                page.remove_rest(number, "dek")
+
+
+def _remove_outside_body(page: _Page, blocks: list[list[int]]) -> None:
+    # The body runs from the first of two prose paragraphs in a row to the last of two; what lies
+    # before (headline, byline, dek, captions) or after (bios, lists, footers) is chrome.
+    # A paragraph cut off at the end still counts by the full sentences before the cut.
+    prose = [
+        is_prose(re.sub(r"([.!?…][\"'”’)\]]*) [^.!?…]*$", r"\1", page.block_text(block)))
+        for block in blocks
+    ]
+    pairs = [index for index in range(len(blocks) - 1) if prose[index] and prose[index + 1]]
+    if not pairs:
+        return
+    first, last = pairs[0], pairs[-1] + 1
+    for index, block in enumerate(blocks):
+        if index < first or index > last:
+            for number in block:
+                page.remove_rest(number, "outside_body")
+
+
+def _remove_unfinished_ending(page: _Page, blocks: list[list[int]]) -> None:
+    # A text cut off mid-sentence (a paywall, a truncated copy) loses the unfinished sentence only,
+    # and only after a full sentence on the same line: a lone fragment or heading is left alone.
+    if not blocks or SENTENCE_END.search(page.block_text(blocks[-1])):
+        return
+    number = blocks[-1][-1]
+    line = page.lines[number - 1]
+    ends = [
+        match.end()
+        for match in re.finditer(r"[.!?…][\"'”’)\]]*(?=\s)", line)
+        if not any(start <= match.start() < end for start, end, _ in page.spans.get(number, []))
+    ]
+    if not ends or not is_prose(normalise_line(line[: ends[-1]])):
+        return
+    rest = line[ends[-1] :].rstrip()
+    start = ends[-1] + len(rest) - len(rest.lstrip())
+    page.remove(number, start, ends[-1] + len(rest), "unfinished_ending")
 
 
 def join_broken_paragraphs(
@@ -184,7 +421,7 @@ def join_broken_paragraphs(
 
 def continues(previous: str, paragraph: str) -> bool:
     """True when `paragraph` carries on the sentence that `previous` left unfinished."""
-    if re.search(r"[.!?:;…][\"'”’)\]]*$", previous):
+    if SENTENCE_END.search(previous):
         return False
     words = re.findall(r"[A-Za-z]+$", previous)
     return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)

@@ -8,17 +8,19 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 
 from kjrel_data import __version__
+from kjrel_data.add import NewArticle, add_article
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.build import build, prepare
 from kjrel_data.changelog import label_changes
 from kjrel_data.codebook import refresh_codebook
 from kjrel_data.errors import InputError, KjrelError
-from kjrel_data.load import PASSES_FILE, SPLITS, read_label_file
+from kjrel_data.load import KINDS, METADATA_FILE, PASSES_FILE, SPLITS, read_label_file
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES, Corpus
 from kjrel_data.validate import schema_documents, validate_folder
 
@@ -85,6 +87,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_parser.set_defaults(run=_run_build)
 
+    add_parser = commands.add_parser(
+        "add",
+        help="add an article file to raw/ with its metadata",
+        description="Copy FILE into raw/articles/ byte for byte and append its sha256 and metadata "
+        "to raw/articles.csv. Refuses a file whose bytes or id are already there; raw/ is changed "
+        "completely or not at all. The next `kjrel build` includes the article, labelled by the "
+        "model where it has no gold labels.",
+        epilog=EXIT_CODES,
+    )
+    add_parser.add_argument("file", type=Path, help="the article as received (UTF-8 text)")
+    add_parser.add_argument("--outlet", required=True, help="the publisher, e.g. 'The Diplomat'")
+    add_parser.add_argument("--title", required=True, help="the headline, as the page shows it")
+    add_parser.add_argument(
+        "--published", metavar="YYYY-MM-DD", help="publication date, if the page states one"
+    )
+    add_parser.add_argument("--url", help="where the article was published")
+    add_parser.add_argument(
+        "--kind", choices=KINDS, default="news", help="news, opinion or commentary (default: news)"
+    )
+    add_parser.add_argument(
+        "--split",
+        choices=SPLITS,
+        help="default: from a hash of the article id, 8:1:1 train/validation/test",
+    )
+    add_parser.add_argument(
+        "--id", dest="article_id", help="article id (default: from the outlet and title)"
+    )
+    add_parser.add_argument("--author", help="the author, as the byline names them")
+    add_parser.add_argument("--standfirst", help="the dek or standfirst under the headline")
+    add_parser.add_argument("--section", help="the section, column or series label")
+    add_parser.add_argument(
+        "--copyright", help="copyright holder and terms (default: the outlet, for research use)"
+    )
+    add_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    add_parser.set_defaults(run=_run_add)
+
     validate_parser = commands.add_parser(
         "validate",
         help="check a built folder against its checksums and the schemas",
@@ -150,6 +190,30 @@ def _run_build(arguments: argparse.Namespace) -> int:
     result = build(arguments.raw, arguments.out, docs_dir, show_progress=sys.stderr.isatty())
     print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
     print(_summary(result.corpus))
+    return 0
+
+
+def _run_add(arguments: argparse.Namespace) -> int:
+    new = NewArticle(
+        outlet=arguments.outlet,
+        title=arguments.title,
+        article_id=arguments.article_id,
+        published_date=arguments.published,
+        url=arguments.url,
+        kind=arguments.kind,
+        split=arguments.split,
+        section=arguments.section,
+        standfirst=arguments.standfirst,
+        author=arguments.author,
+        copyright=arguments.copyright,
+    )
+    added = add_article(arguments.raw, arguments.file, new)
+    print(
+        f"Added {added.article_id} to {arguments.raw / METADATA_FILE} "
+        f"({added.size:,} bytes, sha256 {added.sha256[:12]}…, split {added.split}), "
+        f"file {arguments.raw / added.file}."
+    )
+    print("Run `kjrel build` to include it.")
     return 0
 
 
@@ -220,12 +284,13 @@ def _summary(corpus: Corpus) -> str:
         for config in CONFIGS
     ]
     sentences = pa.concat_tables(corpus[SENTENCES].values())
-    labelled = sentences.num_rows - sentences["stance"].null_count
-    share = labelled / sentences.num_rows if sentences.num_rows else 0.0
+    sources = Counter(sentences["label_source"].to_pylist())
+    share = sources["gold"] / sentences.num_rows if sentences.num_rows else 0.0
     articles = sum(table.num_rows for table in corpus[ARTICLES].values())
     lines.append(
         f"  {articles} articles, {sentences.num_rows} sentences; "
-        f"gold labels on {labelled} sentences ({share:.0%})"
+        f"gold labels on {sources['gold']} sentences ({share:.0%}), "
+        f"model labels on {sources['model']}"
     )
     return "\n".join(lines)
 

@@ -1,9 +1,10 @@
-"""Stage 4, label: attach gold labels and annotation passes to sentences, refusing stale rows."""
+"""Stage 4, label: attach gold labels and annotation passes, refusing stale rows; model labels the rest."""
 
 import hashlib
 from dataclasses import dataclass
 
 from kjrel_data.errors import InputError
+from kjrel_data.labeller import GoldExample, Prediction, train_labeller
 from kjrel_data.labels import LABEL_SETS
 from kjrel_data.load import AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
@@ -19,6 +20,8 @@ class LabelledSentence:
     issue: str | None = None
     issues: tuple[str, ...] | None = None
     note: str | None = None
+    source: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def text_sha256(text: str) -> str:
 def attach_labels(
     sentences: list[Sentence], gold_labels: list[LabelRow], passes: list[AnnotationPass]
 ) -> LabelledCorpus:
-    """Sentences with their gold labels (nulls where none) and every pass's annotations."""
+    """Sentences with gold labels, or the labeller's where gold has none, and every pass's annotations."""
     # Fails, listing every offending row, when a label row is stale or names no sentence, or when a
     # gold row departs from its passes (they disagree, or it differs from what they agree on)
     # without a reason in its note.
@@ -93,17 +96,51 @@ def attach_labels(
         for annotation_pass in passes
         for row in annotation_pass.rows
     ]
-    labelled = [
-        LabelledSentence(sentence)
-        if sentence.sentence_id not in gold
-        else LabelledSentence(
-            sentence,
-            **{field: getattr(gold[sentence.sentence_id], field) for field in LABEL_FIELDS},
-            note=gold[sentence.sentence_id].note,
+    examples = [
+        GoldExample(
+            article_id=sentence.article_id,
+            text=sentence.text,
+            stance=gold[sentence.sentence_id].stance,
+            stance_holder=gold[sentence.sentence_id].stance_holder,
+            issue=gold[sentence.sentence_id].issue,
         )
+        for sentence in sentences
+        if sentence.sentence_id in gold
+    ]
+    unlabelled = [sentence for sentence in sentences if sentence.sentence_id not in gold]
+    # With no gold at all there is nothing to learn from: such sentences stay unlabelled.
+    predictions = (
+        dict(zip(unlabelled, train_labeller(examples)([s.text for s in unlabelled]), strict=True))
+        if examples and unlabelled
+        else {}
+    )
+    labelled = [
+        _gold_labelled(sentence, gold[sentence.sentence_id])
+        if sentence.sentence_id in gold
+        else _model_labelled(sentence, predictions.get(sentence))
         for sentence in sentences
     ]
     return LabelledCorpus(sentences=labelled, annotations=annotations)
+
+
+def _gold_labelled(sentence: Sentence, row: LabelRow) -> LabelledSentence:
+    return LabelledSentence(
+        sentence,
+        **{field: getattr(row, field) for field in LABEL_FIELDS},
+        note=row.note,
+        source="gold",
+    )
+
+
+def _model_labelled(sentence: Sentence, prediction: Prediction | None) -> LabelledSentence:
+    if prediction is None:
+        return LabelledSentence(sentence)
+    return LabelledSentence(
+        sentence,
+        **{field: getattr(prediction, field) for field in LABEL_FIELDS},
+        source="model",
+        confidence=prediction.confidence,
+    )
 
 
 def _stale(row: LabelRow, by_id: dict[str, Sentence]) -> str | None:

@@ -88,3 +88,16 @@ ISSUES = LabelSet(
 )
 
 LABEL_SETS: tuple[LabelSet, ...] = (STANCE, STANCE_HOLDER, ISSUE, ISSUES)
+
+# Not annotated: says where a sentence's four labels above come from.
+LABEL_SOURCE = LabelSet(
+    field="label_source",
+    question="Where do the sentence's labels come from?",
+    labels=(
+        Label("gold", "Adjudicated gold labels from raw/labels.csv, made by reading the codebook."),
+        Label(
+            "model",
+            "Predicted by the automatic labeller, trained on the gold labels at build time.",
+        ),
+    ),
+)

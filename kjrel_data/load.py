@@ -190,17 +190,9 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
         published_date = None
         if values["published_date"] is not None:
             try:
-                published_date = datetime.date.fromisoformat(values["published_date"])
-            except ValueError:
-                row_problems.append(
-                    f"{where}: published_date {values['published_date']!r} is not an ISO date (YYYY-MM-DD); "
-                    "leave it empty when the article does not state its date."
-                )
-            else:
-                if published_date > datetime.date.today():
-                    row_problems.append(
-                        f"{where}: published_date {published_date} is in the future."
-                    )
+                published_date = parse_published_date(values["published_date"])
+            except ValueError as error:
+                row_problems.append(f"{where}: {error}")
         if values["sha256"] is not None and not re.fullmatch(r"[0-9a-f]{64}", values["sha256"]):
             row_problems.append(f"{where}: sha256 must be 64 lowercase hex digits.")
         problems.extend(row_problems)
@@ -234,6 +226,11 @@ def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             "raw/ holds inputs exactly as received: restore the original file, or, if the new bytes are "
             "the intended input, record the new sha256 in the metadata."
         )
+    return RawArticle(metadata=metadata, text=decode_article(path, data))
+
+
+def decode_article(path: Path, data: bytes) -> str:
+    """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
     if b"\x00" in data:
         position = data.index(b"\x00")
         raise InputError(f"{path}: contains a NUL byte at byte {position}; it is not a text file.")
@@ -246,7 +243,21 @@ def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
         ) from None
     if not text.strip():
         raise InputError(f"{path}: the article is empty.")
-    return RawArticle(metadata=metadata, text=text)
+    return text
+
+
+def parse_published_date(value: str) -> datetime.date:
+    """An ISO date that is not in the future; ValueError saying what is wrong otherwise."""
+    try:
+        published_date = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"published_date {value!r} is not an ISO date (YYYY-MM-DD); "
+            "leave it empty when the article does not state its date."
+        ) from None
+    if published_date > datetime.date.today():
+        raise ValueError(f"published_date {published_date} is in the future.")
+    return published_date
 
 
 def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> None:

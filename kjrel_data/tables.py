@@ -11,7 +11,7 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
-from kjrel_data.labels import ISSUE, ISSUES, LABEL_SETS, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE, ISSUES, LABEL_SETS, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
 
 SENTENCES = "sentences"
@@ -78,6 +78,18 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             Value("string"),
             "Why the gold labels depart from the annotation passes; null where they do not.",
         ),
+        Column(
+            LABEL_SOURCE.field,
+            Value("string"),
+            "gold (adjudicated, raw/labels.csv) or model (the automatic labeller); "
+            "null if unlabelled.",
+        ),
+        Column(
+            "label_confidence",
+            Value("float32"),
+            "For model labels, the labeller's estimate that its stance, stance_holder and issue "
+            "are all right (the product of each field's probability); null for gold.",
+        ),
     ),
     ARTICLES: (
         Column("article_id", Value("string"), "Readable, stable article id."),
@@ -110,7 +122,18 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("article_id", Value("string"), "The article the line was removed from."),
         Column("line_number", Value("int32"), "Line number in the raw file, from 1."),
         Column("line", Value("string"), "The raw line, exactly as received."),
-        Column("rule", Value("string"), "The cleaning rule that removed it (see the rules table)."),
+        Column("char_start", Value("int32"), "First code point of the removed text in the line."),
+        Column("char_end", Value("int32"), "One past its last: line[char_start:char_end]."),
+        Column(
+            "removed_text",
+            Value("string"),
+            "What was removed: the whole line, or part of it (a run-in dateline or caption).",
+        ),
+        Column(
+            "rule",
+            Value("string"),
+            "The cleaning rule that removed it (kjrel_data/cleaning_rules.toml).",
+        ),
     ),
     ANNOTATIONS: (
         Column("sentence_id", Value("string"), "The sentence labelled."),
@@ -193,6 +216,8 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
             "text_sha256": text_sha256(item.sentence.text),
             **_label_ids(item),
             "gold_note": item.note,
+            LABEL_SOURCE.field: item.source,
+            "label_confidence": item.confidence,
         }
         for item in sorted(
             sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
@@ -219,15 +244,20 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
 
 
 def removed_table(removed: list[RemovedLine]) -> pa.Table:
-    """One row per removed line, sorted by article and line number."""
+    """One row per removed text, sorted by article, line number and position in the line."""
     rows = [
         {
             "article_id": line.article_id,
             "line_number": line.line_number,
             "line": line.line,
+            "char_start": line.char_start,
+            "char_end": line.char_end,
+            "removed_text": line.line[line.char_start : line.char_end],
             "rule": line.rule,
         }
-        for line in sorted(removed, key=lambda line: (line.article_id, line.line_number))
+        for line in sorted(
+            removed, key=lambda line: (line.article_id, line.line_number, line.char_start)
+        )
     ]
     return pa.Table.from_pylist(rows, schema=published_schema(REMOVED))
 

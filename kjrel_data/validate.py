@@ -21,7 +21,7 @@ from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.label import text_sha256
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
 from kjrel_data.split import sentence_id_of
@@ -77,6 +77,19 @@ def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Serie
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
+def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
+    labelled = frame["stance"].notna()
+    source = frame[LABEL_SOURCE.field]
+    gold = source == "gold"
+    model = source == "model"
+    return (
+        (labelled == source.notna())
+        & (frame["label_confidence"].notna() == model)
+        & (frame["gold_note"].isna() | gold)
+    )
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
 def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
     unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
     no_stance = frame["stance"] == STANCE.id_of("none")
@@ -106,6 +119,23 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
         [
             consistent(issue, issues)
             for issue, issues in zip(frame["issue"], frame["issues"], strict=True)
+        ],
+        index=frame.index,
+    )
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def removed_text_in_line(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [
+            line[start:end] == text
+            for line, start, end, text in zip(
+                frame["line"],
+                frame["char_start"],
+                frame["char_end"],
+                frame["removed_text"],
+                strict=True,
+            )
         ],
         index=frame.index,
     )
@@ -190,6 +220,8 @@ class SentenceModel(pandera.DataFrameModel):
         nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
     )
     gold_note: Series[str] = pandera.Field(nullable=True)
+    label_source: Series[str] = pandera.Field(nullable=True, isin=LABEL_SOURCE.names)
+    label_confidence: Series[pandera.Float32] = pandera.Field(nullable=True, gt=0, le=1)
 
     class Config:
         name = SENTENCES
@@ -202,20 +234,26 @@ class SentenceModel(pandera.DataFrameModel):
         labelled_all_or_none = {"columns": list(LABEL_FIELDS)}
         holder_none_exactly_when_stance_none = ()
         issues_hold_primary_issue = ()
+        label_source_consistent = ()
 
 
 class RemovedLineModel(pandera.DataFrameModel):
-    """One row per line the cleaner removed, with the rule that removed it."""
+    """One row per text the cleaner removed (a whole line or part of one), with its rule."""
 
     article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
     line_number: Series[pandera.Int32] = pandera.Field(ge=1)
     line: Series[str]
+    char_start: Series[pandera.Int32] = pandera.Field(ge=0)
+    char_end: Series[pandera.Int32] = pandera.Field(ge=1)
+    removed_text: Series[str] = pandera.Field(str_length={"min_value": 1})
     rule: Series[str] = pandera.Field(isin=[rule.name for rule in RULES])
 
     class Config:
         name = REMOVED
         strict = True
-        unique = ["article_id", "line_number"]
+        unique = ["article_id", "line_number", "char_start"]
+        start_before_end = {"start": "char_start", "end": "char_end"}
+        removed_text_in_line = ()
 
 
 class AnnotationModel(pandera.DataFrameModel):
@@ -283,7 +321,7 @@ TABLE_MODELS = {
 ROW_KEYS = {
     ARTICLES: ["article_id"],
     SENTENCES: ["sentence_id"],
-    REMOVED: ["article_id", "line_number"],
+    REMOVED: ["article_id", "line_number", "char_start"],
     ANNOTATIONS: ["sentence_id", "pass"],
 }
 HINTS = {
@@ -298,8 +336,11 @@ HINTS = {
     "text_sha256_matches": "text_sha256 is not the sha256 of text",
     "labelled_all_or_none": "stance, stance_holder, issue and issues are set together or not at all",
     "holder_none_exactly_when_stance_none": "stance_holder is none exactly when stance is none",
+    "label_source_consistent": "label_source is set exactly when labels are; label_confidence "
+    "exactly for model labels; gold_note only for gold",
     "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
+    "removed_text_in_line": "removed_text is not line[char_start:char_end]",
     "article_found": "its article_id has no row in the articles table",
     "split_agrees_with_article": "it is in a different split from its article",
     "annotated_sentence_found": "its sentence_id has no row in the sentences table",
@@ -314,7 +355,9 @@ SHOWN_COLUMNS = {
     "labelled_all_or_none": list(LABEL_FIELDS),
     "holder_none_exactly_when_stance_none": ["stance", "stance_holder"],
     "issues_hold_primary_issue": ["issue", "issues"],
+    "label_source_consistent": ["label_source", "label_confidence", "gold_note"],
     "multiple_fields_uniqueness": ["text"],
+    "removed_text_in_line": ["char_start", "char_end", "removed_text"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],
     "annotated_sentence_found": ["sentence_found"],

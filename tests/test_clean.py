@@ -113,7 +113,9 @@ def test_body_text_that_resembles_chrome_is_kept(line):
 
 def test_a_rule_needing_an_empty_metadata_field_is_skipped():
     no_author = dataclasses.replace(METADATA, author=None)
-    assert not any(name in {"byline", "author_bio"} for name, _ in compile_rules(RULES, no_author))
+    assert not any(
+        name in {"byline", "author_bio"} for name, _ in compile_rules(RULES, no_author)["line"]
+    )
 
 
 def test_line_endings_lf_crlf_and_cr_are_all_accepted():
@@ -134,7 +136,7 @@ def test_line_endings_lf_crlf_and_cr_are_all_accepted():
     ],
 )
 def test_sentences_broken_across_a_page_break_are_rejoined(paragraphs, expected):
-    assert join_broken_paragraphs(paragraphs, compile_rules(RULES, METADATA)) == expected
+    assert join_broken_paragraphs(paragraphs, compile_rules(RULES, METADATA)["line"]) == expected
 
 
 def test_a_join_that_would_make_chrome_is_not_made():
@@ -178,9 +180,8 @@ def test_no_clean_text_matches_a_rule_anywhere():
     for article in clean:
         patterns = compile_rules(RULES, article.metadata)
         for line in article.clean_text.split("\n"):
-            for name, pattern in patterns:
-                if name not in {"date_line", "series_number"}:
-                    assert not pattern.search(line), (article.metadata.article_id, name, line[:80])
+            for name, pattern in patterns["line"] + patterns["tail"] + patterns["list"]:
+                assert not pattern.fullmatch(line), (article.metadata.article_id, name, line[:80])
 
 
 def test_clean_text_is_nfc_without_markdown_or_stray_white_space():
@@ -237,11 +238,150 @@ def test_cleaning_is_idempotent_on_generated_text(generated):
 @example(["a", "\u0301"])
 def test_every_non_blank_line_is_kept_or_recorded(generated):
     clean_text, removed = _clean("\n".join(generated))
-    removed_numbers = {line.line_number for line in removed}
-    kept = [line for number, line in enumerate(generated, start=1) if number not in removed_numbers]
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for line in removed:
+        assert line.line[line.char_start : line.char_end].strip(), line
+        spans.setdefault(line.line_number, []).append((line.char_start, line.char_end))
+    kept = []
+    for number, line in enumerate(generated, start=1):
+        for start, end in sorted(spans.get(number, []), reverse=True):
+            line = line[:start] + " " + line[end:]
+        kept.append(line)
 
     def content(text: str) -> str:
         """What must survive cleaning: everything but white space and Markdown marks."""
         return unicodedata.normalize("NFC", re.sub(r"[\s#*_]", "", text))
 
     assert content(clean_text) == content("".join(kept))
+
+
+GENERAL = dataclasses.replace(
+    METADATA, outlet="Pacific Wire", section=None, standfirst=None, author=None
+)
+BODY = (
+    "The two leaders agreed on Thursday to restart regular visits between their capitals.\n\n"
+    "Officials on both sides described the talks as candid and said more meetings would follow."
+)
+MORE = (
+    "Business groups in both countries welcomed the agreement and promised new joint projects.\n\n"
+    "Analysts cautioned that public opinion in both countries remains wary of the whole process."
+)
+
+
+def _removed_by(text: str) -> tuple[str, list[tuple[str, str]]]:
+    clean_text, removed = _clean(text, GENERAL)
+    return clean_text, [(line.rule, line.line[line.char_start : line.char_end]) for line in removed]
+
+
+@pytest.mark.parametrize(
+    ("chrome", "rule"),
+    [
+        ("Skip to main content", "skip_link"),
+        ("Advertisement", "advertisement"),
+        ("Share | Print | Copy link", "share_controls"),
+        ("Already a subscriber? Sign in", "account_prompt"),
+        ("By MIN JAE-HOON and AYAKA NISHIDA", "byline_generic"),
+        ("KAZUKI MORI, Asia Business Review staff writer", "byline_generic"),
+        ("jhlee@example.com", "email_address"),
+        ("Published : 2023-03-17 14:02 Updated : 2023-03-17 18:40", "timestamp"),
+        ("Mar. 21, 2023 18:03 JST", "timestamp"),
+        ("Updated 2 hours ago", "timestamp"),
+        ("02:13", "counter"),
+        ("12", "counter"),
+        ("Leaders shake hands in Tokyo, March 16, 2023. (AP Photo/Kenji Morita)", "photo_caption"),
+        ("Tanks stand at the plant in Okuma, Fukushima Prefecture. | KYODO", "photo_caption"),
+        ("(LEAD) S. Korea, Japan agree to share missile data", "agency_slug"),
+        ("News / Asia Pacific / Politics", "breadcrumb"),
+        ("Privacy ∙ Terms ∙ Collection notice", "menu_bar"),
+        ("#Japan #South Korea", "hashtags"),
+        ("----------", "separator"),
+        ("© 2023 The Metropolitan Times Company", "copyright"),
+        (
+            "Eleanor Marsh is a senior fellow in the Asia Program at the Forum.",
+            "author_bio_generic",
+        ),
+        ("This commentary is produced by the Forum, a private institution.", "publisher_note"),
+    ],
+)
+def test_general_rules_remove_chrome_of_outlets_never_seen(chrome, rule):
+    clean_text, removed = _removed_by(f"{BODY}\n\n{chrome}\n\n{MORE}")
+    assert clean_text == f"{BODY}\n\n{MORE}"
+    assert removed == [(rule, chrome)]
+
+
+def test_a_dateline_run_into_the_first_paragraph_is_cut_off_and_the_rest_kept():
+    clean_text, removed = _removed_by(f"SEOUL, March 16 (Agency) -- {BODY}")
+    assert clean_text == BODY
+    assert removed == [("dateline", "SEOUL, March 16 (Agency) -- ")]
+
+
+def test_an_advertisement_run_into_a_paragraph_is_cut_out_leaving_one_space():
+    first, second = BODY.split("\n\n")
+    clean_text, removed = _removed_by(f"{first} Advertisement {second}")
+    assert clean_text == f"{first} {second}"
+    assert removed == [("run_in_advertisement", " Advertisement")]
+
+
+def test_a_caption_run_into_a_paragraph_is_cut_out():
+    caption = "Supporters rally in front of the embassy in Seoul on Wednesday. [YONHAP] "
+    clean_text, removed = _removed_by(f"{caption}{BODY}")
+    assert clean_text == BODY
+    assert removed == [("run_in_caption", caption)]
+
+
+def test_reader_comments_are_removed_to_the_end_but_only_after_body_text():
+    comments = (
+        "Comments (2)\nkenta_t\nGood that they are open about it, and they should go on.\nReply"
+    )
+    clean_text, removed = _removed_by(f"{BODY}\n\n{comments}")
+    assert clean_text == BODY
+    # "Reply" is a button wherever it stands; the rest goes with the comments.
+    assert [rule for rule, _ in removed] == ["comments_section"] * 3 + ["share_controls"]
+
+
+def test_a_related_list_ends_at_the_next_prose_paragraph():
+    related = "Related Stories\nNorth Korea fires missile before summit\nTrade curbs lifted"
+    clean_text, removed = _removed_by(f"{BODY}\n\n{related}\n\n{MORE}")
+    assert clean_text == f"{BODY}\n\n{MORE}"
+    # The heading is also an older navigation rule's, which is tried first.
+    assert [rule for rule, _ in removed] == ["navigation"] + ["related_list"] * 2
+
+
+def test_three_short_lines_in_a_row_are_navigation_but_one_crosshead_is_kept():
+    clean_text, removed = _removed_by(
+        f"World\n\nPolitics\nOddities\n\n{BODY}\n\nWhat next\n\n{MORE}"
+    )
+    assert clean_text == f"{BODY}\n\nWhat next\n\n{MORE}"
+    assert [rule for rule, _ in removed] == ["navigation_run"] * 3
+
+
+def test_a_line_repeated_in_the_article_is_removed_everywhere():
+    caption = "Tanks storing treated water stand on the grounds of the plant"
+    clean_text, removed = _removed_by(f"{BODY}\n\n{caption}\n\n{MORE}\n\n{caption}")
+    assert caption not in clean_text
+    assert [rule for rule, _ in removed] == ["repeated_line"] * 2
+
+
+def test_headline_matter_before_the_body_and_footers_after_it_are_removed():
+    head = (
+        "Japan and Korea mend ties\n\nSenior Fellow, Asia Program\n\nA short note that ends here."
+    )
+    foot = "1200 Harbor Street, Suite 400\nSan Francisco, CA 94105"
+    clean_text, removed = _removed_by(f"{head}\n\n{BODY}\n\n{foot}")
+    assert clean_text == BODY
+    assert {rule for rule, _ in removed} == {"outside_body"}
+
+
+def test_a_dek_under_the_headline_is_removed():
+    dek = "The move removes one of the biggest irritants between two key allies."
+    text = f"{METADATA.title}\n\n{dek}\n\nListen to this article · 5 min\n\n{BODY}"
+    clean_text, removed = _clean(text, dataclasses.replace(GENERAL, title=METADATA.title))
+    assert clean_text == BODY
+    assert ("dek", dek) in [(r.rule, r.line[r.char_start : r.char_end]) for r in removed]
+
+
+def test_a_sentence_cut_off_at_the_end_is_removed_and_the_full_ones_kept():
+    cut = f"{BODY} The two governments agreed to"
+    clean_text, removed = _removed_by(cut)
+    assert clean_text == BODY
+    assert removed == [("unfinished_ending", "The two governments agreed to")]

@@ -27,7 +27,16 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["build"], ["validate"], ["schemas"], ["agreement"], ["codebook"], ["label-changes"]],
+    [
+        [],
+        ["build"],
+        ["add"],
+        ["validate"],
+        ["schemas"],
+        ["agreement"],
+        ["codebook"],
+        ["label-changes"],
+    ],
 )
 def test_every_command_has_help(command):
     result = kjrel(*command, "--help")

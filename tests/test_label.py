@@ -36,14 +36,21 @@ def test_text_sha256_is_the_hex_digest_of_utf8():
     assert text_sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
-def test_gold_labels_attach_by_id_and_the_rest_stay_null():
+def test_gold_labels_attach_by_id_and_the_rest_get_model_labels():
     labelled = attach_labels(SENTENCES, [_row("a-0001", "Talks stall.")], []).sentences
-    assert labelled[0].stance is None and labelled[0].issues is None
     assert (labelled[1].stance, labelled[1].stance_holder, labelled[1].issues) == (
         "favor",
         "author",
         ("diplomacy",),
     )
+    assert (labelled[1].source, labelled[1].confidence) == ("gold", None)
+    assert labelled[0].source == "model" and 0 < labelled[0].confidence <= 1
+    assert labelled[0].issues == (labelled[0].issue,)
+
+
+def test_without_any_gold_labels_sentences_stay_unlabelled():
+    labelled = attach_labels(SENTENCES, [], []).sentences
+    assert all(item.stance is None and item.source is None for item in labelled)
 
 
 def test_a_stale_label_row_fails_and_shows_the_new_text():

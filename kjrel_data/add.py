@@ -1,0 +1,201 @@
+"""Adding an article to raw/: its bytes copied unchanged, its sha256 and metadata appended as one row."""
+
+import csv
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from kjrel_data.errors import InputError
+from kjrel_data.load import (
+    ARTICLE_ID_PATTERN,
+    ARTICLES_FOLDER,
+    KINDS,
+    MAX_ARTICLE_BYTES,
+    METADATA_COLUMNS,
+    METADATA_FILE,
+    SPLITS,
+    decode_article,
+    load_raw,
+    parse_published_date,
+)
+
+# Derived ids stay short enough to read in a table; the title's first words are enough to recognise.
+MAX_DERIVED_ID_LENGTH = 60
+COPYRIGHT_TEMPLATE = (
+    "Copyright {outlet}. Publisher's text, included for non-commercial research; "
+    "not licensed by this project."
+)
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """What the user says about an article they add; None where they said nothing."""
+
+    outlet: str
+    title: str
+    article_id: str | None = None
+    published_date: str | None = None
+    url: str | None = None
+    kind: str = "news"
+    split: str | None = None
+    section: str | None = None
+    standfirst: str | None = None
+    author: str | None = None
+    copyright: str | None = None
+
+
+@dataclass(frozen=True)
+class AddedArticle:
+    article_id: str
+    file: str
+    sha256: str
+    size: int
+    split: str
+
+
+def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
+    """Copy `source` into raw_dir byte for byte and append its metadata row, or change nothing."""
+    raw_dir = Path(raw_dir)
+    existing = load_raw(raw_dir).articles
+    data = _read_source(Path(source))
+    sha256 = hashlib.sha256(data).hexdigest()
+    article_id = new.article_id or derived_article_id(new.outlet, new.title)
+    _check_new(new, article_id, source)
+    for article in existing:
+        if article.metadata.sha256 == sha256:
+            raise InputError(
+                f"{source}: these exact bytes are already in raw/ as article "
+                f"{article.metadata.article_id!r} ({article.metadata.file}); nothing was added."
+            )
+        if article.metadata.article_id == article_id:
+            raise InputError(
+                f"{source}: article id {article_id!r} is already taken by {article.metadata.file} "
+                f"(title {article.metadata.title!r}). If this is a different article, give it "
+                "another id with --id; nothing was added."
+            )
+    relative_file = f"{ARTICLES_FOLDER}/{article_id}.txt"
+    target = raw_dir / relative_file
+    if target.exists():
+        raise InputError(
+            f"{target} already exists but is listed in no row of {raw_dir / METADATA_FILE}. "
+            "Move it out of raw/ (or give it a row), then add again."
+        )
+    split = new.split or default_split(article_id)
+    row = {
+        "article_id": article_id,
+        "file": relative_file,
+        "sha256": sha256,
+        "outlet": new.outlet,
+        "section": new.section,
+        "title": new.title,
+        "standfirst": new.standfirst,
+        "author": new.author,
+        "published_date": new.published_date,
+        "url": new.url,
+        "kind": new.kind,
+        "language": "en",
+        "split": split,
+        "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
+    }
+    _write_together(raw_dir / METADATA_FILE, _appended(raw_dir / METADATA_FILE, row), target, data)
+    return AddedArticle(article_id, relative_file, sha256, len(data), split)
+
+
+def derived_article_id(outlet: str, title: str) -> str:
+    """A readable id from the outlet and the title's first words, e.g. 'diplomat-japan-has-a-chance'."""
+    outlet_words = _slug_words(outlet)
+    if len(outlet_words) > 1 and outlet_words[0] == "the":
+        outlet_words = outlet_words[1:]
+    article_id = "-".join(outlet_words)
+    for word in _slug_words(title):
+        if len(article_id) + 1 + len(word) > MAX_DERIVED_ID_LENGTH:
+            break
+        article_id = f"{article_id}-{word}" if article_id else word
+    return article_id
+
+
+def default_split(article_id: str) -> str:
+    """train, validation or test (8:1:1) from a hash of the id: stable, and no one picks it."""
+    bucket = int(hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8], 16) % 10
+    return "validation" if bucket == 8 else "test" if bucket == 9 else "train"
+
+
+def _slug_words(text: str) -> list[str]:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
+
+
+def _read_source(source: Path) -> bytes:
+    if not source.is_file():
+        raise InputError(f"{source}: no such file.")
+    size = source.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{source}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
+            "Split it into one file per article."
+        )
+    data = source.read_bytes()
+    decode_article(source, data)
+    return data
+
+
+def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
+    problems = []
+    if not re.fullmatch(ARTICLE_ID_PATTERN, article_id):
+        problems.append(
+            f"article id {article_id!r} must be lowercase letters, digits and single hyphens"
+            + ("" if new.article_id else " (pass one with --id)")
+        )
+    for name in ("outlet", "title"):
+        if not getattr(new, name).strip():
+            problems.append(f"--{name} is empty")
+    if new.kind not in KINDS:
+        problems.append(f"--kind {new.kind!r} is not one of {', '.join(KINDS)}")
+    if new.split is not None and new.split not in SPLITS:
+        problems.append(f"--split {new.split!r} is not one of {', '.join(SPLITS)}")
+    if new.published_date is not None:
+        try:
+            parse_published_date(new.published_date)
+        except ValueError as error:
+            problems.append(f"--published: {error}".rstrip("."))
+    if problems:
+        raise InputError(f"{source}: " + "; ".join(problems) + ". Nothing was added.")
+
+
+def _appended(metadata_file: Path, row: dict[str, str | None]) -> bytes:
+    existing = metadata_file.read_bytes()
+    line_ending = "\r\n" if b"\r\n" in existing else "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=line_ending)
+    writer.writerow([row[column] or "" for column in METADATA_COLUMNS])
+    separator = b"" if existing.endswith(b"\n") else line_ending.encode()
+    return existing + separator + buffer.getvalue().encode("utf-8")
+
+
+def _write_together(metadata_file: Path, metadata: bytes, article_file: Path, data: bytes) -> None:
+    # Both files are written in full beside their targets first, then renamed into place, article
+    # first: an interruption leaves raw/ as it was, unless it falls between the two renames.
+    staged = [
+        (article_file.with_name(f".{article_file.name}.adding"), data, article_file),
+        (metadata_file.with_name(f".{metadata_file.name}.adding"), metadata, metadata_file),
+    ]
+    renamed: list[Path] = []
+    try:
+        for temporary, content, _ in staged:
+            with temporary.open("wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for temporary, _, target in staged:
+            temporary.replace(target)
+            renamed.append(target)
+    except BaseException:
+        for temporary, _, _ in staged:
+            temporary.unlink(missing_ok=True)
+        if renamed == [article_file]:
+            article_file.unlink(missing_ok=True)
+        raise

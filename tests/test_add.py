@@ -1,0 +1,148 @@
+import csv
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as parquet
+import pytest
+
+from kjrel_data.add import NewArticle, add_article, default_split, derived_article_id
+from kjrel_data.errors import InputError
+from kjrel_data.load import load_raw
+
+from .conftest import REPO
+from .test_cli import kjrel
+
+# A layout the cleaning rules were not written from (benchmarks/layouts/heldout/).
+HELDOUT = REPO / "benchmarks" / "layouts" / "heldout"
+UNSEEN = HELDOUT / "wire-reuters-style.raw.txt"
+with (HELDOUT / "cases.csv").open(encoding="utf-8", newline="") as handle:
+    UNSEEN_TITLE = next(
+        row["title"] for row in csv.DictReader(handle) if row["case"] == "wire-reuters-style"
+    )
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_derived_ids_are_readable_and_stable():
+    assert derived_article_id("The Diplomat", "Japan Has a Chance to Break the Ice") == (
+        "diplomat-japan-has-a-chance-to-break-the-ice"
+    )
+    assert derived_article_id("Korea Times", "Seoul’s ‘pivot’: Café talks") == (
+        "korea-times-seouls-pivot-cafe-talks"
+    )
+    assert len(derived_article_id("Outlet", "word " * 40)) <= 60
+
+
+def test_default_split_is_a_stable_eight_one_one_hash():
+    splits = [default_split(f"article-{number}") for number in range(2000)]
+    assert splits == [default_split(f"article-{number}") for number in range(2000)]
+    assert 0.75 < splits.count("train") / 2000 < 0.85
+    assert 0.07 < splits.count("test") / 2000 < 0.13
+
+
+def test_add_copies_the_bytes_and_appends_one_row(raw_copy, tmp_path):
+    source = tmp_path / "new.txt"
+    source.write_bytes(b"Seoul and Tokyo met.\r\n\r\nThey agreed.\r\n")
+    before = (raw_copy / "articles.csv").read_bytes()
+    added = add_article(raw_copy, source, NewArticle(outlet="Pacific Wire", title="Leaders meet"))
+    assert (raw_copy / added.file).read_bytes() == source.read_bytes()
+    after = (raw_copy / "articles.csv").read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    article = {a.metadata.article_id: a for a in load_raw(raw_copy).articles}[added.article_id]
+    assert article.metadata.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert (article.metadata.outlet, article.metadata.split) == ("Pacific Wire", added.split)
+
+
+@pytest.mark.parametrize(
+    ("new", "source_name", "message"),
+    [
+        (NewArticle(outlet="X", title="Y"), "seed", r"these exact bytes are already in raw/"),
+        (
+            NewArticle(outlet="The Diplomat", title="T", article_id="diplomat-why-japan-hesitant"),
+            "fresh",
+            r"article id 'diplomat-why-japan-hesitant' is already taken.*--id",
+        ),
+        (NewArticle(outlet="X", title="Y", published_date="2999-01-01"), "fresh", "in the future"),
+        (NewArticle(outlet="X", title="Y", kind="blog"), "fresh", "--kind 'blog'"),
+        (NewArticle(outlet="!!", title="??"), "fresh", r"pass one with --id"),
+        (NewArticle(outlet="X", title="Y"), "missing", "no such file"),
+        (NewArticle(outlet="X", title="Y"), "latin1", "not UTF-8"),
+    ],
+)
+def test_bad_additions_are_refused_and_change_nothing(
+    raw_copy, tmp_path, new, source_name, message
+):
+    sources = {
+        "seed": raw_copy / "articles" / "diplomat-why-japan-hesitant.txt",
+        "fresh": tmp_path / "fresh.txt",
+        "missing": tmp_path / "missing.txt",
+        "latin1": tmp_path / "latin1.txt",
+    }
+    sources["fresh"].write_text("A new article about the summit.\n", encoding="utf-8")
+    sources["latin1"].write_bytes("Caf\xe9 diplomacy.\n".encode("latin-1"))
+    before = _snapshot(raw_copy)
+    with pytest.raises(InputError, match=message):
+        add_article(raw_copy, sources[source_name], new)
+    assert _snapshot(raw_copy) == before
+
+
+def test_an_interrupted_add_leaves_raw_unchanged(raw_copy, tmp_path, monkeypatch):
+    source = tmp_path / "new.txt"
+    source.write_text("Seoul and Tokyo met.\n", encoding="utf-8")
+    before = _snapshot(raw_copy)
+    original_replace = Path.replace
+
+    def fail_on_metadata(self, target):
+        if Path(target).name == "articles.csv":
+            raise KeyboardInterrupt
+        return original_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", fail_on_metadata)
+    with pytest.raises(KeyboardInterrupt):
+        add_article(raw_copy, source, NewArticle(outlet="Pacific Wire", title="Leaders meet"))
+    assert _snapshot(raw_copy) == before
+
+
+def _sentences(folder: Path) -> pa.Table:
+    return pa.concat_tables(
+        parquet.read_table(path) for path in sorted((folder / "data/sentences").glob("*.parquet"))
+    ).sort_by("sentence_id")
+
+
+def test_kjrel_add_then_build_labels_the_new_article_by_model_and_keeps_gold(raw_copy, tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    assert kjrel("build", "--raw", str(raw_copy), "--out", str(before)).returncode == 0
+    added = kjrel(
+        "add",
+        str(UNSEEN),
+        "--outlet",
+        "Northline",
+        "--title",
+        UNSEEN_TITLE,
+        "--published",
+        "2025-05-14",
+        "--raw",
+        str(raw_copy),
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Run `kjrel build`" in added.stdout
+    result = kjrel("build", "--raw", str(raw_copy), "--out", str(after))
+    assert result.returncode == 0, result.stderr
+    assert "model labels on" in result.stdout
+    old, new = _sentences(before), _sentences(after)
+    gold = new.filter(pa.compute.equal(new["label_source"], "gold"))
+    assert gold.to_pylist() == old.to_pylist()
+    model = new.filter(pa.compute.equal(new["label_source"], "model")).to_pylist()
+    assert len(model) >= 5
+    assert {row["article_id"] for row in model} == {added.stdout.split()[1]}
+    assert all(row["stance"] is not None and 0 < row["label_confidence"] <= 1 for row in model)
+    texts = " ".join(row["text"] for row in model)
+    for chrome in ("Reporting by", "Editing by", UNSEEN_TITLE, "(Meridian) -"):
+        assert chrome not in texts

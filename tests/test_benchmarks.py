@@ -1,0 +1,25 @@
+"""The README states the benchmark figures exactly as the benchmark commands print them."""
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO
+
+
+# The first table each prints (the labeller's calibration table after it is not quoted).
+@pytest.mark.parametrize(("script", "table_rows"), [("cleaner.py", 4), ("labeller.py", 5)])
+def test_readme_tables_are_what_the_benchmark_prints(script, table_rows):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    assert len(rows) >= table_rows
+    for row in rows[:table_rows]:
+        assert row in readme, f"README.md does not state {script}'s row: {row}"
