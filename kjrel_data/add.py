@@ -101,7 +101,7 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
         "split": split,
         "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
     }
-    _write_together(raw_dir / METADATA_FILE, _appended(raw_dir / METADATA_FILE, row), target, data)
+    _write_together(raw_dir, _appended(raw_dir / METADATA_FILE, row), target, data)
     return AddedArticle(article_id, relative_file, sha256, len(data), split)
 
 
@@ -176,12 +176,23 @@ def _appended(metadata_file: Path, row: dict[str, str | None]) -> bytes:
     return existing + separator + buffer.getvalue().encode("utf-8")
 
 
-def _write_together(metadata_file: Path, metadata: bytes, article_file: Path, data: bytes) -> None:
-    # Both files are written in full beside their targets first, then renamed into place, article
-    # first: an interruption leaves raw/ as it was, unless it falls between the two renames.
+def _write_together(raw_dir: Path, metadata: bytes, article_file: Path, data: bytes) -> None:
+    # Both files are written in full beside raw/articles/ first (where the build looks for
+    # unlisted files), then renamed into place, article first: an interruption leaves raw/ as it
+    # was, unless it falls between the two renames. The lock keeps two adds from both appending
+    # to the same old articles.csv.
+    metadata_file = raw_dir / METADATA_FILE
+    lock = raw_dir / ".kjrel-add.lock"
+    try:
+        lock_handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise InputError(
+            f"{lock} exists: another `kjrel add` is running, or one was killed. "
+            "If none is running, delete the lock file and add again."
+        ) from None
     staged = [
-        (article_file.with_name(f".{article_file.name}.adding"), data, article_file),
-        (metadata_file.with_name(f".{metadata_file.name}.adding"), metadata, metadata_file),
+        (raw_dir / f".{article_file.name}.adding", data, article_file),
+        (raw_dir / f".{metadata_file.name}.adding", metadata, metadata_file),
     ]
     renamed: list[Path] = []
     try:
@@ -199,3 +210,6 @@ def _write_together(metadata_file: Path, metadata: bytes, article_file: Path, da
         if renamed == [article_file]:
             article_file.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(lock_handle)
+        lock.unlink(missing_ok=True)

@@ -38,7 +38,10 @@ def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
         clean += article_clean
         removed += article_removed
         sentences += split_sentences(article_clean)
-    labelled = attach_labels(sentences, raw.gold_labels, raw.annotation_passes)
+    training_articles = frozenset(
+        article.metadata.article_id for article in raw.articles if article.metadata.split == "train"
+    )
+    labelled = attach_labels(sentences, raw.gold_labels, raw.annotation_passes, training_articles)
     corpus = split_by_article(
         articles_table(clean),
         sentences_table(labelled.sentences),

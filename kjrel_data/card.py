@@ -172,8 +172,8 @@ def _model_label_note(corpus: Corpus) -> str:
     mean = compute.mean(model["label_confidence"]).as_py()
     return (
         f"**{model.num_rows} sentences ({articles} articles) carry model labels** "
-        f"(`label_source = model`), predicted by the `{CHOSEN_METHOD}` labeller trained on the gold "
-        f"labels at build time; their mean `label_confidence` is {mean:.3f}, the labeller's "
+        f"(`label_source = model`), predicted by the `{CHOSEN_METHOD}` labeller trained on the train "
+        f"split's gold labels at build time; their mean `label_confidence` is {mean:.3f}, the labeller's "
         "estimate that stance, holder and issue are all right. Filter on `label_source` to use "
         "gold labels only."
     )

@@ -1,6 +1,8 @@
 """Stage 2, clean: drop publisher chrome by named rules, re-join broken paragraphs.
 
-Rules are data (cleaning_rules.toml) and come in kinds, tried in this order:
+Rules are data (cleaning_rules.toml) and come in kinds; `clean_text_of` applies them in this
+order: line, tail, list, the navigation-run rule, inline, the other structural rules (line rules
+are tried again on whole paragraphs in between).
 - `line`: the whole line matches; it is removed.
 - `tail`: the line starts the end matter (reader comments, an end-of-story marker); it and every
   later line are removed, once some body text has come before it.
@@ -25,6 +27,7 @@ from kjrel_data.load import ArticleMetadata, RawArticle
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
 RULE_KINDS = ("line", "tail", "list", "inline", "structural")
+STRUCTURAL_RULES = ("navigation_run", "repeated_line", "dek", "outside_body", "unfinished_ending")
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
 CONTINUING_WORDS = frozenset(
     [
@@ -60,6 +63,7 @@ NAVIGATION_MIN_RUN = 3
 PARAGRAPH_LINE_LENGTH = 100
 # Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
 REPEATED_MIN_WORDS = 6
+DEK_MIN_CHROME_AFTER = 2
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,14 @@ class RemovedLine:
 def load_rules() -> tuple[Rule, ...]:
     """The cleaning rules shipped with the package, in the order they are tried."""
     text = resources.files("kjrel_data").joinpath("cleaning_rules.toml").read_text(encoding="utf-8")
-    return tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
+    rules = tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
+    # The structural rules are named in this module's code; the file must declare exactly those.
+    declared = {rule.name for rule in rules if rule.kind == "structural"}
+    if declared != set(STRUCTURAL_RULES) or any(rule.kind not in RULE_KINDS for rule in rules):
+        raise ValueError(
+            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES}"
+        )
+    return rules
 
 
 RULES = load_rules()
@@ -172,11 +183,11 @@ class _Page:
     def remove(self, number: int, start: int, end: int, rule: str) -> None:
         self.spans.setdefault(number, []).append((start, end, rule))
 
-    def remove_rest(self, number: int, rule: str) -> None:
-        """Remove every piece of the line still kept that holds more than white space."""
+    def remove_rest(self, number: int, rule: str, start: int = 0) -> None:
+        """Remove every piece of the line still kept, from `start` on, that holds more than white space."""
         line = self.lines[number - 1]
         taken = sorted(self.spans.get(number, []))
-        position = 0
+        position = start
         for start, end in [(start, end) for start, end, _ in taken] + [(len(line), len(line))]:
             piece = line[position:start]
             if piece.strip():
@@ -216,7 +227,9 @@ def compile_rules(
     rules: tuple[Rule, ...], metadata: ArticleMetadata
 ) -> dict[str, list[tuple[str, re.Pattern]]]:
     """The patterned rules that apply to this article, by kind, with metadata filled in."""
-    compiled: dict[str, list[tuple[str, re.Pattern]]] = {kind: [] for kind in RULE_KINDS}
+    compiled: dict[str, list[tuple[str, re.Pattern]]] = {
+        kind: [] for kind in RULE_KINDS if kind != "structural"
+    }
     for rule in rules:
         if rule.pattern is None or (rule.outlet is not None and rule.outlet != metadata.outlet):
             continue
@@ -269,10 +282,21 @@ def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
             continue
         if heading is not None:
             rule = heading
-        elif rule is not None and is_prose(text):
+        elif rule is not None and is_prose(_paragraph_from(page, number)):
             rule = None
         if rule is not None:
             page.remove_rest(number, rule)
+
+
+def _paragraph_from(page: _Page, number: int) -> str:
+    # The kept text from this line to the next blank line: a hard-wrapped paragraph as a whole.
+    lines = []
+    for later in range(number, len(page.lines) + 1):
+        text = page.kept(later)
+        if not text:
+            break
+        lines.append(text)
+    return " ".join(lines)
 
 
 def _remove_navigation_runs(page: _Page) -> None:
@@ -312,12 +336,20 @@ def _remove_repeated_lines(page: _Page) -> None:
     texts = {number: page.kept(number) for number in page.numbers()}
     long_texts = {n: t for n, t in texts.items() if len(t.split()) >= REPEATED_MIN_WORDS}
     counts = Counter(long_texts.values())
+    # Of a paragraph shown twice (a pull quote, a repeated caption), the last copy is kept when it
+    # reads as prose: that one is in the body.
+    kept_copy = {
+        text: max(number for number, other in long_texts.items() if other == text)
+        for text in counts
+        if is_prose(text)
+    }
     for number, text in long_texts.items():
         inside_other = any(
             other != number and len(other_text) > len(text) and text in other_text
             for other, other_text in long_texts.items()
         )
-        if counts[text] > 1 or inside_other:
+        repeated = counts[text] > 1 and kept_copy.get(text) != number
+        if repeated or inside_other:
             page.remove_rest(number, "repeated_line")
 
 
@@ -342,8 +374,9 @@ def _blocks(page: _Page) -> list[list[int]]:
 
 
 def _remove_dek(page: _Page, blocks: list[list[int]]) -> None:
-    # A one-sentence paragraph right under the headline, with chrome (not body) after it, is the
-    # dek: the outlet's summary, kept in the standfirst column when known, never body text.
+    # A one-sentence paragraph right under the headline, with several lines of chrome (a byline,
+    # a stamp, share buttons) after it, is the dek: the outlet's summary, not body text. A lede
+    # has the body after it, or at most an advertisement.
     title_lines = {
         number
         for number, spans in page.spans.items()
@@ -357,10 +390,14 @@ def _remove_dek(page: _Page, blocks: list[list[int]]) -> None:
         while after <= len(page.lines) and not page.lines[after - 1].strip():
             after += 1
         text = page.block_text(block)
+        chrome_after = 0
+        for number in range(after, len(page.lines) + 1):
+            if page.lines[number - 1].strip() and not page.removed(number):
+                break
+            chrome_after += page.removed(number)
         if (
             before in title_lines
-            and after <= len(page.lines)
-            and page.removed(after)
+            and chrome_after >= DEK_MIN_CHROME_AFTER
             and len(re.findall(r"[.!?](?:\s|$)", text)) == 1
         ):
             for number in block:
@@ -368,17 +405,18 @@ def _remove_dek(page: _Page, blocks: list[list[int]]) -> None:
 
 
 def _remove_outside_body(page: _Page, blocks: list[list[int]]) -> None:
-    # The body runs from the first of two prose paragraphs in a row to the last of two; what lies
-    # before (headline, byline, dek, captions) or after (bios, lists, footers) is chrome.
+    # Headline matter (titles, bylines, captions, stamps) and footers (addresses, lists, links)
+    # are not sentences. The body runs from the first paragraph that is a long prose sentence to
+    # the last paragraph that ends one; short lines between them (a crosshead, "Why?") are kept.
     # A paragraph cut off at the end still counts by the full sentences before the cut.
-    prose = [
-        is_prose(re.sub(r"([.!?…][\"'”’)\]]*) [^.!?…]*$", r"\1", page.block_text(block)))
-        for block in blocks
+    texts = [
+        re.sub(r"([.!?…][\"'”’)\]]*) [^.!?…]*$", r"\1", page.block_text(block)) for block in blocks
     ]
-    pairs = [index for index in range(len(blocks) - 1) if prose[index] and prose[index + 1]]
-    if not pairs:
+    starts = [index for index, text in enumerate(texts) if is_prose(text)]
+    ends = [index for index, text in enumerate(texts) if SENTENCE_END.search(text)]
+    if not starts:
         return
-    first, last = pairs[0], pairs[-1] + 1
+    first, last = starts[0], max(ends)
     for index, block in enumerate(blocks):
         if index < first or index > last:
             for number in block:
@@ -399,9 +437,7 @@ def _remove_unfinished_ending(page: _Page, blocks: list[list[int]]) -> None:
     ]
     if not ends or not is_prose(normalise_line(line[: ends[-1]])):
         return
-    rest = line[ends[-1] :].rstrip()
-    start = ends[-1] + len(rest) - len(rest.lstrip())
-    page.remove(number, start, ends[-1] + len(rest), "unfinished_ending")
+    page.remove_rest(number, "unfinished_ending", start=ends[-1])
 
 
 def join_broken_paragraphs(

@@ -91,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
         "add",
         help="add an article file to raw/ with its metadata",
         description="Copy FILE into raw/articles/ byte for byte and append its sha256 and metadata "
-        "to raw/articles.csv. Refuses a file whose bytes or id are already there; raw/ is changed "
-        "completely or not at all. The next `kjrel build` includes the article, labelled by the "
+        "to raw/articles.csv. Refuses a file whose bytes or id are already there; raw/ is left "
+        "as it was on any error. The next `kjrel build` includes the article, labelled by the "
         "model where it has no gold labels.",
         epilog=EXIT_CODES,
     )

@@ -52,7 +52,10 @@ def text_sha256(text: str) -> str:
 
 
 def attach_labels(
-    sentences: list[Sentence], gold_labels: list[LabelRow], passes: list[AnnotationPass]
+    sentences: list[Sentence],
+    gold_labels: list[LabelRow],
+    passes: list[AnnotationPass],
+    training_articles: frozenset[str],
 ) -> LabelledCorpus:
     """Sentences with gold labels, or the labeller's where gold has none, and every pass's annotations."""
     # Fails, listing every offending row, when a label row is stale or names no sentence, or when a
@@ -105,10 +108,11 @@ def attach_labels(
             issue=gold[sentence.sentence_id].issue,
         )
         for sentence in sentences
-        if sentence.sentence_id in gold
+        if sentence.sentence_id in gold and sentence.article_id in training_articles
     ]
     unlabelled = [sentence for sentence in sentences if sentence.sentence_id not in gold]
-    # With no gold at all there is nothing to learn from: such sentences stay unlabelled.
+    # The labeller learns from the train split's gold only, so no validation or test label shapes
+    # the model labels. With no such gold there is nothing to learn from: sentences stay unlabelled.
     predictions = (
         dict(zip(unlabelled, train_labeller(examples)([s.text for s in unlabelled]), strict=True))
         if examples and unlabelled

@@ -56,11 +56,9 @@ def majority(examples: Sequence[GoldExample]) -> Labeller:
 
 
 def keywords(examples: Sequence[GoldExample]) -> Labeller:
-    """Hand-written cue words from the codebook; the gold majority where no cue matches.
-
-    A label's probability is how often the rules' label of that field is right on the gold
-    examples (smoothed), so the confidence is measured rather than claimed.
-    """
+    """Hand-written cue words from the codebook; the gold majority where no cue matches."""
+    # A label's probability is how often the rules' label of that field is right on the gold
+    # examples (smoothed), so the confidence is measured rather than claimed.
     stance_fallback = _best(_majority_model([e.stance for e in examples], [])([""])[0])[0]
     issue_fallback = _best(_majority_model([e.issue for e in examples], [])([""])[0])[0]
 
@@ -171,7 +169,7 @@ def _combine(
                 )
                 probabilities.append(holder_probability)
             predictions.append(
-                Prediction(stance, holder, issue, (issue,), round(math.prod(probabilities), 4))
+                Prediction(stance, holder, issue, (issue,), math.prod(probabilities))
             )
         return predictions
 
@@ -285,7 +283,7 @@ HOLDER_CUES = {
         "fellow",
         "institute",
     ),
-    "united_states": _cue("Washington", "Biden", "Blinken", "U\\.S\\.", "US ", "American"),
+    "united_states": _cue("Washington", "Biden", "Blinken", "U\\.S\\.", "(?-i:US)\\b", "American"),
     "south_korea": _cue("Seoul", "Yoon", "Moon", "South Korea", "Korean government", "Park Jin"),
     "japan": _cue("Tokyo", "Kishida", "Suga", "Abe", "Hayashi", "Japanese government", "Japan"),
 }

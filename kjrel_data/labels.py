@@ -97,7 +97,7 @@ LABEL_SOURCE = LabelSet(
         Label("gold", "Adjudicated gold labels from raw/labels.csv, made by reading the codebook."),
         Label(
             "model",
-            "Predicted by the automatic labeller, trained on the gold labels at build time.",
+            "Predicted by the automatic labeller, trained on the train split's gold labels at build time.",
         ),
     ),
 )

@@ -374,7 +374,7 @@ def test_headline_matter_before_the_body_and_footers_after_it_are_removed():
 
 def test_a_dek_under_the_headline_is_removed():
     dek = "The move removes one of the biggest irritants between two key allies."
-    text = f"{METADATA.title}\n\n{dek}\n\nListen to this article · 5 min\n\n{BODY}"
+    text = f"{METADATA.title}\n\n{dek}\n\nListen to this article · 5 min\nBy Hana Kato\n\n{BODY}"
     clean_text, removed = _clean(text, dataclasses.replace(GENERAL, title=METADATA.title))
     assert clean_text == BODY
     assert ("dek", dek) in [(r.rule, r.line[r.char_start : r.char_end]) for r in removed]
@@ -385,3 +385,78 @@ def test_a_sentence_cut_off_at_the_end_is_removed_and_the_full_ones_kept():
     clean_text, removed = _removed_by(cut)
     assert clean_text == BODY
     assert removed == [("unfinished_ending", "The two governments agreed to")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Posts tagged #NoJapan and #BoycottJapan spread across Korean social media in July 2019.",
+        "Copyright disputes over Korean dramas streamed in Japan have also strained ties.",
+        "Reporting by the Asahi Shimbun revealed the ministry had known for years.",
+        "By December, will Seoul still be willing to back the compensation plan?",
+        "Published in 2019, the defence white paper no longer described Seoul as a partner.",
+        "Updated guidelines issued in March 2024 require checks on imports from the region.",
+        "Lee Won-deog is a professor of Japanese studies at Kookmin University in Seoul.",
+        "Kyodo News reports on Tuesday that Tokyo will lift the remaining curbs.",
+        "This report was produced by a joint panel of Japanese and Korean historians in 2010.",
+        "Then $300 million in Japanese aid was frozen until the dispute was settled.",
+        "More from Seoul is expected on Friday, when the cabinet meets again.",
+        "GSOMIA – the intelligence-sharing pact – was fully restored in 2023 after the summit.",
+        "NATO — which invited both leaders to its summit — welcomed the agreement.",
+        "Hayashi said the ruling of the [ROK] Supreme Court could not be accepted by Tokyo.",
+    ],
+)
+def test_body_sentences_that_look_like_general_chrome_are_kept(sentence):
+    text = f"{BODY}\n\n{sentence}\n\n{MORE}"
+    assert _clean(text, GENERAL)[0] == text
+
+
+def test_an_advertisement_word_inside_a_sentence_is_kept():
+    text = f"{BODY} Advertisement spending by Japanese firms rose.\n\n{MORE}"
+    assert _clean(text, GENERAL)[0] == text
+
+
+@pytest.mark.parametrize(
+    "middle",
+    ['"We will see," he said.', "What comes next", "Why?"],
+)
+def test_short_paragraphs_inside_the_body_keep_the_body_around_them(middle):
+    first, second = BODY.split("\n\n")
+    for text in (
+        f"{first}\n\n{middle}\n\n{second}",
+        f"{BODY}\n\n{middle}\n\n{MORE}",
+    ):
+        assert _clean(text, GENERAL)[0] == text
+    ending = f"{BODY}\n\nSeoul has yet to respond."
+    assert _clean(ending, GENERAL)[0] == ending
+
+
+def test_a_one_sentence_lede_under_the_headline_is_not_taken_for_a_dek():
+    lede = "South Korea and Japan agreed on Thursday to restart visits between their leaders."
+    text = f"{METADATA.title}\n\n{lede}\n\nADVERTISEMENT\n\n{MORE}"
+    clean_text, _ = _clean(text, dataclasses.replace(GENERAL, title=METADATA.title))
+    assert clean_text == f"{lede}\n\n{MORE}"
+
+
+def test_a_pull_quote_that_repeats_a_whole_paragraph_leaves_the_body_copy():
+    first, second = BODY.split("\n\n")
+    clean_text, removed = _removed_by(f"{second}\n\n{first}\n\n{second}\n\n{MORE}")
+    assert clean_text == f"{first}\n\n{second}\n\n{MORE}"
+    assert removed == [("repeated_line", second)]
+
+
+def test_a_list_ends_where_a_hard_wrapped_paragraph_begins():
+    wrapped = "Officials on both sides described the talks\nas candid and said more meetings would follow."
+    clean_text, _ = _removed_by(f"{BODY}\n\nRead more:\nTrade curbs lifted\n\n{wrapped}")
+    assert clean_text.endswith(wrapped.replace("\n", " "))
+
+
+def test_a_cut_off_ending_after_an_advertisement_is_recorded_once_per_span():
+    clean_text, removed = _removed_by(
+        f"{BODY} Advertisement The talks were expected to continue into"
+    )
+    assert clean_text == BODY
+    assert removed == [
+        ("run_in_advertisement", " Advertisement"),
+        ("unfinished_ending", "The talks were expected to continue into"),
+    ]

@@ -32,12 +32,16 @@ def _pass(name: str, *rows: LabelRow, round_number: int = 1) -> AnnotationPass:
     return AnnotationPass(name, round_number, "annotator", "0" * 64, list(rows))
 
 
+def _attach(gold_labels: list[LabelRow], passes: list[AnnotationPass]):
+    return attach_labels(SENTENCES, gold_labels, passes, training_articles=frozenset({"a"}))
+
+
 def test_text_sha256_is_the_hex_digest_of_utf8():
     assert text_sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
 def test_gold_labels_attach_by_id_and_the_rest_get_model_labels():
-    labelled = attach_labels(SENTENCES, [_row("a-0001", "Talks stall.")], []).sentences
+    labelled = _attach([_row("a-0001", "Talks stall.")], []).sentences
     assert (labelled[1].stance, labelled[1].stance_holder, labelled[1].issues) == (
         "favor",
         "author",
@@ -49,26 +53,26 @@ def test_gold_labels_attach_by_id_and_the_rest_get_model_labels():
 
 
 def test_without_any_gold_labels_sentences_stay_unlabelled():
-    labelled = attach_labels(SENTENCES, [], []).sentences
+    labelled = _attach([], []).sentences
     assert all(item.stance is None and item.source is None for item in labelled)
 
 
 def test_a_stale_label_row_fails_and_shows_the_new_text():
     with pytest.raises(InputError, match=r"row 5: a-0001 is stale.*'Talks stall\.'"):
-        attach_labels(SENTENCES, [_row("a-0001", "Talks stalled.", row_number=5)], [])
+        _attach([_row("a-0001", "Talks stalled.", row_number=5)], [])
 
 
 def test_a_label_for_an_unknown_sentence_fails():
     with pytest.raises(
         InputError, match=r"row 2: sentence_id 'b-0000' is not a sentence of the current build"
     ):
-        attach_labels(SENTENCES, [_row("b-0000", "Gone.")], [])
+        _attach([_row("b-0000", "Gone.")], [])
 
 
 def test_a_stale_row_in_an_annotation_pass_fails_too():
     stale = _pass("round1-a", _row("a-0000", "Ties froze."))
     with pytest.raises(InputError, match=r"a-0000 is stale"):
-        attach_labels(SENTENCES, [], [stale])
+        _attach([], [stale])
 
 
 def test_every_pass_row_becomes_an_annotation():
@@ -76,7 +80,7 @@ def test_every_pass_row_becomes_an_annotation():
         _pass("round1-a", _row("a-0000", "Ties thaw.")),
         _pass("round1-b", _row("a-0000", "Ties thaw.")),
     ]
-    annotations = attach_labels(SENTENCES, [], passes).annotations
+    annotations = _attach([], passes).annotations
     assert [(a.sentence_id, a.pass_name, a.round, a.article_id) for a in annotations] == [
         ("a-0000", "round1-a", 1, "a"),
         ("a-0000", "round1-b", 1, "a"),
@@ -89,9 +93,9 @@ def test_a_disagreement_needs_a_reason_in_the_gold_row():
         _pass("round1-b", _row("a-0000", "Ties thaw.", "none")),
     ]
     with pytest.raises(InputError, match=r"raw/labels.csv: row 2: a-0000"):
-        attach_labels(SENTENCES, [_row("a-0000", "Ties thaw.", "favor")], passes)
+        _attach([_row("a-0000", "Ties thaw.", "favor")], passes)
     explained = [_row("a-0000", "Ties thaw.", "favor", note="Supports the thaw (H1).")]
-    assert attach_labels(SENTENCES, explained, passes).sentences[0].stance == "favor"
+    assert _attach(explained, passes).sentences[0].stance == "favor"
 
 
 def test_only_the_latest_round_must_agree():
@@ -101,7 +105,10 @@ def test_only_the_latest_round_must_agree():
         _pass("round2-a", _row("a-0000", "Ties thaw.", "favor"), round_number=2),
         _pass("round2-b", _row("a-0000", "Ties thaw.", "favor"), round_number=2),
     ]
-    assert (
-        attach_labels(SENTENCES, [_row("a-0000", "Ties thaw.")], passes).sentences[0].stance
-        == "favor"
-    )
+    assert _attach([_row("a-0000", "Ties thaw.")], passes).sentences[0].stance == "favor"
+
+
+def test_gold_outside_the_train_split_does_not_train_the_labeller():
+    gold = [_row("a-0001", "Talks stall.")]
+    labelled = attach_labels(SENTENCES, gold, [], training_articles=frozenset()).sentences
+    assert labelled[1].source == "gold" and labelled[0].source is None
