@@ -41,12 +41,10 @@ def case_metadata(row: dict[str, str]) -> ArticleMetadata:
 
 
 def expected_chrome(raw_text: str, expected_clean: str) -> set[int]:
-    """Line numbers (from 1) of the raw lines that the expected clean text does not keep whole.
-
-    The clean text is walked in step with the raw lines, so a short line ("A", "World") counts as
-    kept only where it stands in its place: ending a paragraph, or followed by the next raw line
-    (a hard-wrapped paragraph), not wherever the same word begins a sentence.
-    """
+    """Line numbers (from 1) of the raw lines that the expected clean text does not keep whole."""
+    # The clean text is walked in step with the raw lines, so a short line ("A", "World") counts
+    # as kept only where it stands in its place: ending a paragraph, or followed by the next raw
+    # line (a hard-wrapped paragraph), not wherever the same word begins a sentence.
     clean = "\n".join(normalise_line(p) for p in expected_clean.split("\n\n") if p.strip())
     texts = [normalise_line(line) for line in split_lines(raw_text)]
     following = {}

@@ -14,13 +14,13 @@ from kjrel_data.load import (
     ARTICLE_ID_PATTERN,
     ARTICLES_FOLDER,
     KINDS,
-    MAX_ARTICLE_BYTES,
     METADATA_COLUMNS,
     METADATA_FILE,
     SPLITS,
     decode_article,
     load_raw,
     parse_published_date,
+    read_article_bytes,
 )
 
 # Derived ids stay short enough to read in a table; the title's first words are enough to recognise.
@@ -132,13 +132,7 @@ def _slug_words(text: str) -> list[str]:
 def _read_source(source: Path) -> bytes:
     if not source.is_file():
         raise InputError(f"{source}: no such file.")
-    size = source.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise InputError(
-            f"{source}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
-            "Split it into one file per article."
-        )
-    data = source.read_bytes()
+    data = read_article_bytes(source)
     decode_article(source, data)
     return data
 

@@ -212,13 +212,7 @@ def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             f"{raw_dir / METADATA_FILE}: article {metadata.article_id!r} names file {metadata.file!r}, "
             f"which is not a file inside {raw_dir}."
         )
-    size = path.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise InputError(
-            f"{path}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
-            "Split it into one file per article."
-        )
-    data = path.read_bytes()
+    data = read_article_bytes(path)
     actual = hashlib.sha256(data).hexdigest()
     if actual != metadata.sha256:
         raise InputError(
@@ -227,6 +221,17 @@ def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             "the intended input, record the new sha256 in the metadata."
         )
     return RawArticle(metadata=metadata, text=decode_article(path, data))
+
+
+def read_article_bytes(path: Path) -> bytes:
+    """An article file's bytes; InputError before reading when it is larger than any article."""
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{path}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
+            "Split it into one file per article."
+        )
+    return path.read_bytes()
 
 
 def decode_article(path: Path, data: bytes) -> str:

@@ -7,8 +7,10 @@ from kjrel_data.build import prepare
 from kjrel_data.labeller import (
     CHOSEN_METHOD,
     FIELDS,
+    HOLDER_CUES,
     ISSUE_CUES,
     METHODS,
+    STANCE_CUES,
     GoldExample,
     gold_examples,
     keywords,
@@ -17,7 +19,7 @@ from kjrel_data.labeller import (
     majority,
     tfidf_logistic_regression,
 )
-from kjrel_data.labels import ISSUE
+from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.tables import SENTENCES
 from tests.conftest import RAW
 
@@ -29,8 +31,10 @@ EXAMPLES = [
 ]
 
 
-def test_keyword_cues_are_declared_issues():
+def test_keyword_cues_are_declared_labels():
     assert set(ISSUE_CUES) <= set(ISSUE.names)
+    assert set(HOLDER_CUES) <= set(STANCE_HOLDER.names) - {"none"}
+    assert set(STANCE_CUES) <= set(STANCE.names) - {"none"}
 
 
 def test_majority_predicts_the_most_frequent_label_with_its_share():
