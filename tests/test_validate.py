@@ -167,6 +167,20 @@ def test_an_unknown_rule_and_a_bad_split_are_named(corpus):
     assert "articles in test" in message and "split='dev'" in message
 
 
+def test_removed_text_that_is_not_its_span_of_the_line_is_named(corpus):
+    removed = _with_value(corpus[REMOVED]["train"], "removed_text", 0, "something else")
+    message = _failure(_replace(corpus, REMOVED, "train", removed))
+    assert (
+        "removed in train" in message and "removed_text is not line[char_start:char_end]" in message
+    )
+
+
+def test_model_labels_without_a_confidence_are_named(corpus):
+    sentences = _with_value(corpus[SENTENCES]["train"], "label_source", 0, "model")
+    message = _failure(_replace(corpus, SENTENCES, "train", sentences))
+    assert "label_confidence exactly for model labels" in message
+
+
 def test_an_extra_column_is_refused(corpus):
     table = corpus[ARTICLES]["train"].append_column(
         "notes", pa.array(["x"] * corpus[ARTICLES]["train"].num_rows)
