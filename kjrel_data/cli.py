@@ -100,7 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     add_parser.add_argument("--outlet", required=True, help="the publisher, e.g. 'The Diplomat'")
     add_parser.add_argument("--title", required=True, help="the headline, as the page shows it")
     add_parser.add_argument(
-        "--published", metavar="YYYY-MM-DD", help="publication date, if the page states one"
+        "--published",
+        dest="published_date",
+        metavar="YYYY-MM-DD",
+        help="publication date, if the page states one",
     )
     add_parser.add_argument("--url", help="where the article was published")
     add_parser.add_argument(
@@ -195,17 +198,7 @@ def _run_build(arguments: argparse.Namespace) -> int:
 
 def _run_add(arguments: argparse.Namespace) -> int:
     new = NewArticle(
-        outlet=arguments.outlet,
-        title=arguments.title,
-        article_id=arguments.article_id,
-        published_date=arguments.published,
-        url=arguments.url,
-        kind=arguments.kind,
-        split=arguments.split,
-        section=arguments.section,
-        standfirst=arguments.standfirst,
-        author=arguments.author,
-        copyright=arguments.copyright,
+        **{field.name: getattr(arguments, field.name) for field in dataclasses.fields(NewArticle)}
     )
     added = add_article(arguments.raw, arguments.file, new)
     print(

@@ -23,6 +23,12 @@ from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 
 NONE = "none"
 FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field)
+# A field's labels all come from one set, so a name's position in its set orders them.
+DECLARED_ORDER = {
+    name: index
+    for label_set in (STANCE, STANCE_HOLDER, ISSUE)
+    for index, name in enumerate(label_set.names)
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,8 @@ def keywords(examples: Sequence[GoldExample]) -> Labeller:
     """Hand-written cue words from the codebook; the gold majority where no cue matches."""
     # A label's probability is how often the rules' label of that field is right on the gold
     # examples (smoothed), so the confidence is measured rather than claimed.
-    stance_fallback = _best(_majority_model([e.stance for e in examples], [])([""])[0])[0]
-    issue_fallback = _best(_majority_model([e.issue for e in examples], [])([""])[0])[0]
+    stance_fallback = _majority_label([example.stance for example in examples])
+    issue_fallback = _majority_label([example.issue for example in examples])
 
     def stance_of(text: str) -> str:
         return _keyword_stance(text) or stance_fallback
@@ -178,13 +184,12 @@ def _combine(
 
 def _best(scores: dict[str, float]) -> tuple[str, float]:
     # Ties go to the label declared first, so predictions never depend on dict order.
-    order = {
-        name: index
-        for label_set in (STANCE, STANCE_HOLDER, ISSUE)
-        for index, name in enumerate(label_set.names)
-    }
-    name = min(scores, key=lambda name: (-scores[name], order.get(name, len(order))))
+    name = min(scores, key=lambda name: (-scores[name], DECLARED_ORDER[name]))
     return name, float(scores[name])
+
+
+def _majority_label(labels: list[str]) -> str:
+    return _best(_majority_model(labels, [])([""])[0])[0]
 
 
 def _rule_model(

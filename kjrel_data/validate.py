@@ -20,7 +20,7 @@ from pandera.typing import Series
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
-from kjrel_data.label import text_sha256
+from kjrel_data.label import LABEL_FIELDS, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
@@ -38,7 +38,6 @@ from kjrel_data.tables import (
 )
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-LABEL_FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field, ISSUES.field)
 
 
 @extensions.register_check_method(statistics=["start", "end"], supported_types=pd.DataFrame)
