@@ -1,9 +1,6 @@
 """Adding an article to raw/: its bytes copied unchanged, its sha256 and metadata appended as one row."""
 
-import csv
 import hashlib
-import io
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,6 +19,7 @@ from kjrel_data.load import (
     parse_published_date,
     read_article_bytes,
 )
+from kjrel_data.raw_files import appended_rows, write_raw_files
 
 # Derived ids stay short enough to read in a table; the title's first words are enough to recognise.
 MAX_DERIVED_ID_LENGTH = 60
@@ -101,7 +99,10 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
         "split": split,
         "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
     }
-    _write_together(raw_dir, _appended(raw_dir / METADATA_FILE, row), target, data)
+    metadata = appended_rows(raw_dir / METADATA_FILE, METADATA_COLUMNS, [row])
+    # The article goes in first: a kill between the renames leaves a file without its row, which
+    # the build names, rather than a row without its file.
+    write_raw_files(raw_dir, [(target, data), (raw_dir / METADATA_FILE, metadata)])
     return AddedArticle(article_id, relative_file, sha256, len(data), split)
 
 
@@ -158,52 +159,3 @@ def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
             problems.append(f"--published: {error}".rstrip("."))
     if problems:
         raise InputError(f"{source}: " + "; ".join(problems) + ". Nothing was added.")
-
-
-def _appended(metadata_file: Path, row: dict[str, str | None]) -> bytes:
-    existing = metadata_file.read_bytes()
-    line_ending = "\r\n" if b"\r\n" in existing else "\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=line_ending)
-    writer.writerow([row[column] or "" for column in METADATA_COLUMNS])
-    separator = b"" if existing.endswith(b"\n") else line_ending.encode()
-    return existing + separator + buffer.getvalue().encode("utf-8")
-
-
-def _write_together(raw_dir: Path, metadata: bytes, article_file: Path, data: bytes) -> None:
-    # Both files are written in full beside raw/articles/ first (where the build looks for
-    # unlisted files), then renamed into place, article first: an interruption leaves raw/ as it
-    # was, unless it falls between the two renames. The lock keeps two adds from both appending
-    # to the same old articles.csv.
-    metadata_file = raw_dir / METADATA_FILE
-    lock = raw_dir / ".kjrel-add.lock"
-    try:
-        lock_handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        raise InputError(
-            f"{lock} exists: another `kjrel add` is running, or one was killed. "
-            "If none is running, delete the lock file and add again."
-        ) from None
-    staged = [
-        (raw_dir / f".{article_file.name}.adding", data, article_file),
-        (raw_dir / f".{metadata_file.name}.adding", metadata, metadata_file),
-    ]
-    renamed: list[Path] = []
-    try:
-        for temporary, content, _ in staged:
-            with temporary.open("wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for temporary, _, target in staged:
-            temporary.replace(target)
-            renamed.append(target)
-    except BaseException:
-        for temporary, _, _ in staged:
-            temporary.unlink(missing_ok=True)
-        if renamed == [article_file]:
-            article_file.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(lock_handle)
-        lock.unlink(missing_ok=True)
