@@ -30,6 +30,14 @@ from kjrel_data.tables import (
 )
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
+DESCRIPTION = (
+    "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
+    "chrome, split into sentences with character offsets into each article's clean text, and "
+    "labelled for stance toward improving the relationship (and who holds it) and for the issue "
+    "each sentence is about."
+)
+LICENSE_NAME = "publishers-copyright"
+LICENSE_LINK = "DATASHEET.md"
 PLOT_FILE = "issue_stance.png"
 # Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
@@ -72,8 +80,8 @@ def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
         pretty_name=PRETTY_NAME,
         language=["en"],
         license="other",
-        license_name="publishers-copyright",
-        license_link="DATASHEET.md",
+        license_name=LICENSE_NAME,
+        license_link=LICENSE_LINK,
         task_categories=["text-classification"],
         task_ids=["topic-classification", "multi-label-classification"],
         tags=["stance-detection", "political-science", "japan", "south-korea", "kjrel"],
@@ -88,10 +96,7 @@ def _body(corpus: Corpus) -> str:
     labelled = sentences.num_rows
     sections = [
         f"# {PRETTY_NAME}",
-        "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
-        "chrome, split into sentences with character offsets into each article's clean text, and "
-        "labelled for stance toward improving the relationship (and who holds it) and for the issue "
-        f"each sentence is about. **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
+        f"{DESCRIPTION} **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
         f"repository), built by `kjrel build` (kjrel-data {__version__}; {_dependency_versions()}). "
         "Every figure below is computed from the files in this folder. The same inputs built with "
         "the same versions give byte-identical files. How the data was collected, cleaned and "
@@ -109,7 +114,9 @@ def _body(corpus: Corpus) -> str:
         "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
         "`SHA256SUMS` lists every file's checksum; "
         "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
-        "against the schemas.",
+        "against the schemas. `croissant.json` describes the same files in MLCommons Croissant 1.1 "
+        "(each file's sha256, one record set per config, the splits and the label names), for "
+        "`mlcroissant` and dataset search engines.",
         "## Contents",
         _counts_table(corpus),
         f"Gold labels cover {labelled} of {_all_sentences(corpus).num_rows} sentences. The labels and "

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as parquet
 
 from kjrel_data.card import PLOT_FILE, issue_stance_plot, render_card
+from kjrel_data.croissant import croissant_json
 from kjrel_data.errors import OutputError
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import Corpus
@@ -21,26 +22,31 @@ DATASHEET_FILE = "DATASHEET.md"
 CODEBOOK_FILE = "CODEBOOK.md"
 DOCUMENTS = (DATASHEET_FILE, CODEBOOK_FILE)
 CHECKSUM_FILE = "SHA256SUMS"
+CROISSANT_FILE = "croissant.json"
 DATA_FOLDER = "data"
 
 
 def write_folder(corpus: Corpus, folder: Path, docs_dir: Path) -> None:
-    """Write the corpus as Parquet, with card, plot, datasheet, codebook and sha256 list, into a folder."""
+    """Write the corpus as Parquet, with card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
     data_files: dict[str, dict[str, str]] = {}
+    sha256_by_path: dict[str, str] = {}
     for config, tables_by_split in corpus.items():
         for split in SPLITS:
             buffer = io.BytesIO()
             parquet.write_table(tables_by_split[split], buffer, compression="zstd")
             data = buffer.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
             # The content digest in the name makes the card change whenever any row does, which is
             # what `datasets` keys its cache on: without it a rebuilt folder loads stale rows.
-            relative = (
-                f"{DATA_FOLDER}/{config}/{split}-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
-            )
+            relative = f"{DATA_FOLDER}/{config}/{split}-{digest[:16]}.parquet"
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
             data_files.setdefault(config, {})[split] = relative
+            sha256_by_path[relative] = digest
     (folder / CARD_FILE).write_text(render_card(corpus, data_files), encoding="utf-8")
+    (folder / CROISSANT_FILE).write_text(
+        croissant_json(data_files, sha256_by_path), encoding="utf-8"
+    )
     (folder / PLOT_FILE).write_bytes(issue_stance_plot(corpus))
     for document in DOCUMENTS:
         shutil.copyfile(docs_dir / document, folder / document)
