@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
+from huggingface_hub import HfApi
 
 from kjrel_data import __version__
 from kjrel_data.add import NewArticle, add_article
@@ -19,9 +20,12 @@ from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.build import build, prepare
 from kjrel_data.changelog import label_changes
 from kjrel_data.codebook import refresh_codebook
+from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError, KjrelError
+from kjrel_data.hub import publish_to_hub
 from kjrel_data.load import KINDS, METADATA_FILE, PASSES_FILE, SPLITS, read_label_file
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES, Corpus
+from kjrel_data.tasks import export_tasks
 from kjrel_data.validate import schema_documents, validate_folder
 
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
@@ -184,6 +188,67 @@ def _parser() -> argparse.ArgumentParser:
     changes_parser.add_argument("old", type=Path, help="the earlier label file")
     changes_parser.add_argument("new", type=Path, help="the later label file")
     changes_parser.set_defaults(run=_run_label_changes)
+
+    export_parser = commands.add_parser(
+        "export-tasks",
+        help="write Label Studio tasks for the sentences without gold labels",
+        description="Build raw/ in memory and write, into OUT, tasks.json (one Label Studio task per "
+        "sentence without gold labels, the model's labels as pre-annotations, lowest confidence "
+        "first) and label_config.xml (the labelling config for stance, stance_holder and issue). "
+        "Import tasks.json into a Label Studio project set up with that config; export the "
+        "annotations as JSON and bring them back with `kjrel import-annotations`.",
+        epilog=EXIT_CODES,
+    )
+    export_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    export_parser.add_argument(
+        "--out", type=Path, default=Path("labelling"), help="output folder (default: labelling)"
+    )
+    export_parser.set_defaults(run=_run_export_tasks)
+
+    import_parser = commands.add_parser(
+        "import-annotations",
+        help="merge a Label Studio JSON export into raw/labels.csv as gold labels",
+        description="Check every task of a Label Studio JSON export (made from `kjrel export-tasks` "
+        "tasks) and append its annotations to raw/labels.csv as gold labels. Refuses unknown labels, "
+        "sentences that are unknown or changed since export, and annotations that disagree with "
+        "each other or with existing gold, with one message per task; then nothing is changed. "
+        "Tasks nobody annotated are skipped.",
+        epilog=EXIT_CODES,
+    )
+    import_parser.add_argument("export", type=Path, help="the Label Studio export (JSON format)")
+    import_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    import_parser.set_defaults(run=_run_import_annotations)
+
+    publish_parser = commands.add_parser(
+        "publish",
+        help="validate a built folder and upload it to the Hugging Face Hub",
+        description="Validate the built folder (checksums, schemas, every row) and refuse to upload "
+        "an invalid one; then send exactly its built files to the dataset repository in one "
+        "commit, removing data files of earlier builds. The token comes from HF_TOKEN or "
+        "`hf auth login`.",
+        epilog=EXIT_CODES,
+    )
+    publish_parser.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=Path("dist/kjrel"),
+        help="the built folder (default: dist/kjrel)",
+    )
+    publish_parser.add_argument(
+        "--repo-id", required=True, metavar="ORG/NAME", help="the dataset repository on the Hub"
+    )
+    publish_parser.add_argument(
+        "--private", action="store_true", help="create the repository as private if it is new"
+    )
+    publish_parser.add_argument(
+        "--dry-run", action="store_true", help="validate and list the files, upload nothing"
+    )
+    publish_parser.set_defaults(run=_run_publish)
     return parser
 
 
@@ -254,6 +319,53 @@ def _run_label_changes(arguments: argparse.Namespace) -> int:
     old = read_label_file(arguments.old)
     new = read_label_file(arguments.new)
     print("\n".join(label_changes(old, new)) or "No label changes.")
+    return 0
+
+
+def _run_export_tasks(arguments: argparse.Namespace) -> int:
+    exported = export_tasks(prepare(arguments.raw), arguments.out)
+    print(
+        f"Wrote {exported.tasks} tasks to {exported.tasks_file} "
+        f"({exported.model_labelled} with the model's labels to correct, "
+        f"{exported.tasks - exported.model_labelled} unlabelled) and the labelling config to "
+        f"{exported.config_file}."
+    )
+    if exported.tasks == 0:
+        print("Every sentence has gold labels: there is nothing to annotate.")
+    return 0
+
+
+def _run_import_annotations(arguments: argparse.Namespace) -> int:
+    imported = import_annotations(arguments.raw, arguments.export)
+    print(
+        f"Added gold labels for {len(imported.added)} sentences to {imported.labels_file}; "
+        f"{imported.already_gold} were already gold with the same labels, "
+        f"{imported.unannotated} tasks had no annotation."
+    )
+    if imported.added:
+        print("Run `kjrel build` to publish them as gold.")
+    return 0
+
+
+def _run_publish(arguments: argparse.Namespace) -> int:
+    publication = publish_to_hub(
+        arguments.folder,
+        arguments.repo_id,
+        HfApi(),
+        private=arguments.private,
+        dry_run=arguments.dry_run,
+    )
+    files = f"{len(publication.files)} files ({publication.size / 1_000_000:.1f} MB)"
+    if arguments.dry_run:
+        print(f"{arguments.folder} is valid; would send {files} to {publication.repo_id}:")
+        print("\n".join(f"  {path}" for path in publication.files))
+        return 0
+    print(f"Sent {files} to {publication.commit_url}")
+    if publication.deleted:
+        print(f"Removed {len(publication.deleted)} data files of earlier builds.")
+    print(
+        f'Load it with: load_dataset("{publication.repo_id}", revision="{publication.commit_sha}")'
+    )
     return 0
 
 

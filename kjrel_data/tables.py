@@ -76,7 +76,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "gold_note",
             Value("string"),
-            "Why the gold labels depart from the annotation passes; null where they do not.",
+            "Why the gold labels depart from the annotation passes, or, for gold imported from "
+            "Label Studio, who annotated it there; null otherwise.",
         ),
         Column(
             LABEL_SOURCE.field,

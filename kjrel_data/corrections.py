@@ -1,0 +1,269 @@
+"""Importing a Label Studio export into raw/labels.csv: every row checked, all merged or none."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from kjrel_data.build import prepare
+from kjrel_data.errors import InputError
+from kjrel_data.labels import ISSUE, ISSUES
+from kjrel_data.load import ISSUES_SEPARATOR, LABEL_COLUMNS, LABELS_FILE, LabelRow, read_label_file
+from kjrel_data.raw_files import appended_rows, write_raw_files
+from kjrel_data.tables import SENTENCES
+from kjrel_data.tasks import CHOICE_SETS, NOTE_CONTROL, OTHER_ISSUES_CONTROL
+
+CONTROLS = frozenset(
+    {*(label_set.field for label_set in CHOICE_SETS), OTHER_ISSUES_CONTROL, NOTE_CONTROL}
+)
+
+
+@dataclass(frozen=True)
+class ImportedLabels:
+    labels_file: Path
+    added: list[str]
+    already_gold: int
+    unannotated: int
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """One annotation's labels, with who made them and their note."""
+
+    stance: str
+    stance_holder: str
+    issue: str
+    issues: tuple[str, ...]
+    note: str
+    annotator: str
+
+
+def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
+    """Merge the annotations of a Label Studio JSON export into raw_dir's gold labels, or change nothing."""
+    raw_dir, export_file = Path(raw_dir), Path(export_file)
+    tasks = _read_export(export_file)
+    sentences = pa.concat_tables(prepare(raw_dir)[SENTENCES].values())
+    current = dict(
+        zip(sentences["sentence_id"].to_pylist(), sentences["text_sha256"].to_pylist(), strict=True)
+    )
+    labels_file = raw_dir / LABELS_FILE
+    gold = {row.sentence_id: row for row in read_label_file(labels_file)}
+    new_labels: dict[str, _Labels] = {}
+    new_rows: dict[str, dict[str, str]] = {}
+    first_task: dict[str, str] = {}
+    problems: list[str] = []
+    already_gold = unannotated = 0
+    for position, task in enumerate(tasks, start=1):
+        where = f"{export_file.name}: task {_task_name(task, position)}"
+        sentence_id, labels, task_problems = _task_labels(task, current)
+        if sentence_id:
+            where += f" ({sentence_id})"
+        if task_problems:
+            problems += [f"{where}: {problem}" for problem in task_problems]
+            continue
+        if labels is None:
+            unannotated += 1
+            continue
+        known = gold.get(sentence_id)
+        if known is not None:
+            if _key(known) == _key(labels):
+                already_gold += 1
+            else:
+                problems.append(
+                    f"{where}: conflicts with the gold labels in {labels_file} row {known.row_number} "
+                    f"({_describe(known)}; here {_describe(labels)}). Gold is changed by editing "
+                    f"{labels_file} with a reason in its note, not by import."
+                )
+            continue
+        if sentence_id in new_labels:
+            if _key(new_labels[sentence_id]) != _key(labels):
+                problems.append(
+                    f"{where}: conflicts with task {first_task[sentence_id]} of this export, which "
+                    f"labels the same sentence differently ({_describe(new_labels[sentence_id])}; "
+                    f"here {_describe(labels)}). Keep one in Label Studio and export again."
+                )
+            continue
+        new_labels[sentence_id] = labels
+        first_task[sentence_id] = _task_name(task, position)
+        new_rows[sentence_id] = _label_row(
+            sentence_id,
+            current[sentence_id],
+            labels,
+            f"Label Studio: annotated by user {labels.annotator}"
+            + (", shown the model's labels" if task.get("predictions") else "")
+            + f" ({export_file.name}, task {first_task[sentence_id]})",
+        )
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s) in {export_file}; nothing was imported and {labels_file} is "
+            "unchanged:\n" + "\n".join(problems)
+        )
+    added = sorted(new_rows)
+    if added:
+        content = appended_rows(labels_file, LABEL_COLUMNS, [new_rows[key] for key in added])
+        write_raw_files(raw_dir, [(labels_file, content)])
+    return ImportedLabels(labels_file, added, already_gold, unannotated)
+
+
+def _read_export(export_file: Path) -> list:
+    try:
+        text = export_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{export_file}: no such file.") from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{export_file}: not UTF-8 text; is it a Label Studio JSON export?"
+        ) from None
+    try:
+        tasks = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{export_file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
+    if not isinstance(tasks, list):
+        raise InputError(
+            f"{export_file}: expected a list of tasks. Export from Label Studio with the 'JSON' "
+            "format (not JSON-MIN, CSV or the raw project file)."
+        )
+    return tasks
+
+
+def _task_name(task: object, position: int) -> str:
+    if isinstance(task, Mapping) and isinstance(task.get("id"), int | str):
+        return str(task["id"])
+    return f"#{position}"
+
+
+def _task_labels(
+    task: object, current: dict[str, str]
+) -> tuple[str | None, _Labels | None, list[str]]:
+    """The task's sentence id, its agreed labels (None when nobody annotated it) and its problems."""
+    data = task.get("data") if isinstance(task, Mapping) else None
+    sentence_id = data.get("sentence_id") if isinstance(data, Mapping) else None
+    if not isinstance(sentence_id, str):
+        return None, None, ["has no data.sentence_id: it was not written by `kjrel export-tasks`."]
+    if sentence_id not in current:
+        return (
+            sentence_id,
+            None,
+            [
+                "names no sentence of the current build of raw/ (its article was removed, or cleaning "
+                "or splitting changed). Export the tasks again."
+            ],
+        )
+    if data.get("text_sha256") != current[sentence_id]:
+        return (
+            sentence_id,
+            None,
+            [
+                "is stale: the sentence text changed since the tasks were exported. Export the tasks "
+                "again and redo this one."
+            ],
+        )
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list):
+        return sentence_id, None, ["annotations is not a list."]
+    kept = [a for a in annotations if isinstance(a, Mapping) and not a.get("was_cancelled")]
+    # An annotation marked ground truth settles the task; otherwise every annotation must agree.
+    kept = [a for a in kept if a.get("ground_truth")] or kept
+    if not kept:
+        return sentence_id, None, []
+    parsed = [_annotation_labels(annotation) for annotation in kept]
+    problems = [problem for _, annotation_problems in parsed for problem in annotation_problems]
+    if problems:
+        return sentence_id, None, problems
+    if len({_key(labels) for labels, _ in parsed}) > 1:
+        return (
+            sentence_id,
+            None,
+            [
+                f"its {len(kept)} annotations disagree ("
+                + "; ".join(_describe(labels) for labels, _ in parsed)
+                + "). Settle it in Label Studio (delete one, or mark one as ground truth) and export again."
+            ],
+        )
+    return sentence_id, parsed[0][0], []
+
+
+def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
+    who = f"annotation {annotation.get('id', '?')}"
+    results = annotation.get("result")
+    if not isinstance(results, list):
+        return None, [f"{who}: result is not a list."]
+    chosen: dict[str, list[str]] = {}
+    note = ""
+    problems = []
+    for result in results:
+        control = result.get("from_name") if isinstance(result, Mapping) else None
+        value = result.get("value") if isinstance(result, Mapping) else None
+        if control not in CONTROLS or not isinstance(value, Mapping):
+            problems.append(
+                f"{who}: a result for {control!r}, which is not a control of kjrel's labelling "
+                "config. Set the project up with the label_config.xml `kjrel export-tasks` wrote."
+            )
+        elif control == NOTE_CONTROL:
+            note = " ".join(
+                str(text).strip() for text in value.get("text") or [] if str(text).strip()
+            )
+        else:
+            chosen[control] = [str(choice) for choice in value.get("choices") or []]
+    for label_set in CHOICE_SETS:
+        values = chosen.get(label_set.field, [])
+        if len(values) != 1:
+            problems.append(f"{who}: choose exactly one {label_set.field} (found {len(values)}).")
+        elif values[0] not in label_set.names:
+            problems.append(
+                f"{who}: {label_set.field} {values[0]!r} is not a label; use one of "
+                f"{', '.join(label_set.names)}."
+            )
+    other_issues = chosen.get(OTHER_ISSUES_CONTROL, [])
+    problems += [
+        f"{who}: other issue {name!r} is not an issue label; use any of "
+        f"{', '.join(name for name in ISSUE.names if name != 'none')}."
+        for name in other_issues
+        if name not in ISSUE.names or name == "none"
+    ]
+    if problems:
+        return None, problems
+    stance, holder, issue = (chosen[label_set.field][0] for label_set in CHOICE_SETS)
+    if (stance == "none") != (holder == "none"):
+        problems.append(
+            f"{who}: stance_holder must be 'none' exactly when stance is 'none' (here stance "
+            f"{stance!r}, stance_holder {holder!r})."
+        )
+    if issue == "none" and other_issues:
+        problems.append(f"{who}: issue 'none' with other issues; 'none' stands alone.")
+    issues = tuple(sorted({issue, *other_issues}, key=ISSUES.id_of))
+    annotator = annotation.get("completed_by")
+    if isinstance(annotator, Mapping):
+        annotator = annotator.get("email") or annotator.get("id")
+    if annotator is None:
+        annotator = "unknown"
+    return (
+        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator))
+    ), problems
+
+
+def _label_row(sentence_id: str, sha256: str, labels: _Labels, provenance: str) -> dict[str, str]:
+    return {
+        "sentence_id": sentence_id,
+        "text_sha256": sha256,
+        "stance": labels.stance,
+        "stance_holder": labels.stance_holder,
+        "issue": labels.issue,
+        "issues": ISSUES_SEPARATOR.join(labels.issues),
+        "note": f"{provenance}: {labels.note}" if labels.note else provenance,
+    }
+
+
+def _key(labels: LabelRow | _Labels) -> tuple:
+    return (labels.stance, labels.stance_holder, labels.issue, labels.issues)
+
+
+def _describe(labels: LabelRow | _Labels) -> str:
+    return (
+        f"stance {labels.stance}, stance_holder {labels.stance_holder}, issue {labels.issue}, "
+        f"issues {ISSUES_SEPARATOR.join(labels.issues)}"
+    )
