@@ -11,7 +11,7 @@ import pyarrow as pa
 from kjrel_data import __version__
 from kjrel_data.errors import OutputError
 from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, Label
 from kjrel_data.tables import ARTICLES, SENTENCES, Corpus
 
 TASKS_FILE = "tasks.json"
@@ -133,33 +133,15 @@ def labelling_config() -> str:
     ElementTree.SubElement(view, "Text", name="after", value="$after")
     for label_set in CHOICE_SETS:
         ElementTree.SubElement(view, "Header", value=label_set.question, size="6")
-        choices = ElementTree.SubElement(
-            view,
-            "Choices",
-            name=label_set.field,
-            toName=TEXT_CONTROL,
-            choice="single-radio",
-            required="true",
-            showInline="true",
-        )
-        for label in label_set.labels:
-            ElementTree.SubElement(choices, "Choice", value=label.name, hint=label.definition)
+        _choices(view, label_set.field, label_set.labels, choice="single-radio", required="true")
     ElementTree.SubElement(
         view,
         "Header",
         value="Other issues the sentence touches (optional; the issue above is always included)",
         size="6",
     )
-    other_issues = ElementTree.SubElement(
-        view,
-        "Choices",
-        name=OTHER_ISSUES_CONTROL,
-        toName=TEXT_CONTROL,
-        choice="multiple",
-        showInline="true",
-    )
-    for label in (label for label in ISSUE.labels if label.name != "none"):
-        ElementTree.SubElement(other_issues, "Choice", value=label.name, hint=label.definition)
+    other_issues = tuple(label for label in ISSUE.labels if label.name != "none")
+    _choices(view, OTHER_ISSUES_CONTROL, other_issues, choice="multiple")
     ElementTree.SubElement(
         view,
         "Header",
@@ -171,3 +153,13 @@ def labelling_config() -> str:
     )
     ElementTree.indent(view)
     return ElementTree.tostring(view, encoding="unicode") + "\n"
+
+
+def _choices(
+    view: ElementTree.Element, name: str, labels: tuple[Label, ...], **options: str
+) -> None:
+    choices = ElementTree.SubElement(
+        view, "Choices", name=name, toName=TEXT_CONTROL, showInline="true", **options
+    )
+    for label in labels:
+        ElementTree.SubElement(choices, "Choice", value=label.name, hint=label.definition)
