@@ -1,17 +1,33 @@
-"""The pipeline: raw/ → load → clean → split → label → validate → publish. Only this module knows the order."""
+"""The pipeline: raw/ → load → clean → split → label → validate → publish. Only this module knows the order.
 
-from dataclasses import dataclass
+Articles flow through clean, split, label and validate in batches of BATCH_ARTICLES, in article_id
+order, and each batch's tables are appended to the Parquet shards as it arrives, so memory depends
+on the batch size and not on the corpus. Batches run in this process, in worker processes
+(`workers`), or on a Dask cluster (`scheduler`); results are taken in batch order, so the files
+are byte-identical however they were computed.
+"""
+
+import collections
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pyarrow as pa
 from tqdm import tqdm
 
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError
-from kjrel_data.label import attach_labels
-from kjrel_data.load import load_raw
-from kjrel_data.publish import DOCUMENTS, staging_folder, write_folder
-from kjrel_data.split import split_sentences
+from kjrel_data.label import attach_labels, check_label_rows, gold_examples
+from kjrel_data.labeller import GoldExample
+from kjrel_data.load import AnnotationPass, ArticleMetadata, LabelRow, load_catalog, read_article
+from kjrel_data.publish import DOCUMENTS, ShardWriter, staging_folder, write_documents
+from kjrel_data.split import article_id_of, split_sentences
+from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
+    CONFIGS,
     Corpus,
     annotations_table,
     articles_table,
@@ -19,29 +35,41 @@ from kjrel_data.tables import (
     sentences_table,
     split_by_article,
 )
-from kjrel_data.validate import validate_corpus, validate_folder
+from kjrel_data.validate import validate_corpus, validate_folder_files
+
+# A batch of news articles is a few MB of text and tables: small enough to hold a few per worker,
+# large enough that per-batch overhead (validation, Parquet row groups) stays a small share.
+BATCH_ARTICLES = 200
+# Batches handed out ahead of the one being written, per worker: keeps workers busy, memory flat.
+BATCHES_AHEAD_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one batch needs, all plain data, so it can run in another process or on a cluster."""
+
+    raw_dir: Path
+    articles: tuple[ArticleMetadata, ...]
+    gold_labels: tuple[LabelRow, ...]
+    annotation_passes: tuple[AnnotationPass, ...]
+    examples: tuple[GoldExample, ...]
 
 
 @dataclass(frozen=True)
 class BuildResult:
     out_dir: Path
-    corpus: Corpus
+    summary: CorpusSummary
 
 
-def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
-    """The validated corpus tables from raw_dir: every stage but publishing."""
-    raw = load_raw(raw_dir)
-    clean, removed, sentences = [], [], []
-    articles = tqdm(raw.articles, desc="clean and split", unit="article", disable=not show_progress)
-    for article in articles:
-        article_clean, article_removed = clean_articles([article])
-        clean += article_clean
-        removed += article_removed
-        sentences += split_sentences(article_clean)
-    training_articles = frozenset(
-        article.metadata.article_id for article in raw.articles if article.metadata.split == "train"
+def build_batch(batch: Batch) -> Corpus:
+    """Clean, split, label and validate one batch of articles into its published tables."""
+    clean, removed = clean_articles([read_article(batch.raw_dir, row) for row in batch.articles])
+    labelled = attach_labels(
+        split_sentences(clean),
+        list(batch.gold_labels),
+        list(batch.annotation_passes),
+        batch.examples,
     )
-    labelled = attach_labels(sentences, raw.gold_labels, raw.annotation_passes, training_articles)
     corpus = split_by_article(
         articles_table(clean),
         sentences_table(labelled.sentences),
@@ -52,13 +80,152 @@ def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
     return corpus
 
 
-def build(raw_dir: Path, out_dir: Path, docs_dir: Path, show_progress: bool = False) -> BuildResult:
+def batches(raw_dir: Path) -> tuple[list[Batch], int]:
+    """The build's batches, in article_id order, and the number of articles in them."""
+    catalog = load_catalog(raw_dir)
+    article_ids = frozenset(row.article_id for row in catalog.articles)
+    check_label_rows(catalog.gold_labels, catalog.annotation_passes, article_ids)
+    gold_by_article = _by_article(catalog.gold_labels)
+    pass_rows_by_article = [_by_article(item.rows) for item in catalog.annotation_passes]
+    examples = tuple(_training_examples(catalog.raw_dir, catalog.articles, catalog.gold_labels))
+    result = []
+    for start in range(0, len(catalog.articles), BATCH_ARTICLES):
+        articles = tuple(catalog.articles[start : start + BATCH_ARTICLES])
+        ids = [row.article_id for row in articles]
+        result.append(
+            Batch(
+                raw_dir=catalog.raw_dir,
+                articles=articles,
+                gold_labels=tuple(row for i in ids for row in gold_by_article.get(i, [])),
+                annotation_passes=tuple(
+                    replace(item, rows=[row for i in ids for row in rows.get(i, [])])
+                    for item, rows in zip(
+                        catalog.annotation_passes, pass_rows_by_article, strict=True
+                    )
+                ),
+                examples=examples,
+            )
+        )
+    return result, len(catalog.articles)
+
+
+def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
+    """The whole validated corpus in memory: every stage but publishing (for small corpora)."""
+    parts = list(_built_batches(raw_dir, workers=1, scheduler=None, show_progress=show_progress))
+    return {
+        config: {
+            split: pa.concat_tables([part[config][split] for part in parts])
+            for split in parts[0][config]
+        }
+        for config in CONFIGS
+    }
+
+
+def build(
+    raw_dir: Path,
+    out_dir: Path,
+    docs_dir: Path,
+    show_progress: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> BuildResult:
     """Build raw_dir into out_dir (with docs_dir's datasheet and codebook), replacing it only if valid."""
-    corpus = prepare(raw_dir, show_progress)
     missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
     if missing:
         raise InputError(f"{docs_dir}: {', '.join(missing)} not found there; pass --docs DIR.")
     with staging_folder(out_dir) as staging:
-        write_folder(corpus, staging, Path(docs_dir))
-        validate_folder(staging)
-    return BuildResult(out_dir=Path(out_dir), corpus=corpus)
+        writer = ShardWriter(staging)
+        summary = None
+        for corpus in _built_batches(raw_dir, workers, scheduler, show_progress):
+            writer.write(corpus)
+            summary = summarize(corpus) if summary is None else summary + summarize(corpus)
+        write_documents(staging, summary, writer.close(), Path(docs_dir))
+        # Every batch's rows were validated before they were written; this checks what writing
+        # made of them: checksums, card, and each shard's schema.
+        validate_folder_files(staging)
+    return BuildResult(out_dir=Path(out_dir), summary=summary)
+
+
+def _built_batches(
+    raw_dir: Path, workers: int, scheduler: str | None, show_progress: bool
+) -> Iterator[Corpus]:
+    work, article_count = batches(raw_dir)
+    with (
+        tqdm(
+            total=article_count, desc="build", unit="article", disable=not show_progress
+        ) as progress,
+        _executor(workers, scheduler) as (executor, slots),
+    ):
+        for batch, corpus in zip(
+            work,
+            _in_order(executor, build_batch, work, slots * BATCHES_AHEAD_PER_WORKER),
+            strict=True,
+        ):
+            yield corpus
+            progress.update(len(batch.articles))
+
+
+@contextlib.contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
+    """Where batches run, and how many run at once."""
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError("--scheduler needs Dask: pip install 'kjrel-data[cluster]'.") from None
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as error:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({error}).") from None
+        with client:
+            yield client.get_executor(), max(1, sum(client.nthreads().values()))
+    elif workers > 1:
+        # Spawned, not forked: the parent holds pyarrow's and tqdm's threads.
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(workers, mp_context=context)
+        try:
+            yield executor, workers
+        finally:
+            executor.shutdown(cancel_futures=True)
+    else:
+        yield None, 1
+
+
+def _in_order(
+    executor: Executor | None, function: Callable, items: Iterable, ahead: int
+) -> Iterator:
+    """function(item) for each item, in order, with at most `ahead` computed before they are used."""
+    if executor is None:
+        yield from map(function, items)
+        return
+    pending: collections.deque = collections.deque()
+    try:
+        for item in items:
+            pending.append(executor.submit(function, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _by_article(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
+    grouped: dict[str, list[LabelRow]] = {}
+    for row in rows:
+        grouped.setdefault(article_id_of(row.sentence_id), []).append(row)
+    return grouped
+
+
+def _training_examples(
+    raw_dir: Path, articles: list[ArticleMetadata], gold_labels: list[LabelRow]
+) -> list[GoldExample]:
+    # The labeller learns from the train split's gold, so those articles are split once up front;
+    # every batch then labels with the same model whatever its articles.
+    gold_articles = {article_id_of(row.sentence_id) for row in gold_labels}
+    training = [row for row in articles if row.split == "train" and row.article_id in gold_articles]
+    clean, _ = clean_articles([read_article(raw_dir, row) for row in training])
+    return gold_examples(
+        split_sentences(clean), gold_labels, frozenset(row.article_id for row in training)
+    )

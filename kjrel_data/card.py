@@ -5,8 +5,6 @@ from collections import Counter
 from importlib import metadata
 
 import matplotlib
-import pyarrow as pa
-import pyarrow.compute as compute
 import yaml
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
@@ -16,18 +14,10 @@ from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
 from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ISSUE, LABEL_SETS, LABEL_SOURCE, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, STANCE_HOLDER, LabelSet
 from kjrel_data.load import SPLITS
-from kjrel_data.tables import (
-    ANNOTATIONS,
-    ARTICLES,
-    COLUMNS,
-    CONFIGS,
-    FEATURES,
-    REMOVED,
-    SENTENCES,
-    Corpus,
-)
+from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
+from kjrel_data.tables import COLUMNS, CONFIGS, FEATURES, SENTENCES
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
 DESCRIPTION = (
@@ -43,12 +33,20 @@ PLOT_FILE = "issue_stance.png"
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
 
 
-def render_card(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
-    """The card's full text for this corpus, whose Parquet files sit at data_files[config][split]."""
-    return f"---\n{_yaml_header(corpus, data_files)}---\n\n{_body(corpus)}"
+def render_card(
+    summary: CorpusSummary,
+    data_files: dict[str, dict[str, list[str]]],
+    data_bytes: dict[tuple[str, str], int],
+) -> str:
+    """The card's text for a corpus whose shards are data_files[config][split], of data_bytes."""
+    return f"---\n{_yaml_header(summary, data_files, data_bytes)}---\n\n{_body(summary)}"
 
 
-def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
+def _yaml_header(
+    summary: CorpusSummary,
+    data_files: dict[str, dict[str, list[str]]],
+    data_bytes: dict[tuple[str, str], int],
+) -> str:
     configs = [
         {
             "config_name": config,
@@ -66,8 +64,8 @@ def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
                     {
                         split: SplitInfo(
                             name=split,
-                            num_bytes=corpus[config][split].nbytes,
-                            num_examples=corpus[config][split].num_rows,
+                            num_bytes=data_bytes[(config, split)],
+                            num_examples=summary.rows[(config, split)],
                         )
                         for split in SPLITS
                     }
@@ -91,9 +89,8 @@ def _yaml_header(corpus: Corpus, data_files: dict[str, dict[str, str]]) -> str:
     return yaml.safe_dump(card_data.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
 
 
-def _body(corpus: Corpus) -> str:
-    sentences = _gold(pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS))
-    labelled = sentences.num_rows
+def _body(summary: CorpusSummary) -> str:
+    labelled = summary.label_sources["gold"]
     sections = [
         f"# {PRETTY_NAME}",
         f"{DESCRIPTION} **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
@@ -110,7 +107,8 @@ def _body(corpus: Corpus) -> str:
         'passes = load_dataset("path/to/this/folder", "annotations")\n'
         'names = sentences["train"].features["stance"].names       # ClassLabel names\n```',
         "The Parquet files also load on their own, with the same label names, through "
-        '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-….parquet"})`, '
+        '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-*.parquet"})` '
+        "(every shard of the split), "
         "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
         "`SHA256SUMS` lists every file's checksum; "
         "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
@@ -118,31 +116,31 @@ def _body(corpus: Corpus) -> str:
         "(each file's sha256, one record set per config, the splits and the label names), for "
         "`mlcroissant` and dataset search engines.",
         "## Contents",
-        _counts_table(corpus),
-        f"Gold labels cover {labelled} of {_all_sentences(corpus).num_rows} sentences. The labels and "
+        _counts_table(summary),
+        f"Gold labels cover {labelled} of {summary.count(SENTENCES)} sentences. The labels and "
         "how they were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
-        _model_label_note(corpus),
+        _model_label_note(summary),
         "## Labels",
         "The tables and the plot count gold labels only.",
-        *(_label_table(label_set, sentences) for label_set in LABEL_SETS),
+        *(_label_table(label_set, summary) for label_set in LABEL_SETS),
         "### Labels by split",
         "The splits are by article, so label distributions differ between them.",
-        _split_warning(corpus),
-        *(_split_table(label_set, corpus) for label_set in (STANCE, STANCE_HOLDER)),
+        _split_warning(summary),
+        *(_split_table(label_set, summary) for label_set in (STANCE, STANCE_HOLDER)),
         "### Issue by stance",
         "Gold labels: the primary issue of each sentence against its stance.",
-        _issue_stance_table(sentences),
+        _issue_stance_table(summary),
         f"![Sentences by primary issue and stance]({PLOT_FILE})",
         "## Annotation and agreement",
-        _annotation_section(corpus),
+        _annotation_section(summary),
         "## Fields",
         *(f"### `{config}`\n\n{_field_table(config)}" for config in CONFIGS),
         "## Articles",
-        _articles_table(corpus),
+        _articles_table(summary),
         "## Cleaning rules",
         "Everything the cleaner removed (a whole line, or part of one) is in the `removed` config "
         "with the rule that removed it; the rules are in `kjrel_data/cleaning_rules.toml`.",
-        _rules_table(corpus),
+        _rules_table(summary),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -151,34 +149,25 @@ def _dependency_versions() -> str:
     return ", ".join(f"{name} {metadata.version(name)}" for name in RECORDED_DEPENDENCIES)
 
 
-def _split_counts(label_set: LabelSet, corpus: Corpus) -> dict[str, Counter]:
+def _split_counts(label_set: LabelSet, summary: CorpusSummary) -> dict[str, Counter]:
     return {
         split: Counter(
-            value
-            for value in _gold(corpus[SENTENCES][split])[label_set.field].to_pylist()
-            if value is not None
+            {
+                label_id: summary.gold_labels[(label_set.field, split, label_id)]
+                for label_id in range(len(label_set.names))
+            }
         )
         for split in SPLITS
     }
 
 
-def _all_sentences(corpus: Corpus) -> pa.Table:
-    return pa.concat_tables(corpus[SENTENCES][split] for split in SPLITS)
-
-
-def _gold(sentences: pa.Table) -> pa.Table:
-    return sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "gold"))
-
-
-def _model_label_note(corpus: Corpus) -> str:
-    sentences = _all_sentences(corpus)
-    model = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "model"))
-    if model.num_rows == 0:
+def _model_label_note(summary: CorpusSummary) -> str:
+    model = summary.label_sources["model"]
+    if model == 0:
         return "No sentence carries model labels: every label here is gold."
-    articles = len(set(model["article_id"].to_pylist()))
-    mean = compute.mean(model["label_confidence"]).as_py()
+    mean = summary.model_confidence_sum / model
     return (
-        f"**{model.num_rows} sentences ({articles} articles) carry model labels** "
+        f"**{model} sentences ({summary.model_articles} articles) carry model labels** "
         f"(`label_source = model`), predicted by the `{CHOSEN_METHOD}` labeller trained on the train "
         f"split's gold labels at build time; their mean `label_confidence` is {mean:.3f}, the labeller's "
         "estimate that stance, holder and issue are all right. Filter on `label_source` to use "
@@ -186,8 +175,8 @@ def _model_label_note(corpus: Corpus) -> str:
     )
 
 
-def _split_table(label_set: LabelSet, corpus: Corpus) -> str:
-    counts = _split_counts(label_set, corpus)
+def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
+    counts = _split_counts(label_set, summary)
     rows = [
         [f"`{name}`", *(counts[split][index] for split in SPLITS)]
         for index, name in enumerate(label_set.names)
@@ -195,11 +184,11 @@ def _split_table(label_set: LabelSet, corpus: Corpus) -> str:
     return f"`{label_set.field}`:\n\n" + _markdown_table(["label", *SPLITS], rows)
 
 
-def _split_warning(corpus: Corpus) -> str:
+def _split_warning(summary: CorpusSummary) -> str:
     missing = [
         f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][index])})"
         for label_set in (STANCE, STANCE_HOLDER, ISSUE)
-        for counts in [_split_counts(label_set, corpus)]
+        for counts in [_split_counts(label_set, summary)]
         for index, name in enumerate(label_set.names)
         if not counts["train"][index] and any(counts[split][index] for split in SPLITS[1:])
     ]
@@ -211,18 +200,8 @@ def _split_warning(corpus: Corpus) -> str:
     )
 
 
-def _gold_counts(sentences: pa.Table) -> Counter:
-    return Counter(
-        (issue, stance)
-        for issue, stance in zip(
-            sentences["issue"].to_pylist(), sentences["stance"].to_pylist(), strict=True
-        )
-        if issue is not None
-    )
-
-
-def _issue_stance_table(sentences: pa.Table) -> str:
-    counts = _gold_counts(sentences)
+def _issue_stance_table(summary: CorpusSummary) -> str:
+    counts = summary.gold_issue_stance
     rows = [
         [
             f"`{name}`",
@@ -234,12 +213,12 @@ def _issue_stance_table(sentences: pa.Table) -> str:
     return _markdown_table(["issue", *STANCE.names, "total"], rows)
 
 
-def issue_stance_plot(corpus: Corpus) -> bytes:
+def issue_stance_plot(summary: CorpusSummary) -> bytes:
     """A PNG of gold-labelled sentences by primary issue, stacked by stance (same bytes every run)."""
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    counts = _gold_counts(_gold(_all_sentences(corpus)))
+    counts = summary.gold_issue_stance
     figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
     left = [0] * len(ISSUE.names)
     colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
@@ -258,8 +237,8 @@ def issue_stance_plot(corpus: Corpus) -> bytes:
     return buffer.getvalue()
 
 
-def _annotation_section(corpus: Corpus) -> str:
-    annotations = pa.concat_tables(corpus[ANNOTATIONS][split] for split in SPLITS)
+def _annotation_section(summary: CorpusSummary) -> str:
+    annotations = summary.annotations
     if annotations.num_rows == 0:
         return "No annotation passes are stored yet."
     passes = Counter(
@@ -293,29 +272,27 @@ def _markdown_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def _counts_table(corpus: Corpus) -> str:
+def _counts_table(summary: CorpusSummary) -> str:
     rows = [
         [
             f"`{config}`",
-            *(corpus[config][split].num_rows for split in SPLITS),
-            sum(corpus[config][split].num_rows for split in SPLITS),
+            *(summary.count(config, split) for split in SPLITS),
+            summary.count(config),
         ]
         for config in CONFIGS
     ]
     return _markdown_table(["config", *SPLITS, "total"], rows)
 
 
-def _label_table(label_set: LabelSet, sentences: pa.Table) -> str:
-    values = sentences[label_set.field].to_pylist()
-    ids = [
-        i
-        for value in values
-        if value is not None
-        for i in (value if label_set.multiple else [value])
-    ]
-    counts = Counter(ids)
+def _label_table(label_set: LabelSet, summary: CorpusSummary) -> str:
+    counts = _split_counts(label_set, summary)
     rows = [
-        [index, f"`{label.name}`", label.definition, counts[index]]
+        [
+            index,
+            f"`{label.name}`",
+            label.definition,
+            sum(counts[split][index] for split in SPLITS),
+        ]
         for index, label in enumerate(label_set.labels)
     ]
     kind = (
@@ -345,13 +322,23 @@ def _type_name(feature: object) -> str:
     return name
 
 
-def _articles_table(corpus: Corpus) -> str:
-    articles = pa.concat_tables(corpus[ARTICLES][split] for split in SPLITS).sort_by("article_id")
-    sentences = Counter(
-        article_id
-        for split in SPLITS
-        for article_id in corpus[SENTENCES][split]["article_id"].to_pylist()
-    )
+def _articles_table(summary: CorpusSummary) -> str:
+    if summary.listed_articles is None:
+        rows = [
+            [
+                outlet,
+                *(summary.outlets[(outlet, split)] for split in SPLITS),
+                summary.outlet_sentences[outlet],
+            ]
+            for outlet in sorted({outlet for outlet, _ in summary.outlets})
+        ]
+        return (
+            f"More than {LISTED_ARTICLES} articles: the `articles` config lists them all; here they "
+            "are counted by outlet.\n\n"
+            + _markdown_table(
+                ["outlet", *(f"{split} articles" for split in SPLITS), "sentences"], rows
+            )
+        )
     rows = [
         [
             f"`{row['article_id']}`",
@@ -360,19 +347,17 @@ def _articles_table(corpus: Corpus) -> str:
             row["published_date"] or "not stated",
             row["kind"],
             row["split"],
-            sentences[row["article_id"]],
+            row["sentences"],
         ]
-        for row in articles.to_pylist()
+        for row in sorted(summary.listed_articles, key=lambda row: row["article_id"])
     ]
     return _markdown_table(
         ["article_id", "outlet", "title", "published", "kind", "split", "sentences"], rows
     )
 
 
-def _rules_table(corpus: Corpus) -> str:
-    counts = Counter(
-        rule for split in SPLITS for rule in corpus[REMOVED][split]["rule"].to_pylist()
-    )
+def _rules_table(summary: CorpusSummary) -> str:
+    counts = summary.removals_by_rule
     rows = [
         [f"`{rule.name}`", rule.outlet or "all outlets", rule.description, counts[rule.name]]
         for rule in RULES

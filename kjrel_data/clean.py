@@ -14,6 +14,7 @@ are tried again on whole paragraphs in between).
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -163,25 +164,30 @@ class _Page:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.spans: dict[int, list[tuple[int, int, str]]] = {}
+        # Rules ask for a line's kept text many times between removals; it changes only on removal.
+        self.kept_text: dict[int, str] = {}
 
     def numbers(self) -> range:
         return range(1, len(self.lines) + 1)
 
     def kept(self, number: int) -> str:
         """The line's text still kept, normalised ('' for blank or fully removed lines)."""
-        line = self.lines[number - 1]
-        pieces, position = [], 0
-        for start, end, _ in sorted(self.spans.get(number, [])):
-            pieces.append(line[position:start])
-            position = end
-        pieces.append(line[position:])
-        return normalise_line(" ".join(pieces))
+        if number not in self.kept_text:
+            line = self.lines[number - 1]
+            pieces, position = [], 0
+            for start, end, _ in sorted(self.spans.get(number, [])):
+                pieces.append(line[position:start])
+                position = end
+            pieces.append(line[position:])
+            self.kept_text[number] = normalise_line(" ".join(pieces))
+        return self.kept_text[number]
 
     def removed(self, number: int) -> bool:
         return number in self.spans and not self.kept(number)
 
     def remove(self, number: int, start: int, end: int, rule: str) -> None:
         self.spans.setdefault(number, []).append((start, end, rule))
+        self.kept_text.pop(number, None)
 
     def remove_rest(self, number: int, rule: str, start: int = 0) -> None:
         """Remove every piece of the line still kept, from `start` on, that holds more than white space."""
@@ -204,15 +210,27 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
+MARKDOWN_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)")
+WHITE_SPACE = re.compile(r"\s+")
+
+
+# Cached: the cleaner normalises the same lines and blocks many times over, rule by rule.
+@functools.lru_cache(maxsize=2**16)
 def normalise_line(line: str) -> str:
     """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept."""
+    line = unicodedata.normalize("NFC", line)
+    if not any(mark in line for mark in "#*_"):
+        # No Markdown marks to strip: only the white space is folded.
+        return " ".join(line.split())
     # Repeated until nothing changes, so normalising twice gives the same text ("# # a" is "a").
     while True:
         normalised = unicodedata.normalize("NFC", line)
-        normalised = re.sub(r"^\s*#{1,6}\s+", "", normalised)
-        normalised = re.sub(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2", normalised)
-        normalised = re.sub(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)", "", normalised)
-        normalised = re.sub(r"\s+", " ", normalised).strip()
+        normalised = MARKDOWN_HEADING.sub("", normalised)
+        normalised = MARKDOWN_STRONG.sub(r"\2", normalised)
+        normalised = MARKDOWN_EMPHASIS.sub("", normalised)
+        normalised = WHITE_SPACE.sub(" ", normalised).strip()
         if normalised == line:
             return normalised
         line = normalised

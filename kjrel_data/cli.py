@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +23,8 @@ from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError, KjrelError
 from kjrel_data.hub import publish_to_hub
 from kjrel_data.load import KINDS, METADATA_FILE, PASSES_FILE, SPLITS, read_label_file
-from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES, Corpus
+from kjrel_data.summary import CorpusSummary
+from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.tasks import export_tasks
 from kjrel_data.validate import schema_documents, validate_folder
 
@@ -88,6 +88,20 @@ def _parser() -> argparse.ArgumentParser:
         "--docs",
         type=Path,
         help="folder with DATASHEET.md and CODEBOOK.md to copy in (default: the raw folder's parent)",
+    )
+    where = build_parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes on this machine (default: 1); the output is the same for any N",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the batches on a Dask cluster, e.g. tcp://scheduler:8786 "
+        "(needs kjrel-data[cluster]; workers must see the raw folder at the same path)",
     )
     build_parser.set_defaults(run=_run_build)
 
@@ -255,10 +269,23 @@ def _parser() -> argparse.ArgumentParser:
 def _run_build(arguments: argparse.Namespace) -> int:
     started = time.perf_counter()
     docs_dir = arguments.docs or arguments.raw.resolve().parent
-    result = build(arguments.raw, arguments.out, docs_dir, show_progress=sys.stderr.isatty())
+    result = build(
+        arguments.raw,
+        arguments.out,
+        docs_dir,
+        show_progress=sys.stderr.isatty(),
+        workers=arguments.workers,
+        scheduler=arguments.scheduler,
+    )
     print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
-    print(_summary(result.corpus))
+    print(_summary(result.summary))
     return 0
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _run_add(arguments: argparse.Namespace) -> int:
@@ -276,9 +303,9 @@ def _run_add(arguments: argparse.Namespace) -> int:
 
 
 def _run_validate(arguments: argparse.Namespace) -> int:
-    corpus = validate_folder(arguments.folder)
+    summary = validate_folder(arguments.folder)
     print(f"{arguments.folder} is valid")
-    print(_summary(corpus))
+    print(_summary(summary))
     return 0
 
 
@@ -380,22 +407,20 @@ def _run_codebook(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(corpus: Corpus) -> str:
+def _summary(summary: CorpusSummary) -> str:
     width = max(len(config) for config in CONFIGS)
     lines = [f"  {'':{width}}  " + "  ".join(f"{split:>10}" for split in SPLITS)]
     lines += [
         f"  {config:{width}}  "
-        + "  ".join(f"{corpus[config][split].num_rows:>10}" for split in SPLITS)
+        + "  ".join(f"{summary.count(config, split):>10}" for split in SPLITS)
         for config in CONFIGS
     ]
-    sentences = pa.concat_tables(corpus[SENTENCES].values())
-    sources = Counter(sentences["label_source"].to_pylist())
-    share = sources["gold"] / sentences.num_rows if sentences.num_rows else 0.0
-    articles = sum(table.num_rows for table in corpus[ARTICLES].values())
+    sentences = summary.count(SENTENCES)
+    gold, model = summary.label_sources["gold"], summary.label_sources["model"]
+    share = gold / sentences if sentences else 0.0
     lines.append(
-        f"  {articles} articles, {sentences.num_rows} sentences; "
-        f"gold labels on {sources['gold']} sentences ({share:.0%}), "
-        f"model labels on {sources['model']}"
+        f"  {summary.count(ARTICLES)} articles, {sentences} sentences; "
+        f"gold labels on {gold} sentences ({share:.0%}), model labels on {model}"
     )
     return "\n".join(lines)
 

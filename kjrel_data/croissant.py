@@ -75,8 +75,10 @@ SPLITS_RECORD_SET = "splits"
 SPLIT_FIELD = "file_split"
 
 
-def croissant_json(data_files: dict[str, dict[str, str]], sha256_by_path: dict[str, str]) -> str:
-    """The folder's croissant.json text, for Parquet files at data_files[config][split]."""
+def croissant_json(
+    data_files: dict[str, dict[str, list[str]]], sha256_by_path: dict[str, str]
+) -> str:
+    """The folder's croissant.json text, for the Parquet shards data_files[config][split]."""
     metadata = {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -89,7 +91,8 @@ def croissant_json(data_files: dict[str, dict[str, str]], sha256_by_path: dict[s
             *(
                 _file_object(path, sha256_by_path[path])
                 for files in data_files.values()
-                for path in files.values()
+                for paths in files.values()
+                for path in paths
             ),
             *(_file_set(config, files) for config, files in data_files.items()),
         ],
@@ -117,16 +120,16 @@ def _file_set_id(config: str) -> str:
     return f"{config}-parquet"
 
 
-def _file_set(config: str, files: dict[str, str]) -> dict:
+def _file_set(config: str, files: dict[str, list[str]]) -> dict:
     # A record set reads one FileObject or one FileSet per field, so each config's splits are
     # gathered here; the exact paths keep any other file in the folder out of its records.
     return {
         "@type": "cr:FileSet",
         "@id": _file_set_id(config),
         "name": _file_set_id(config),
-        "description": f"The {config} config: one Parquet file per split.",
+        "description": f"The {config} config: its Parquet shards, split by split.",
         "encodingFormat": PARQUET,
-        "includes": list(files.values()),
+        "includes": [path for paths in files.values() for path in paths],
     }
 
 

@@ -1,13 +1,15 @@
 """Stage 4, label: attach gold labels and annotation passes, refusing stale rows; model labels the rest."""
 
+import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kjrel_data.errors import InputError
-from kjrel_data.labeller import GoldExample, Prediction, train_labeller
+from kjrel_data.labeller import GoldExample, Labeller, Prediction, train_labeller
 from kjrel_data.labels import LABEL_SETS
 from kjrel_data.load import AnnotationPass, LabelRow
-from kjrel_data.split import Sentence
+from kjrel_data.split import Sentence, article_id_of
 
 LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
 
@@ -51,13 +53,47 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def check_label_rows(
+    gold_labels: list[LabelRow], passes: list[AnnotationPass], article_ids: frozenset[str]
+) -> None:
+    """Refuse, listing every row, label rows whose article is not in the build."""
+    # Checked once over all rows before any article is read; rows of a built article are checked
+    # against its sentences batch by batch (attach_labels).
+    problems = [
+        _no_sentence(row)
+        for rows in (gold_labels, *(annotation_pass.rows for annotation_pass in passes))
+        for row in rows
+        if article_id_of(row.sentence_id) not in article_ids
+    ]
+    if problems:
+        raise InputError(_STALE_HEADER + "\n".join(problems) + _STALE_ADVICE)
+
+
+def gold_examples(
+    sentences: list[Sentence], gold_labels: list[LabelRow], training_articles: frozenset[str]
+) -> list[GoldExample]:
+    """The labeller's training data: the gold-labelled sentences of training articles."""
+    gold = {row.sentence_id: row for row in gold_labels}
+    return [
+        GoldExample(
+            article_id=sentence.article_id,
+            text=sentence.text,
+            stance=gold[sentence.sentence_id].stance,
+            stance_holder=gold[sentence.sentence_id].stance_holder,
+            issue=gold[sentence.sentence_id].issue,
+        )
+        for sentence in sentences
+        if sentence.sentence_id in gold and sentence.article_id in training_articles
+    ]
+
+
 def attach_labels(
     sentences: list[Sentence],
     gold_labels: list[LabelRow],
     passes: list[AnnotationPass],
-    training_articles: frozenset[str],
+    examples: Sequence[GoldExample],
 ) -> LabelledCorpus:
-    """Sentences with gold labels, or the labeller's where gold has none, and every pass's annotations."""
+    """Sentences with gold labels, or the labeller's (trained on examples) where gold has none."""
     # Fails, listing every offending row, when a label row is stale or names no sentence, or when a
     # gold row departs from its passes (they disagree, or it differs from what they agree on)
     # without a reason in its note.
@@ -69,12 +105,7 @@ def attach_labels(
         if (problem := _stale(row, by_id)) is not None
     ]
     if problems:
-        raise InputError(
-            "Label rows no longer match the sentences, so they were not attached:\n"
-            + "\n".join(problems)
-            + "\nRe-check these rows against the new sentence text, then update their sentence_id and "
-            "text_sha256 (the sentences table carries both)."
-        )
+        raise InputError(_STALE_HEADER + "\n".join(problems) + _STALE_ADVICE)
     gold = {row.sentence_id: row for row in gold_labels}
     problems = _unexplained_disagreements(passes, gold)
     if problems:
@@ -99,22 +130,17 @@ def attach_labels(
         for annotation_pass in passes
         for row in annotation_pass.rows
     ]
-    examples = [
-        GoldExample(
-            article_id=sentence.article_id,
-            text=sentence.text,
-            stance=gold[sentence.sentence_id].stance,
-            stance_holder=gold[sentence.sentence_id].stance_holder,
-            issue=gold[sentence.sentence_id].issue,
-        )
-        for sentence in sentences
-        if sentence.sentence_id in gold and sentence.article_id in training_articles
-    ]
     unlabelled = [sentence for sentence in sentences if sentence.sentence_id not in gold]
     # The labeller learns from the train split's gold only, so no validation or test label shapes
     # the model labels. With no such gold there is nothing to learn from: sentences stay unlabelled.
     predictions = (
-        dict(zip(unlabelled, train_labeller(examples)([s.text for s in unlabelled]), strict=True))
+        dict(
+            zip(
+                unlabelled,
+                _trained(tuple(examples))([s.text for s in unlabelled]),
+                strict=True,
+            )
+        )
         if examples and unlabelled
         else {}
     )
@@ -125,6 +151,19 @@ def attach_labels(
         for sentence in sentences
     ]
     return LabelledCorpus(sentences=labelled, annotations=annotations)
+
+
+_STALE_HEADER = "Label rows no longer match the sentences, so they were not attached:\n"
+_STALE_ADVICE = (
+    "\nRe-check these rows against the new sentence text, then update their sentence_id and "
+    "text_sha256 (the sentences table carries both)."
+)
+
+
+# Each batch of a build labels with the same examples; a worker process trains once, not per batch.
+@functools.lru_cache(maxsize=1)
+def _trained(examples: tuple[GoldExample, ...]) -> Labeller:
+    return train_labeller(examples)
 
 
 def _gold_labelled(sentence: Sentence, row: LabelRow) -> LabelledSentence:
@@ -150,16 +189,20 @@ def _model_labelled(sentence: Sentence, prediction: Prediction | None) -> Labell
 def _stale(row: LabelRow, by_id: dict[str, Sentence]) -> str | None:
     sentence = by_id.get(row.sentence_id)
     if sentence is None:
-        return (
-            f"{row.file}: row {row.row_number}: sentence_id {row.sentence_id!r} is not a sentence of "
-            "the current build (its article was removed, or cleaning or splitting changed)."
-        )
+        return _no_sentence(row)
     if text_sha256(sentence.text) != row.text_sha256:
         return (
             f"{row.file}: row {row.row_number}: {row.sentence_id} is stale: the sentence text changed "
             f"since it was labelled. It now reads: {sentence.text!r}"
         )
     return None
+
+
+def _no_sentence(row: LabelRow) -> str:
+    return (
+        f"{row.file}: row {row.row_number}: sentence_id {row.sentence_id!r} is not a sentence of "
+        "the current build (its article was removed, or cleaning or splitting changed)."
+    )
 
 
 def _unexplained_disagreements(

@@ -4,6 +4,7 @@ import csv
 import datetime
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,8 @@ PASS_COLUMNS = ("pass", "round", "annotator", "codebook_sha256", "file")
 ISSUES_SEPARATOR = ";"
 
 
-@dataclass(frozen=True)
+# Slots: the build holds one of these per article for the whole run.
+@dataclass(frozen=True, slots=True)
 class ArticleMetadata:
     article_id: str
     file: str
@@ -99,24 +101,44 @@ class RawCorpus:
     annotation_passes: list[AnnotationPass]
 
 
-def load_raw(raw_dir: Path) -> RawCorpus:
-    """Read and check raw/: metadata, article bytes against their sha256, gold labels and passes."""
+@dataclass(frozen=True)
+class RawCatalog:
+    """Everything in raw/ but the article texts, which are read a batch at a time."""
+
+    raw_dir: Path
+    articles: list[ArticleMetadata]
+    gold_labels: list[LabelRow]
+    annotation_passes: list[AnnotationPass]
+
+
+def load_catalog(raw_dir: Path) -> RawCatalog:
+    """Read and check raw/'s metadata (sorted by article_id), gold labels and passes."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(
             f"{raw_dir}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
         )
     metadata = _read_metadata(raw_dir)
-    articles = [_read_article(raw_dir, row) for row in metadata]
     _refuse_unlisted_files(raw_dir, metadata)
-    return RawCorpus(
-        articles=articles,
+    return RawCatalog(
+        raw_dir=raw_dir,
+        articles=metadata,
         gold_labels=read_label_file(raw_dir / LABELS_FILE),
         annotation_passes=_read_passes(raw_dir),
     )
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def load_raw(raw_dir: Path) -> RawCorpus:
+    """Read and check all of raw/: the catalog, and every article's bytes against its sha256."""
+    catalog = load_catalog(raw_dir)
+    return RawCorpus(
+        articles=[read_article(catalog.raw_dir, row) for row in catalog.articles],
+        gold_labels=catalog.gold_labels,
+        annotation_passes=catalog.annotation_passes,
+    )
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise InputError(
             f"{path}: file not found. It must exist, with the header {','.join(columns)}."
@@ -132,18 +154,18 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str,
                     f"{path}: header must be {','.join(columns)} "
                     f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})."
                 )
-            # The line a row ends on, so messages point into the file even past blank lines.
-            rows = [(reader.line_num, row) for row in reader]
+            # Rows are yielded one at a time: a catalog of 100,000 articles is never all in memory
+            # as dicts. The line a row ends on points messages into the file past blank lines.
+            for row in reader:
+                if None in row or any(value is None for value in row.values()):
+                    raise InputError(
+                        f"{path}: row {reader.line_num} has a different number of cells than the header."
+                    )
+                yield reader.line_num, row
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 at byte {error.start}. Save it as UTF-8.") from None
     except csv.Error as error:
         raise InputError(f"{path}: not a readable CSV ({error}).") from None
-    for line_number, row in rows:
-        if None in row or any(value is None for value in row.values()):
-            raise InputError(
-                f"{path}: row {line_number} has a different number of cells than the header."
-            )
-    return rows
 
 
 def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
@@ -205,7 +227,8 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     return sorted(metadata, key=lambda row: row.article_id)
 
 
-def _read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
+def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
+    """One article's text, checked against the sha256 its metadata records."""
     path = raw_dir / metadata.file
     if not path.resolve().is_relative_to(raw_dir.resolve()) or not path.is_file():
         raise InputError(

@@ -2,20 +2,23 @@
 
 import contextlib
 import hashlib
-import io
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as compute
 import pyarrow.parquet as parquet
 
 from kjrel_data.card import PLOT_FILE, issue_stance_plot, render_card
 from kjrel_data.croissant import croissant_json
 from kjrel_data.errors import OutputError
 from kjrel_data.load import SPLITS
-from kjrel_data.tables import Corpus
+from kjrel_data.summary import CorpusSummary
+from kjrel_data.tables import CONFIGS, Corpus, published_schema
 
 CARD_FILE = "README.md"
 DATASHEET_FILE = "DATASHEET.md"
@@ -24,33 +27,124 @@ DOCUMENTS = (DATASHEET_FILE, CODEBOOK_FILE)
 CHECKSUM_FILE = "SHA256SUMS"
 CROISSANT_FILE = "croissant.json"
 DATA_FOLDER = "data"
+# Text per shard before the next one starts: a few hundred MB at most, as the Hub writes them, so
+# one shard downloads and loads on its own. Counted as the UTF-8 bytes of the string columns,
+# which (unlike Arrow's buffer sizes) do not depend on how a batch reached the writer.
+SHARD_TEXT_BYTES = 256 * 2**20
+HASH_CHUNK = 2**20
 
 
-def write_folder(corpus: Corpus, folder: Path, docs_dir: Path) -> None:
-    """Write the corpus as Parquet, with card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
-    data_files: dict[str, dict[str, str]] = {}
-    sha256_by_path: dict[str, str] = {}
-    for config, tables_by_split in corpus.items():
-        for split in SPLITS:
-            buffer = io.BytesIO()
-            parquet.write_table(tables_by_split[split], buffer, compression="zstd")
-            data = buffer.getvalue()
-            digest = hashlib.sha256(data).hexdigest()
-            # The content digest in the name makes the card change whenever any row does, which is
-            # what `datasets` keys its cache on: without it a rebuilt folder loads stale rows.
-            relative = f"{DATA_FOLDER}/{config}/{split}-{digest[:16]}.parquet"
-            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-            (folder / relative).write_bytes(data)
-            data_files.setdefault(config, {})[split] = relative
-            sha256_by_path[relative] = digest
-    (folder / CARD_FILE).write_text(render_card(corpus, data_files), encoding="utf-8")
-    (folder / CROISSANT_FILE).write_text(
-        croissant_json(data_files, sha256_by_path), encoding="utf-8"
+@dataclass(frozen=True)
+class Shards:
+    """The written shards: paths by config and split, each path's sha256, and data bytes."""
+
+    data_files: dict[str, dict[str, list[str]]]
+    sha256_by_path: dict[str, str]
+    # (config, split) -> uncompressed bytes of its shards' data, as the Parquet footers record.
+    data_bytes: dict[tuple[str, str], int]
+
+
+class ShardWriter:
+    """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM.parquet`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.shards: dict[tuple[str, str], list[Path]] = {}
+        self.writers: dict[tuple[str, str], parquet.ParquetWriter] = {}
+        self.shard_text_bytes: dict[tuple[str, str], int] = {}
+
+    def write(self, corpus: Corpus) -> None:
+        """Append one batch (articles in order): each non-empty table becomes a row group."""
+        for config in CONFIGS:
+            for split in SPLITS:
+                table = corpus[config][split]
+                if table.num_rows:
+                    text_bytes = _text_bytes(table)
+                    self._writer_for(config, split, text_bytes).write_table(table.combine_chunks())
+                    self.shard_text_bytes[(config, split)] += text_bytes
+
+    def close(self) -> Shards:
+        """Finish every shard and give each its final name."""
+        for config in CONFIGS:
+            for split in SPLITS:
+                if (config, split) not in self.shards:
+                    # A split with no rows still gets its (empty) file, so every split loads.
+                    self._writer_for(config, split, 0)
+        for writer in self.writers.values():
+            writer.close()
+        data_files: dict[str, dict[str, list[str]]] = {}
+        sha256_by_path: dict[str, str] = {}
+        data_bytes: dict[tuple[str, str], int] = {}
+        for (config, split), parts in self.shards.items():
+            for number, part in enumerate(parts):
+                digest = file_sha256(part)
+                # Named as the Hub names shards. The content digest at the end makes the card
+                # change whenever any row does, which is what `datasets` keys its cache on:
+                # without it a folder rebuilt in place loads stale rows.
+                relative = (
+                    f"{DATA_FOLDER}/{config}/"
+                    f"{split}-{number:05d}-of-{len(parts):05d}-{digest[:16]}.parquet"
+                )
+                part.rename(self.folder / relative)
+                data_files.setdefault(config, {}).setdefault(split, []).append(relative)
+                sha256_by_path[relative] = digest
+                footer = parquet.read_metadata(self.folder / relative)
+                data_bytes[(config, split)] = data_bytes.get((config, split), 0) + sum(
+                    footer.row_group(index).total_byte_size
+                    for index in range(footer.num_row_groups)
+                )
+        return Shards(data_files, sha256_by_path, data_bytes)
+
+    def _writer_for(self, config: str, split: str, text_bytes: int) -> parquet.ParquetWriter:
+        key = (config, split)
+        if key in self.writers and self.shard_text_bytes[key] + text_bytes <= SHARD_TEXT_BYTES:
+            return self.writers[key]
+        if key in self.writers:
+            self.writers.pop(key).close()
+        part = (
+            self.folder
+            / DATA_FOLDER
+            / config
+            / f".{split}-part-{len(self.shards.get(key, [])):05d}"
+        )
+        part.parent.mkdir(parents=True, exist_ok=True)
+        self.shards.setdefault(key, []).append(part)
+        self.shard_text_bytes[key] = 0
+        self.writers[key] = parquet.ParquetWriter(
+            part, published_schema(config), compression="zstd"
+        )
+        return self.writers[key]
+
+
+def _text_bytes(table: pa.Table) -> int:
+    return sum(
+        compute.sum(compute.binary_length(column)).as_py() or 0
+        for column in table.columns
+        if pa.types.is_string(column.type)
     )
-    (folder / PLOT_FILE).write_bytes(issue_stance_plot(corpus))
+
+
+def write_documents(folder: Path, summary: CorpusSummary, shards: Shards, docs_dir: Path) -> None:
+    """Beside the shards: card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
+    (folder / CARD_FILE).write_text(
+        render_card(summary, shards.data_files, shards.data_bytes), encoding="utf-8"
+    )
+    (folder / CROISSANT_FILE).write_text(
+        croissant_json(shards.data_files, shards.sha256_by_path), encoding="utf-8"
+    )
+    (folder / PLOT_FILE).write_bytes(issue_stance_plot(summary))
     for document in DOCUMENTS:
         shutil.copyfile(docs_dir / document, folder / document)
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes, read a chunk at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def dataset_files(folder: Path) -> list[str]:
@@ -68,9 +162,7 @@ def dataset_files(folder: Path) -> list[str]:
 def checksum_lines(folder: Path) -> str:
     """`sha256  path` for every dataset file of the folder, sorted by path."""
     paths = dataset_files(folder)
-    return "".join(
-        f"{hashlib.sha256((folder / path).read_bytes()).hexdigest()}  {path}\n" for path in paths
-    )
+    return "".join(f"{file_sha256(folder / path)}  {path}\n" for path in paths)
 
 
 def is_built_folder(folder: Path) -> bool:

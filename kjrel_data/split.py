@@ -63,6 +63,11 @@ def sentence_id_of(article_id: str, sentence_index: int) -> str:
     return f"{article_id}-{sentence_index:04d}"
 
 
+def article_id_of(sentence_id: str) -> str:
+    """The article id inside a sentence id (the inverse of sentence_id_of)."""
+    return sentence_id.rpartition("-")[0]
+
+
 def paragraphs_of(clean_text: str) -> list[tuple[int, int, str]]:
     """(paragraph index, start offset, text) for each paragraph of a clean text."""
     paragraphs, start = [], 0

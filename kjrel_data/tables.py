@@ -228,7 +228,7 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
 
 
 def annotations_table(annotations: list[Annotation]) -> pa.Table:
-    """One row per sentence and pass, sorted by sentence then pass."""
+    """One row per sentence and pass, sorted by article, sentence, then pass."""
     rows = [
         {
             "sentence_id": item.sentence_id,
@@ -239,7 +239,10 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "codebook_sha256": item.codebook_sha256,
             **_label_ids(item),
         }
-        for item in sorted(annotations, key=lambda item: (item.sentence_id, item.pass_name))
+        # Article first, as in every table, so batches in article order concatenate sorted.
+        for item in sorted(
+            annotations, key=lambda item: (item.article_id, item.sentence_id, item.pass_name)
+        )
     ]
     return pa.Table.from_pylist(rows, schema=published_schema(ANNOTATIONS))
 

@@ -4,14 +4,16 @@ Every check is either a built-in pandera check or registered with `register_chec
 YAML export in schemas/ carries all of them (pandera drops inline checks from YAML with a warning).
 """
 
-import hashlib
+import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pandera.extensions as extensions
 import pandera.pandas as pandera
 import pyarrow as pa
+import pyarrow.compute as compute
 import pyarrow.parquet as parquet
 import yaml
 from pandera.engines import pandas_engine
@@ -23,8 +25,9 @@ from kjrel_data.errors import ValidationFailed
 from kjrel_data.label import LABEL_FIELDS, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, file_sha256
 from kjrel_data.split import sentence_id_of
+from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
@@ -38,6 +41,8 @@ from kjrel_data.tables import (
 )
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+# A built folder is checked this many articles at a time (with all their rows), in bounded memory.
+FOLDER_BATCH_ARTICLES = 200
 
 
 @extensions.register_check_method(statistics=["start", "end"], supported_types=pd.DataFrame)
@@ -481,8 +486,21 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate_folder(folder: Path) -> Corpus:
-    """Check a built folder: checksums, card configs and features, Parquet schemas, then every table."""
+def validate_folder(folder: Path) -> CorpusSummary:
+    """Check a built folder: checksums, card, Parquet schemas, then every row, a batch at a time."""
+    shards = validate_folder_files(folder)
+    summary = None
+    for batch in _article_batches(shards):
+        try:
+            validate_corpus(batch)
+        except ValidationFailed as error:
+            raise ValidationFailed(f"{folder}: {error}") from None
+        summary = summarize(batch) if summary is None else summary + summarize(batch)
+    return summary
+
+
+def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.ParquetFile]]]:
+    """Check a built folder's files (checksums, card, Parquet schemas), not their rows; open them."""
     folder = Path(folder)
     if not (folder / CARD_FILE).is_file() or not (folder / CHECKSUM_FILE).is_file():
         raise ValidationFailed(
@@ -501,39 +519,134 @@ def validate_folder(folder: Path) -> Corpus:
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
         )
-    corpus: Corpus = {}
+    shards: dict[str, dict[str, list[parquet.ParquetFile]]] = {}
     for config, files in data_files.items():
-        for split, relative in files.items():
-            try:
-                table = parquet.read_table(folder / relative)
-            except (OSError, pa.ArrowException) as error:
-                problems.append(f"{relative}: not a readable Parquet file ({error}).")
-                continue
-            expected = published_schema(config)
-            version = (table.schema.metadata or {}).get(VERSION_KEY, b"none").decode()
-            if version != DATASET_VERSION:
-                problems.append(
-                    f"{relative}: built as dataset version {version}; this validator checks version "
-                    f"{DATASET_VERSION}. Use the kjrel-data release that built it, or rebuild."
-                )
-                continue
-            # Compared without field metadata: Parquet renames list items ("item" to "element").
-            if not table.schema.equals(expected) or table.schema.metadata != expected.metadata:
-                problems.append(
-                    f"{relative}: its Arrow schema (columns, types or the huggingface feature metadata) "
-                    f"differs from schemas/{config}.features.json."
-                )
-                continue
-            corpus.setdefault(config, {})[split] = table
+        for split, paths in files.items():
+            for relative in paths:
+                shard, problem = _open_shard(folder, relative, config)
+                if problem:
+                    problems.append(problem)
+                else:
+                    shards.setdefault(config, {}).setdefault(split, []).append(shard)
     if problems:
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
         )
+    return shards
+
+
+def _open_shard(
+    folder: Path, relative: str, config: str
+) -> tuple[parquet.ParquetFile | None, str | None]:
     try:
-        validate_corpus(corpus)
-    except ValidationFailed as error:
-        raise ValidationFailed(f"{folder}: {error}") from None
-    return corpus
+        shard = parquet.ParquetFile(folder / relative)
+        schema = shard.schema_arrow
+    except (OSError, pa.ArrowException) as error:
+        return None, f"{relative}: not a readable Parquet file ({error})."
+    expected = published_schema(config)
+    version = (schema.metadata or {}).get(VERSION_KEY, b"none").decode()
+    if version != DATASET_VERSION:
+        return None, (
+            f"{relative}: built as dataset version {version}; this validator checks version "
+            f"{DATASET_VERSION}. Use the kjrel-data release that built it, or rebuild."
+        )
+    # Compared without field metadata: Parquet renames list items ("item" to "element").
+    if not schema.equals(expected) or schema.metadata != expected.metadata:
+        return None, (
+            f"{relative}: its Arrow schema (columns, types or the huggingface feature metadata) "
+            f"differs from schemas/{config}.features.json."
+        )
+    return shard, None
+
+
+def _article_batches(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> Iterator[Corpus]:
+    """The folder's rows by ranges of article ids: each batch holds every row of its articles."""
+    article_ids = sorted(
+        article_id
+        for files in shards[ARTICLES].values()
+        for shard in files
+        for article_id in shard.read(columns=["article_id"])["article_id"].to_pylist()
+    )
+    streams = {
+        config: {split: _SortedRows(config, split, shards[config][split]) for split in SPLITS}
+        for config in TABLE_MODELS
+    }
+    # The last batch reads to the end, so rows whose article sorts after every article are checked.
+    ends = article_ids[FOLDER_BATCH_ARTICLES - 1 :: FOLDER_BATCH_ARTICLES]
+    if len(article_ids) % FOLDER_BATCH_ARTICLES == 0:
+        ends = ends[:-1]
+    for last_id in [*ends, None]:
+        yield {
+            config: {split: stream.take_through(last_id) for split, stream in by_split.items()}
+            for config, by_split in streams.items()
+        }
+
+
+class _SortedRows:
+    """One config and split's rows, read a row group at a time and taken by article_id."""
+
+    def __init__(self, config: str, split: str, shards: list[parquet.ParquetFile]) -> None:
+        self.name = f"{config}/{split}"
+        self.schema = published_schema(config)
+        self.row_groups = (
+            shard.read_row_group(index) for shard in shards for index in range(shard.num_row_groups)
+        )
+        self.buffer = self.schema.empty_table()
+        self.last_id: str | None = None
+        # Row groups out of order would put rows in the wrong batch, where they read as missing
+        # rows; the footers' min and max say so before any batch is read.
+        ranges = [
+            (statistics.min, statistics.max)
+            for shard in shards
+            for index in range(shard.num_row_groups)
+            if (statistics := _article_id_statistics(shard, index)) is not None
+        ]
+        if any(earlier[1] > later[0] for earlier, later in itertools.pairwise(ranges)):
+            raise self._unsorted()
+
+    def take_through(self, last_id: str | None) -> pa.Table:
+        """The next rows up to and including article last_id (every remaining row if None)."""
+        taken = []
+        while True:
+            if self.buffer.num_rows == 0:
+                row_group = next(self.row_groups, None)
+                if row_group is None:
+                    break
+                self.buffer = self._checked_order(row_group)
+            if last_id is None:
+                count = self.buffer.num_rows
+            else:
+                after = compute.index(compute.greater(self.buffer["article_id"], last_id), True)
+                count = self.buffer.num_rows if after.as_py() == -1 else after.as_py()
+            taken.append(self.buffer.slice(0, count))
+            self.buffer = self.buffer.slice(count)
+            if self.buffer.num_rows:
+                break
+        return pa.concat_tables([self.schema.empty_table(), *taken])
+
+    def _checked_order(self, row_group: pa.Table) -> pa.Table:
+        ids = row_group["article_id"]
+        previous = pa.concat_arrays(
+            [pa.array([self.last_id or ""], pa.string()), ids.combine_chunks()[:-1]]
+        )
+        if compute.any(compute.less(ids.combine_chunks(), previous)).as_py():
+            raise self._unsorted()
+        self.last_id = ids[-1].as_py() if len(ids) else self.last_id
+        return row_group.cast(self.schema)
+
+    def _unsorted(self) -> ValidationFailed:
+        return ValidationFailed(
+            f"{self.name}: rows are not sorted by article_id (across its shards, in the card's "
+            "order); every table must be, so that batches of articles are checked with all their rows."
+        )
+
+
+def _article_id_statistics(shard: parquet.ParquetFile, row_group: int):
+    column = shard.metadata.row_group(row_group).column(
+        shard.schema_arrow.get_field_index("article_id")
+    )
+    statistics = column.statistics
+    return statistics if statistics is not None and statistics.has_min_max else None
 
 
 def _checksum_problems(folder: Path) -> list[str]:
@@ -557,12 +670,12 @@ def _checksum_problems(folder: Path) -> list[str]:
     problems += [
         f"{relative}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
         for relative in sorted(listed.keys() & present)
-        if hashlib.sha256((folder / relative).read_bytes()).hexdigest() != listed[relative]
+        if file_sha256(folder / relative) != listed[relative]
     ]
     return problems
 
 
-def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, list[str]]], list[str]]:
     text = (folder / CARD_FILE).read_text(encoding="utf-8")
     try:
         header = yaml.safe_load(text.split("---\n", 2)[1])
@@ -573,7 +686,9 @@ def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, str]], list[str]
             for config in TABLE_MODELS
         }
         if not all(
-            isinstance(path, str) for files in data_files.values() for path in files.values()
+            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+            for files in data_files.values()
+            for paths in files.values()
         ):
             raise TypeError
     except (IndexError, KeyError, TypeError, yaml.YAMLError):

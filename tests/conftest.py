@@ -37,3 +37,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("built") / "kjrel"
     build(RAW, out, DOCS)
     return out
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two articles a batch, a shard per batch, and folders validated two articles at a time."""
+    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
+    monkeypatch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
+    monkeypatch.setattr("kjrel_data.validate.FOLDER_BATCH_ARTICLES", 2)

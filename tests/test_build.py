@@ -4,11 +4,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
+from datasets import load_dataset
+from distributed import LocalCluster
 
 from kjrel_data.build import build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_raw
+from kjrel_data.tables import CONFIGS
 
 from .conftest import DOCS, RAW
 
@@ -129,3 +132,50 @@ def test_each_pass_names_the_codebook_it_used_and_that_codebook_is_stored():
     }
     for annotation_pass in load_raw(RAW).annotation_passes:
         assert annotation_pass.codebook_sha256 in stored, annotation_pass.name
+
+
+def _rows(folder: Path, config: str) -> dict[str, list[dict]]:
+    loaded = load_dataset(str(folder), config)
+    return {split: loaded[split].to_list() for split in loaded}
+
+
+def test_batches_and_shards_hold_the_same_rows_as_one_batch(small_batches, tmp_path, built):
+    build(RAW, tmp_path / "sharded", DOCS)
+    shards = sorted(path.name for path in (tmp_path / "sharded/data/sentences").iterdir())
+    # Three batches (2 + 2 + 1 articles): train's three articles fall into two of them.
+    assert [name.rpartition("-")[0] for name in shards] == [
+        "test-00000-of-00001",
+        "train-00000-of-00002",
+        "train-00001-of-00002",
+        "validation-00000-of-00001",
+    ]
+    for config in CONFIGS:
+        assert _rows(tmp_path / "sharded", config) == _rows(built, config)
+
+
+def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path):
+    build(RAW, tmp_path / "one", DOCS, workers=1)
+    build(RAW, tmp_path / "two", DOCS, workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        build(RAW, tmp_path / "dask", DOCS, scheduler=cluster.scheduler_address)
+        assert len(cluster.workers) == 2
+    assert len(list((tmp_path / "one/data/sentences").iterdir())) > 3
+    assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
+    assert _snapshot(tmp_path / "dask") == _snapshot(tmp_path / "one")
+
+
+def test_an_error_in_a_worker_reaches_the_caller_and_nothing_is_written(
+    small_batches, raw_copy, tmp_path
+):
+    article = raw_copy / "articles" / "straitstimes-progress-with-us-prodding.txt"
+    article.write_bytes(article.read_bytes().replace(b"Seoul", b"Seoal", 1))
+    with pytest.raises(InputError, match=r"straitstimes-progress-with-us-prodding\.txt: sha256 is"):
+        build(raw_copy, tmp_path / "out", raw_copy.parent, workers=2)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    with pytest.raises(
+        InputError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"
+    ):
+        build(RAW, tmp_path / "out", DOCS, scheduler="tcp://127.0.0.1:9")

@@ -182,11 +182,11 @@ def test_validate_catches_a_checksum_list_that_is_not_text(built, tmp_path):
     _validate_fails(folder, "SHA256SUMS or README.md is not UTF-8 text")
 
 
-def test_validate_catches_a_card_whose_data_path_is_not_one_file(built, tmp_path):
+def test_validate_catches_a_card_whose_data_path_is_not_a_list_of_files(built, tmp_path):
     folder = _copy(built, tmp_path)
     card = folder / "README.md"
     card.write_text(
-        re.sub(r"path: (data/sentences/train-\S+)", r"path: [\1]", card.read_text(), count=1)
+        re.sub(r"path:\n    - (data/sentences/train-\S+)", r"path: \1", card.read_text(), count=1)
     )
     _refresh_checksums(folder)
     _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")

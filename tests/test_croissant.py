@@ -88,7 +88,7 @@ def test_every_file_object_carries_the_sha256_of_its_file(built):
 
 def test_the_metadata_describes_the_files_it_is_given():
     text = croissant_json(
-        {"sentences": {"train": "data/sentences/train-ab.parquet"}},
+        {"sentences": {"train": ["data/sentences/train-ab.parquet"]}},
         {"data/sentences/train-ab.parquet": "0" * 64},
     )
     metadata = json.loads(text)

@@ -1,7 +1,7 @@
 import pytest
 
 from kjrel_data.errors import InputError
-from kjrel_data.label import attach_labels, text_sha256
+from kjrel_data.label import attach_labels, check_label_rows, gold_examples, text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
 
@@ -33,7 +33,8 @@ def _pass(name: str, *rows: LabelRow, round_number: int = 1) -> AnnotationPass:
 
 
 def _attach(gold_labels: list[LabelRow], passes: list[AnnotationPass]):
-    return attach_labels(SENTENCES, gold_labels, passes, training_articles=frozenset({"a"}))
+    examples = gold_examples(SENTENCES, gold_labels, training_articles=frozenset({"a"}))
+    return attach_labels(SENTENCES, gold_labels, passes, examples)
 
 
 def test_text_sha256_is_the_hex_digest_of_utf8():
@@ -110,5 +111,14 @@ def test_only_the_latest_round_must_agree():
 
 def test_gold_outside_the_train_split_does_not_train_the_labeller():
     gold = [_row("a-0001", "Talks stall.")]
-    labelled = attach_labels(SENTENCES, gold, [], training_articles=frozenset()).sentences
+    assert gold_examples(SENTENCES, gold, training_articles=frozenset()) == []
+    labelled = attach_labels(SENTENCES, gold, [], []).sentences
     assert labelled[1].source == "gold" and labelled[0].source is None
+
+
+def test_label_rows_of_an_article_not_in_the_build_fail_before_any_article_is_read():
+    gold = [_row("a-0001", "Talks stall."), _row("b-0000", "Gone.", row_number=3)]
+    check_label_rows(gold[:1], [], frozenset({"a"}))
+    with pytest.raises(InputError, match=r"row 3: sentence_id 'b-0000' is not a sentence") as error:
+        check_label_rows(gold, [_pass("round1-a", _row("c-0002", "Gone."))], frozenset({"a"}))
+    assert "row 2: sentence_id 'c-0002'" in str(error.value)

@@ -5,8 +5,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.load import load_raw
-from kjrel_data.split import paragraphs_of, sentence_id_of, sentence_spans, split_sentences
+from kjrel_data.load import ARTICLE_ID_PATTERN, load_raw
+from kjrel_data.split import (
+    article_id_of,
+    paragraphs_of,
+    sentence_id_of,
+    sentence_spans,
+    split_sentences,
+)
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 
@@ -63,6 +69,11 @@ def test_paragraph_offsets_point_into_the_text():
 
 def test_sentence_ids_are_derived_from_article_and_position():
     assert sentence_id_of("straitstimes-x", 7) == "straitstimes-x-0007"
+
+
+@given(st.from_regex(ARTICLE_ID_PATTERN, fullmatch=True), st.integers(0, 9999))
+def test_the_article_id_comes_back_out_of_a_sentence_id(article_id, index):
+    assert article_id_of(sentence_id_of(article_id, index)) == article_id
 
 
 def test_real_sentences_round_trip_and_are_numbered_in_order():

@@ -5,15 +5,18 @@ import pandera.pandas as pandera
 import pyarrow as pa
 import pytest
 
-from kjrel_data.build import prepare
+from kjrel_data.build import build, prepare
 from kjrel_data.errors import ValidationFailed
+from kjrel_data.publish import checksum_lines
 from kjrel_data.tables import (
     ARTICLES,
     FEATURES,
     REMOVED,
     SENTENCES,
 )
-from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus
+from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus, validate_folder
+
+from .conftest import DOCS, RAW
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -218,3 +221,31 @@ def test_the_arrow_schema_file_reads_back_as_the_published_schema():
             pa.py_buffer((REPO / "schemas" / f"{config}.arrow_schema").read_bytes())
         )
         assert schema.equals(features.arrow_schema, check_metadata=True)
+
+
+def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(
+    small_batches, tmp_path, corpus
+):
+    build(RAW, tmp_path / "sharded", DOCS)
+    summary = validate_folder(tmp_path / "sharded")
+    for config, tables in corpus.items():
+        for split, table in tables.items():
+            assert summary.count(config, split) == table.num_rows
+
+
+def test_shards_listed_out_of_order_are_refused(small_batches, tmp_path):
+    folder = tmp_path / "sharded"
+    build(RAW, folder, DOCS)
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    first, second = sorted(
+        path.relative_to(folder).as_posix()
+        for path in (folder / "data" / "sentences").glob("train-*.parquet")
+    )
+    swapped = card.replace(first, "FIRST").replace(second, first).replace("FIRST", second)
+    assert swapped != card
+    (folder / "README.md").write_text(swapped, encoding="utf-8")
+    (folder / "SHA256SUMS").write_text(checksum_lines(folder), encoding="utf-8")
+    with pytest.raises(
+        ValidationFailed, match=r"sentences/train: rows are not sorted by article_id"
+    ):
+        validate_folder(folder)

@@ -1,0 +1,122 @@
+"""What the card and the command line report about a corpus, summed batch by batch in bounded memory."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as compute
+
+from kjrel_data.labels import LABEL_SETS, LABEL_SOURCE
+from kjrel_data.load import SPLITS
+from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, REMOVED, SENTENCES, Corpus
+
+# Past this many articles the card lists outlets instead of every article.
+LISTED_ARTICLES = 100
+ARTICLE_COLUMNS = ("article_id", "outlet", "title", "published_date", "kind", "split")
+
+
+@dataclass(frozen=True)
+class CorpusSummary:
+    """Counts over a corpus; summaries of disjoint batches add up to the whole corpus's."""
+
+    rows: Counter  # (config, split) -> rows
+    gold_labels: Counter  # (label field, split, label id) -> gold sentences
+    gold_issue_stance: Counter  # (issue id, stance id) -> gold sentences
+    label_sources: Counter  # label_source (None for unlabelled) -> sentences
+    model_articles: int
+    model_confidence_sum: float
+    removals_by_rule: Counter
+    outlets: Counter  # (outlet, split) -> articles
+    outlet_sentences: Counter  # outlet -> sentences
+    # The card's article list: every article's row while there are at most LISTED_ARTICLES.
+    listed_articles: tuple[dict, ...] | None
+    # Annotation passes cover gold sentences only, so they stay small as the corpus grows.
+    annotations: pa.Table
+
+    def __add__(self, other: "CorpusSummary") -> "CorpusSummary":
+        listed = (
+            self.listed_articles + other.listed_articles
+            if self.listed_articles is not None
+            and other.listed_articles is not None
+            and len(self.listed_articles) + len(other.listed_articles) <= LISTED_ARTICLES
+            else None
+        )
+        return CorpusSummary(
+            rows=self.rows + other.rows,
+            gold_labels=self.gold_labels + other.gold_labels,
+            gold_issue_stance=self.gold_issue_stance + other.gold_issue_stance,
+            label_sources=self.label_sources + other.label_sources,
+            model_articles=self.model_articles + other.model_articles,
+            model_confidence_sum=self.model_confidence_sum + other.model_confidence_sum,
+            removals_by_rule=self.removals_by_rule + other.removals_by_rule,
+            outlets=self.outlets + other.outlets,
+            outlet_sentences=self.outlet_sentences + other.outlet_sentences,
+            listed_articles=listed,
+            annotations=pa.concat_tables([self.annotations, other.annotations]),
+        )
+
+    def count(self, config: str, split: str | None = None) -> int:
+        """Rows of a config, in one split or in all."""
+        return sum(self.rows[(config, name)] for name in SPLITS if split in (None, name))
+
+
+def summarize(corpus: Corpus) -> CorpusSummary:
+    """The summary of one corpus (or one batch of it)."""
+    rows = Counter()
+    for config in CONFIGS:
+        for split in SPLITS:
+            rows[(config, split)] = corpus[config][split].num_rows
+    gold_labels, gold_issue_stance, label_sources = Counter(), Counter(), Counter()
+    outlet_of, outlets, outlet_sentences = {}, Counter(), Counter()
+    for split in SPLITS:
+        articles = corpus[ARTICLES][split]
+        for article_id, outlet in zip(
+            articles["article_id"].to_pylist(), articles["outlet"].to_pylist(), strict=True
+        ):
+            outlet_of[article_id] = outlet
+            outlets[(outlet, split)] += 1
+    model_articles, confidence_sum = set(), 0.0
+    for split in SPLITS:
+        sentences = corpus[SENTENCES][split]
+        sources = sentences[LABEL_SOURCE.field].to_pylist()
+        label_sources.update(sources)
+        outlet_sentences.update(outlet_of[a] for a in sentences["article_id"].to_pylist())
+        gold = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "gold"))
+        for label_set in LABEL_SETS:
+            for value in gold[label_set.field].to_pylist():
+                for label_id in value if label_set.multiple else [value]:
+                    gold_labels[(label_set.field, split, label_id)] += 1
+        gold_issue_stance.update(
+            zip(gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
+        )
+        model = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "model"))
+        model_articles.update(model["article_id"].to_pylist())
+        confidence_sum += sum(model["label_confidence"].to_pylist())
+    all_articles = pa.concat_tables(corpus[ARTICLES][split] for split in SPLITS)
+    return CorpusSummary(
+        rows=rows,
+        gold_labels=gold_labels,
+        gold_issue_stance=gold_issue_stance,
+        label_sources=label_sources,
+        model_articles=len(model_articles),
+        model_confidence_sum=confidence_sum,
+        removals_by_rule=Counter(
+            rule for split in SPLITS for rule in corpus[REMOVED][split]["rule"].to_pylist()
+        ),
+        outlets=outlets,
+        outlet_sentences=outlet_sentences,
+        listed_articles=tuple(
+            {**row, "sentences": _sentences_of(corpus, row["article_id"])}
+            for row in all_articles.select(list(ARTICLE_COLUMNS)).to_pylist()
+        )
+        if all_articles.num_rows <= LISTED_ARTICLES
+        else None,
+        annotations=pa.concat_tables(corpus[ANNOTATIONS][split] for split in SPLITS),
+    )
+
+
+def _sentences_of(corpus: Corpus, article_id: str) -> int:
+    return sum(
+        compute.sum(compute.equal(corpus[SENTENCES][split]["article_id"], article_id)).as_py() or 0
+        for split in SPLITS
+    )
