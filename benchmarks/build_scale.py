@@ -63,6 +63,7 @@ CLAUSES = (
 # A copy's line is redrawn when it repeats a line already written; more than this is a seed line
 # that cannot be perturbed (no words or numbers to change), not bad luck.
 MAX_DRAWS = 100
+DRAWS_PER_EXTRA_SWAP = 10
 # Lowercase words of four letters or more: never a sentence's first word or a name, so swapping
 # one for another keeps capitals, names and sentence ends where they were.
 SWAPPABLE_WORD = re.compile(r"\b[a-z]{4,}\b")
@@ -150,9 +151,11 @@ def moved_number(number: str, rng: random.Random) -> str:
     return str(rng.randint(low, 10 ** len(number) - 1))
 
 
-def perturbed_line(line: ProseLine, rng: random.Random, vocabulary: tuple[str, ...]) -> str:
+def perturbed_line(
+    line: ProseLine, rng: random.Random, vocabulary: tuple[str, ...], extra_swaps: int = 0
+) -> str:
     """The line with a few words swapped, some numbers moved, and perhaps a clause before its end."""
-    swaps = max(1, len(line.text.split()) // WORDS_PER_SWAP)
+    swaps = max(1, len(line.text.split()) // WORDS_PER_SWAP) + extra_swaps
     swapped = rng.sample(line.word_spans, min(swaps, len(line.word_spans)))
     changes = [(span, rng.choice(vocabulary)) for span in swapped]
     changes += [
@@ -185,8 +188,10 @@ def copy_text(
     for index in seed.title_lines:
         lines[index] = lines[index].replace(seed.row["title"], title)
     for prose in seed.prose_lines:
-        for _ in range(MAX_DRAWS):
-            line = perturbed_line(prose, rng, vocabulary)
+        for draw in range(MAX_DRAWS):
+            # A line with few words to swap runs out of one-swap variants over 100,000 copies;
+            # later draws swap more words.
+            line = perturbed_line(prose, rng, vocabulary, extra_swaps=draw // DRAWS_PER_EXTRA_SWAP)
             key = line_key(line)
             if key not in seen:
                 break

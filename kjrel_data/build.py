@@ -149,7 +149,8 @@ def build(
 def _built_batches(
     raw_dir: Path, workers: int, scheduler: str | None, show_progress: bool
 ) -> Iterator[Corpus]:
-    work, article_count = batches(raw_dir)
+    # A cluster's workers do not share this process's working directory.
+    work, article_count = batches(Path(raw_dir).resolve() if scheduler else raw_dir)
     with (
         tqdm(
             total=article_count, desc="build", unit="article", disable=not show_progress

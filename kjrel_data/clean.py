@@ -216,8 +216,9 @@ MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)")
 WHITE_SPACE = re.compile(r"\s+")
 
 
-# Cached: the cleaner normalises the same lines and blocks many times over, rule by rule.
-@functools.lru_cache(maxsize=2**16)
+# Cached: the cleaner normalises the same lines and blocks many times over, rule by rule, within
+# one article; a few thousand entries cover the longest article.
+@functools.lru_cache(maxsize=2**12)
 def normalise_line(line: str) -> str:
     """NFC, Markdown marks stripped, white space folded to single spaces; quotes and dashes kept."""
     line = unicodedata.normalize("NFC", line)

@@ -3,7 +3,9 @@
 import csv
 import datetime
 import hashlib
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,10 @@ METADATA_COLUMNS = (
     "language",
     "split",
     "copyright",
+)
+# Values many articles share: one string each, not one per row, in a catalog of 100,000 articles.
+SHARED_METADATA_COLUMNS = frozenset(
+    {"outlet", "section", "standfirst", "author", "kind", "language", "split", "copyright"}
 )
 OPTIONAL_METADATA_COLUMNS = frozenset({"section", "standfirst", "author", "published_date", "url"})
 LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues", "note")
@@ -176,7 +182,12 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     metadata = []
     for line_number, row in _read_csv(path, METADATA_COLUMNS):
         where = f"{path}: row {line_number}"
-        values = {name: row[name].strip() or None for name in METADATA_COLUMNS}
+        values = {
+            name: (sys.intern(value) if name in SHARED_METADATA_COLUMNS else value)
+            if (value := row[name].strip())
+            else None
+            for name in METADATA_COLUMNS
+        }
         row_problems = [
             f"{where}: {name} is empty; fill it in."
             for name, value in values.items()
@@ -289,10 +300,17 @@ def parse_published_date(value: str) -> datetime.date:
 
 
 def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> None:
-    listed = {(raw_dir / row.file).resolve() for row in metadata}
     folder = raw_dir / ARTICLES_FOLDER
+    entries = list(os.scandir(folder)) if folder.is_dir() else []
+    # Paths are compared as written first: resolving 100,000 paths takes seconds, so only files
+    # not found that way are resolved (a row may name its file through a symlink or "..").
+    listed = {os.path.normpath(raw_dir / row.file) for row in metadata}
+    candidates = [
+        entry for entry in entries if entry.is_file() and os.path.normpath(entry.path) not in listed
+    ]
+    resolved = {(raw_dir / row.file).resolve() for row in metadata} if candidates else set()
     unlisted = sorted(
-        path.name for path in folder.glob("*") if path.is_file() and path.resolve() not in listed
+        entry.name for entry in candidates if Path(entry.path).resolve() not in resolved
     )
     if unlisted:
         raise InputError(
