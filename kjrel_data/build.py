@@ -10,8 +10,10 @@ are byte-identical however they were computed.
 import collections
 import contextlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.errors import InputError
+from kjrel_data.errors import InputError, KjrelError
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
 from kjrel_data.labeller import GoldExample
 from kjrel_data.load import AnnotationPass, ArticleMetadata, LabelRow, load_catalog, read_article
@@ -42,6 +44,8 @@ from kjrel_data.validate import validate_corpus, validate_folder_files
 BATCH_ARTICLES = 200
 # Batches handed out ahead of the one being written, per worker: keeps workers busy, memory flat.
 BATCHES_AHEAD_PER_WORKER = 2
+# How long a cluster may take to have a worker before the build gives up.
+WORKER_WAIT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,13 @@ def build(
     with staging_folder(out_dir) as staging:
         writer = ShardWriter(staging)
         summary = None
-        for corpus in _built_batches(raw_dir, workers, scheduler, show_progress):
-            writer.write(corpus)
-            summary = summarize(corpus) if summary is None else summary + summarize(corpus)
+        # Closed at once on an error, so worker processes or the cluster client stop with it.
+        with contextlib.closing(
+            _built_batches(raw_dir, workers, scheduler, show_progress)
+        ) as built:
+            for corpus in built:
+                writer.write(corpus)
+                summary = summarize(corpus) if summary is None else summary + summarize(corpus)
         write_documents(staging, summary, writer.close(), Path(docs_dir))
         # Every batch's rows were validated before they were written; this checks what writing
         # made of them: checksums, card, and each shard's schema.
@@ -179,13 +187,31 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | 
         except OSError as error:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({error}).") from None
         with client:
-            yield client.get_executor(), max(1, sum(client.nthreads().values()))
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+            except TimeoutError:
+                raise InputError(
+                    f"the Dask scheduler at {scheduler} has no workers; start some with "
+                    f"`dask worker {scheduler}`."
+                ) from None
+            yield client.get_executor(), sum(client.nthreads().values())
     elif workers > 1:
         # Spawned, not forked: the parent holds pyarrow's and tqdm's threads.
         context = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(workers, mp_context=context)
+        # Workers ignore Ctrl-C: the parent stops them, so the user sees one message, not N tracebacks.
+        executor = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=signal.signal,
+            initargs=(signal.SIGINT, signal.SIG_IGN),
+        )
         try:
             yield executor, workers
+        except BrokenProcessPool:
+            raise KjrelError(
+                "a worker process died (out of memory, or killed); nothing was written. "
+                "Build again, with fewer --workers if memory is short."
+            ) from None
         finally:
             executor.shutdown(cancel_futures=True)
     else:

@@ -94,7 +94,8 @@ def attach_labels(
     examples: Sequence[GoldExample],
 ) -> LabelledCorpus:
     """Sentences with gold labels, or the labeller's (trained on examples) where gold has none."""
-    # Fails, listing every offending row, when a label row is stale or names no sentence, or when a
+    # Fails, listing every offending row of these sentences' articles (a build checks a batch at a
+    # time), when a label row is stale or names no sentence, or when a
     # gold row departs from its passes (they disagree, or it differs from what they agree on)
     # without a reason in its note.
     by_id = {sentence.sentence_id: sentence for sentence in sentences}

@@ -45,7 +45,7 @@ class Shards:
 
 
 class ShardWriter:
-    """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM.parquet`."""
+    """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM-<digest>.parquet`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -75,7 +75,10 @@ class ShardWriter:
         data_files: dict[str, dict[str, list[str]]] = {}
         sha256_by_path: dict[str, str] = {}
         data_bytes: dict[tuple[str, str], int] = {}
-        for (config, split), parts in self.shards.items():
+        # In declared order, not the order splits first had rows: the card and croissant.json list
+        # files in this order.
+        for config, split in ((config, split) for config in CONFIGS for split in SPLITS):
+            parts = self.shards[(config, split)]
             for number, part in enumerate(parts):
                 digest = file_sha256(part)
                 # Named as the Hub names shards. The content digest at the end makes the card

@@ -490,12 +490,14 @@ def validate_folder(folder: Path) -> CorpusSummary:
     """Check a built folder: checksums, card, Parquet schemas, then every row, a batch at a time."""
     shards = validate_folder_files(folder)
     summary = None
-    for batch in _article_batches(shards):
-        try:
+    try:
+        for batch in _article_batches(shards):
             validate_corpus(batch)
-        except ValidationFailed as error:
-            raise ValidationFailed(f"{folder}: {error}") from None
-        summary = summarize(batch) if summary is None else summary + summarize(batch)
+            summary = summarize(batch) if summary is None else summary + summarize(batch)
+    except ValidationFailed as error:
+        raise ValidationFailed(f"{folder}: {error}") from None
+    except (OSError, pa.ArrowException) as error:
+        raise ValidationFailed(f"{folder}: a Parquet file could not be read ({error}).") from None
     return summary
 
 
@@ -625,13 +627,15 @@ class _SortedRows:
         return pa.concat_tables([self.schema.empty_table(), *taken])
 
     def _checked_order(self, row_group: pa.Table) -> pa.Table:
+        if row_group.num_rows == 0:
+            return row_group.cast(self.schema)
         ids = row_group["article_id"]
         previous = pa.concat_arrays(
             [pa.array([self.last_id or ""], pa.string()), ids.combine_chunks()[:-1]]
         )
         if compute.any(compute.less(ids.combine_chunks(), previous)).as_py():
             raise self._unsorted()
-        self.last_id = ids[-1].as_py() if len(ids) else self.last_id
+        self.last_id = ids[-1].as_py()
         return row_group.cast(self.schema)
 
     def _unsorted(self) -> ValidationFailed:
@@ -686,7 +690,7 @@ def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, list[str]]], lis
             for config in TABLE_MODELS
         }
         if not all(
-            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+            isinstance(paths, list) and paths and all(isinstance(path, str) for path in paths)
             for files in data_files.values()
             for paths in files.values()
         ):

@@ -179,3 +179,13 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
         InputError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"
     ):
         build(RAW, tmp_path / "out", DOCS, scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_cluster_without_workers_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr("kjrel_data.build.WORKER_WAIT_SECONDS", 1)
+    with (
+        LocalCluster(n_workers=0, processes=False) as cluster,
+        pytest.raises(InputError, match=r"has no workers; start some with `dask worker "),
+    ):
+        build(RAW, tmp_path / "out", DOCS, scheduler=cluster.scheduler_address)
+    assert not (tmp_path / "out").exists()

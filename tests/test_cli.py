@@ -192,6 +192,16 @@ def test_validate_catches_a_card_whose_data_path_is_not_a_list_of_files(built, t
     _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")
 
 
+def test_validate_catches_a_card_split_with_no_files(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    card = folder / "README.md"
+    card.write_text(
+        re.sub(r"path:\n    - data/sentences/train-\S+", "path: []", card.read_text(), count=1)
+    )
+    _refresh_checksums(folder)
+    _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")
+
+
 def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):
     _validate_fails(tmp_path, "not a built dataset folder")
 
