@@ -184,8 +184,12 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | 
             raise InputError("--scheduler needs Dask: pip install 'kjrel-data[cluster]'.") from None
         try:
             client = Client(scheduler, timeout="30s")
-        except OSError as error:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({error}).") from None
+        except (OSError, ValueError) as error:
+            # ValueError: distributed's word for an address it cannot parse ("missing port").
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler} ({error}); "
+                "pass its address as tcp://HOST:PORT."
+            ) from None
         with client:
             try:
                 client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)

@@ -1,4 +1,5 @@
 import hashlib
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -174,11 +175,13 @@ def test_an_error_in_a_worker_reaches_the_caller_and_nothing_is_written(
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "not-an-address"])
+def test_an_unreachable_or_malformed_scheduler_is_one_clear_error(tmp_path, address):
     with pytest.raises(
-        InputError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"
+        InputError, match=rf"cannot reach the Dask scheduler at {re.escape(address)}"
     ):
-        build(RAW, tmp_path / "out", DOCS, scheduler="tcp://127.0.0.1:9")
+        build(RAW, tmp_path / "out", DOCS, scheduler=address)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_cluster_without_workers_is_one_clear_error(monkeypatch, tmp_path):
