@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kjrel_data.errors import InputError
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.limits import MAX_ARTICLE_BYTES
 
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
@@ -22,9 +23,6 @@ ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
 ARTICLE_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-# The longest news articles are well under 1 MB of text; a file past this is a dump or the wrong
-# file, and refusing it before reading keeps memory bounded.
-MAX_ARTICLE_BYTES = 5_000_000
 METADATA_COLUMNS = (
     "article_id",
     "file",
