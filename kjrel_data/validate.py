@@ -220,7 +220,6 @@ class SentenceModel(pandera.DataFrameModel):
     class Config:
         name = SENTENCES
         strict = True
-        unique = ["article_id", "text"]
         start_before_end = {"start": "char_start", "end": "char_end"}
         sentence_id_derived = ()
         sentences_ordered_without_overlap = ()
@@ -350,7 +349,6 @@ SHOWN_COLUMNS = {
     "holder_none_exactly_when_stance_none": ["stance", "stance_holder"],
     "issues_hold_primary_issue": ["issue", "issues"],
     "label_source_consistent": ["label_source", "label_confidence", "gold_note"],
-    "multiple_fields_uniqueness": ["text"],
     "removed_text_in_line": ["char_start", "char_end", "removed_text"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from kjrel_data.build import build
@@ -535,3 +536,33 @@ def test_the_output_does_not_depend_on_the_order_of_metadata_rows_or_files(
     shutil.rmtree(raw_copy / "articles-moved")
     build(raw_copy, tmp_path / "out", raw_copy.parent)
     assert snapshot(tmp_path / "out") == snapshot(built)
+
+
+def test_a_sentence_repeated_in_an_article_builds_as_two_sentences(raw_copy, tmp_path, capsys):
+    # Invented text. raw/ holds articles as received: a sentence said twice is two sentences.
+    repeated = "It did not."
+    article = tmp_path / "repeats.txt"
+    article.write_text(
+        "Officials in Tokyo said the two governments would resume talks on export controls next "
+        f"month after a pause of two years.\n\nDid Seoul object to the timing? {repeated}\n\n"
+        f"Did the opposition in Seoul object to the agenda? {repeated}\n\nBoth sides expect the "
+        "first round to focus on semiconductors and the materials used to make them.\n",
+        encoding="utf-8",
+    )
+    status, _, stderr = run_cli(
+        ["add", str(article), "--raw", str(raw_copy), "--outlet", "Invented", "--title", "Repeats"],
+        capsys,
+    )
+    assert status == 0, stderr
+    status, _, stderr = run_cli(
+        ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "out")], capsys
+    )
+    assert status == 0, stderr
+    rows = [
+        row
+        for path in (tmp_path / "out" / "data" / "sentences").glob("*.parquet")
+        for row in pq.read_table(path).to_pylist()
+        if row["text"] == repeated
+    ]
+    assert len(rows) == 2 and rows[0]["sentence_id"] != rows[1]["sentence_id"]
+    assert run_cli(["validate", str(tmp_path / "out")], capsys)[0] == 0
