@@ -1,6 +1,7 @@
 """The dataset card (the folder's README.md): YAML configs and features, figures computed from the data."""
 
 import io
+import re
 from collections import Counter
 from importlib import metadata
 
@@ -28,6 +29,11 @@ DESCRIPTION = (
 )
 LICENSE_NAME = "publishers-copyright"
 LICENSE_LINK = "DATASHEET.md"
+# Characters that Markdown (with GitHub's strikethrough) or HTML read as markup inside a table cell
+# (`_markdown_table` escapes the pipe); a title or annotator name from raw/ is shown as typed.
+MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]~])")
+HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 PLOT_FILE = "issue_stance.png"
 # Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
@@ -246,7 +252,7 @@ def _annotation_section(summary: CorpusSummary) -> str:
         for row in annotations.select(["round", "pass", "annotator"]).to_pylist()
     )
     pass_rows = [
-        [round_number, f"`{name}`", annotator, count]
+        [round_number, f"`{name}`", shown_as_typed(annotator), count]
         for (round_number, name, annotator), count in sorted(passes.items())
     ]
     results = agreement(annotations)
@@ -262,6 +268,13 @@ def _annotation_section(summary: CorpusSummary) -> str:
             confusion_tables(results),
         ]
     )
+
+
+def shown_as_typed(text: object) -> str:
+    """Text from raw/ for a Markdown table cell: markup and HTML escaped, on one line."""
+    text = LINE_BREAKS_AND_CONTROLS.sub(" ", str(text))
+    text = "".join(HTML_ENTITIES.get(character, character) for character in text)
+    return MARKDOWN_MARKUP.sub(r"\\\1", text)
 
 
 def _markdown_table(header: list[str], rows: list[list[object]]) -> str:
@@ -326,7 +339,7 @@ def _articles_table(summary: CorpusSummary) -> str:
     if summary.listed_articles is None:
         rows = [
             [
-                outlet,
+                shown_as_typed(outlet),
                 *(summary.outlets[(outlet, split)] for split in SPLITS),
                 summary.outlet_sentences[outlet],
             ]
@@ -342,8 +355,8 @@ def _articles_table(summary: CorpusSummary) -> str:
     rows = [
         [
             f"`{row['article_id']}`",
-            row["outlet"],
-            row["title"],
+            shown_as_typed(row["outlet"]),
+            shown_as_typed(row["title"]),
             row["published_date"] or "not stated",
             row["kind"],
             row["split"],
