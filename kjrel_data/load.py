@@ -303,8 +303,13 @@ def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> No
     # Paths are compared as written first: resolving 100,000 paths takes seconds, so only files
     # not found that way are resolved (a row may name its file through a symlink or "..").
     listed = {os.path.normpath(raw_dir / row.file) for row in metadata}
+    # Hidden files (.DS_Store, ._name, .gitkeep) are what file managers and tools leave, not articles.
     candidates = [
-        entry for entry in entries if entry.is_file() and os.path.normpath(entry.path) not in listed
+        entry
+        for entry in entries
+        if entry.is_file()
+        and not entry.name.startswith(".")
+        and os.path.normpath(entry.path) not in listed
     ]
     resolved = {(raw_dir / row.file).resolve() for row in metadata} if candidates else set()
     unlisted = sorted(

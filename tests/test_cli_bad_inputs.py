@@ -566,3 +566,14 @@ def test_a_sentence_repeated_in_an_article_builds_as_two_sentences(raw_copy, tmp
     ]
     assert len(rows) == 2 and rows[0]["sentence_id"] != rows[1]["sentence_id"]
     assert run_cli(["validate", str(tmp_path / "out")], capsys)[0] == 0
+
+
+def test_hidden_files_a_file_manager_leaves_in_the_articles_folder_are_ignored(
+    raw_copy, tmp_path, capsys
+):
+    for name in (".DS_Store", "._diplomat-why-japan-hesitant.txt"):
+        (raw_copy / "articles" / name).write_bytes(b"\x00\x05\x16\x07 resource fork")
+    status, _, stderr = run_cli(
+        ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "out")], capsys
+    )
+    assert status == 0, stderr
