@@ -258,6 +258,9 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
             note = " ".join(text.strip() for text in items if text.strip())
         else:
             chosen[control] = items
+    if problems:
+        # Counting choices among results already refused would only repeat them.
+        return None, problems
     for label_set in CHOICE_SETS:
         values = chosen.get(label_set.field, [])
         if len(values) != 1:
@@ -295,11 +298,11 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
     else:
         problems += [
             f"{who}: {problem}."
-            for column, text in (("annotator", str(annotator)), ("note", note))
+            for column, text in (("annotator", str(annotator).strip()), ("note", note))
             if (problem := cell_problem(column, text))
         ]
     return (
-        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator))
+        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator).strip())
     ), problems
 
 

@@ -72,12 +72,18 @@ def appended_rows(
         )
     existing = csv_file.read_bytes()
     line_ending = "\r\n" if b"\r\n" in existing else "\n"
+    # A writer ending its rows with \r\n quotes any cell holding \r or \n (with \n alone, a cell's
+    # bare \r would go unquoted and split the row when read); each row then gets the file's ending.
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=line_ending)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
     for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
         writer.writerow([row[column] or "" for column in columns])
+        lines.append(buffer.getvalue().removesuffix("\r\n") + line_ending)
     separator = b"" if existing.endswith(b"\n") or not existing else line_ending.encode()
-    return existing + separator + buffer.getvalue().encode("utf-8")
+    return existing + separator + "".join(lines).encode("utf-8")
 
 
 def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
