@@ -23,7 +23,7 @@ from kjrel_data.load import (
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 
 # The options of `kjrel add` whose names differ from the field they fill.
-OPTIONS = {"article_id": "--id", "published_date": "--published"}
+OPTION_NAMES = {"article_id": "--id", "published_date": "--published"}
 # Derived ids stay short enough to read in a table; the title's first words are enough to recognise.
 MAX_DERIVED_ID_LENGTH = 60
 COPYRIGHT_TEMPLATE = (
@@ -158,7 +158,7 @@ def _read_source(source: Path) -> tuple[bytes, str]:
 
 def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
     problems = [
-        f"{OPTIONS.get(field.name, '--' + field.name)}: {problem}"
+        f"{OPTION_NAMES.get(field.name, '--' + field.name)}: {problem}"
         for field in dataclasses.fields(new)
         if isinstance(value := getattr(new, field.name), str)
         and (problem := cell_problem(field.name, value))
