@@ -1,9 +1,9 @@
 """Adding an article to raw/: its bytes copied unchanged, its sha256 and metadata appended as one row."""
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from kjrel_data.errors import InputError
@@ -18,9 +18,12 @@ from kjrel_data.load import (
     load_raw,
     parse_published_date,
     read_article_bytes,
+    text_fingerprint,
 )
-from kjrel_data.raw_files import appended_rows, write_raw_files
+from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 
+# The options of `kjrel add` whose names differ from the field they fill.
+OPTION_NAMES = {"article_id": "--id", "published_date": "--published"}
 # Derived ids stay short enough to read in a table; the title's first words are enough to recognise.
 MAX_DERIVED_ID_LENGTH = 60
 COPYRIGHT_TEMPLATE = (
@@ -29,7 +32,7 @@ COPYRIGHT_TEMPLATE = (
 )
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class NewArticle:
     """What the user says about an article they add; None where they said nothing."""
 
@@ -46,7 +49,7 @@ class NewArticle:
     copyright: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class AddedArticle:
     article_id: str
     file: str
@@ -58,51 +61,67 @@ class AddedArticle:
 def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
     """Copy `source` into raw_dir byte for byte and append its metadata row, or change nothing."""
     raw_dir = Path(raw_dir)
-    existing = load_raw(raw_dir).articles
-    data = _read_source(Path(source))
+    # Reading drops white space around a cell; so does adding, so the row reads back as written.
+    new = dataclasses.replace(
+        new,
+        **{
+            field.name: value.strip()
+            for field in dataclasses.fields(new)
+            if isinstance(value := getattr(new, field.name), str)
+        },
+    )
+    data, text = _read_source(Path(source))
     sha256 = hashlib.sha256(data).hexdigest()
+    fingerprint = text_fingerprint(text)
     article_id = new.article_id or derived_article_id(new.outlet, new.title)
     _check_new(new, article_id, source)
-    for article in existing:
-        if article.metadata.sha256 == sha256:
+    with raw_lock(raw_dir):
+        for article in load_raw(raw_dir).articles:
+            if article.metadata.sha256 == sha256:
+                raise InputError(
+                    f"{source}: these exact bytes are already in raw/ as article "
+                    f"{article.metadata.article_id!r} ({article.metadata.file}); nothing was added."
+                )
+            if text_fingerprint(article.text) == fingerprint:
+                raise InputError(
+                    f"{source}: its text is already in raw/ as article "
+                    f"{article.metadata.article_id!r} ({article.metadata.file}), but for line "
+                    "endings, a BOM, Unicode form or white space; nothing was added."
+                )
+            if article.metadata.article_id == article_id:
+                raise InputError(
+                    f"{source}: article id {article_id!r} is already taken by "
+                    f"{article.metadata.file} (title {article.metadata.title!r}). If this is a "
+                    "different article, give it another id with --id; nothing was added."
+                )
+        relative_file = f"{ARTICLES_FOLDER}/{article_id}.txt"
+        target = raw_dir / relative_file
+        if target.exists():
             raise InputError(
-                f"{source}: these exact bytes are already in raw/ as article "
-                f"{article.metadata.article_id!r} ({article.metadata.file}); nothing was added."
+                f"{target} already exists but is listed in no row of {raw_dir / METADATA_FILE}. "
+                "Move it out of raw/ (or give it a row), then add again."
             )
-        if article.metadata.article_id == article_id:
-            raise InputError(
-                f"{source}: article id {article_id!r} is already taken by {article.metadata.file} "
-                f"(title {article.metadata.title!r}). If this is a different article, give it "
-                "another id with --id; nothing was added."
-            )
-    relative_file = f"{ARTICLES_FOLDER}/{article_id}.txt"
-    target = raw_dir / relative_file
-    if target.exists():
-        raise InputError(
-            f"{target} already exists but is listed in no row of {raw_dir / METADATA_FILE}. "
-            "Move it out of raw/ (or give it a row), then add again."
-        )
-    split = new.split or default_split(article_id)
-    row = {
-        "article_id": article_id,
-        "file": relative_file,
-        "sha256": sha256,
-        "outlet": new.outlet,
-        "section": new.section,
-        "title": new.title,
-        "standfirst": new.standfirst,
-        "author": new.author,
-        "published_date": new.published_date,
-        "url": new.url,
-        "kind": new.kind,
-        "language": "en",
-        "split": split,
-        "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
-    }
-    metadata = appended_rows(raw_dir / METADATA_FILE, METADATA_COLUMNS, [row])
-    # The article goes in first: a kill between the renames leaves a file without its row, which
-    # the build names, rather than a row without its file.
-    write_raw_files(raw_dir, [(target, data), (raw_dir / METADATA_FILE, metadata)])
+        split = new.split or default_split(article_id)
+        row = {
+            "article_id": article_id,
+            "file": relative_file,
+            "sha256": sha256,
+            "outlet": new.outlet,
+            "section": new.section,
+            "title": new.title,
+            "standfirst": new.standfirst,
+            "author": new.author,
+            "published_date": new.published_date,
+            "url": new.url,
+            "kind": new.kind,
+            "language": "en",
+            "split": split,
+            "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
+        }
+        metadata = appended_rows(raw_dir / METADATA_FILE, METADATA_COLUMNS, [row])
+        # The article goes in first: a kill between the renames leaves a file without its row,
+        # which the build names, rather than a row without its file.
+        write_raw_files(raw_dir, [(target, data), (raw_dir / METADATA_FILE, metadata)])
     return AddedArticle(article_id, relative_file, sha256, len(data), split)
 
 
@@ -130,16 +149,23 @@ def _slug_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
 
 
-def _read_source(source: Path) -> bytes:
+def _read_source(source: Path) -> tuple[bytes, str]:
     if not source.is_file():
         raise InputError(f"{source}: no such file.")
     data = read_article_bytes(source)
-    decode_article(source, data)
-    return data
+    return data, decode_article(source, data)
 
 
 def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
-    problems = []
+    problems = [
+        f"{OPTION_NAMES.get(field.name, '--' + field.name)}: {problem}"
+        for field in dataclasses.fields(new)
+        if isinstance(value := getattr(new, field.name), str)
+        and (problem := cell_problem(field.name, value))
+    ]
+    if problems:
+        # An id or title that cannot be stored is not worth checking further.
+        raise InputError(f"{source}: " + "; ".join(problems) + ". Nothing was added.")
     if not re.fullmatch(ARTICLE_ID_PATTERN, article_id):
         problems.append(
             f"article id {article_id!r} must be lowercase letters, digits and single hyphens"

@@ -24,7 +24,14 @@ from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
 from kjrel_data.labeller import GoldExample
-from kjrel_data.load import AnnotationPass, ArticleMetadata, LabelRow, load_catalog, read_article
+from kjrel_data.load import (
+    AnnotationPass,
+    ArticleMetadata,
+    LabelRow,
+    load_catalog,
+    read_article,
+    refuse_near_copies,
+)
 from kjrel_data.publish import DOCUMENTS, ShardWriter, staging_folder, write_documents
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
@@ -87,6 +94,7 @@ def build_batch(batch: Batch) -> Corpus:
 def batches(raw_dir: Path) -> tuple[list[Batch], int]:
     """The build's batches, in article_id order, and the number of articles in them."""
     catalog = load_catalog(raw_dir)
+    refuse_near_copies(catalog.raw_dir, catalog.articles)
     article_ids = frozenset(row.article_id for row in catalog.articles)
     check_label_rows(catalog.gold_labels, catalog.annotation_passes, article_ids)
     gold_by_article = _by_article(catalog.gold_labels)

@@ -35,12 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     arguments = parser.parse_args(argv)
+    debug = arguments.debug or os.environ.get("KJREL_DEBUG") == "1"
     # A terminated build unwinds like an interrupted one, so its staging folder is removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return arguments.run(arguments)
     except KjrelError as error:
-        print(f"kjrel {arguments.command}: error: {error}", file=sys.stderr)
+        _report(arguments.command, str(error))
         return error.exit_code
     except BrokenPipeError:
         # The reader stopped early (`kjrel agreement | head`): end quietly, as other tools do.
@@ -48,13 +49,34 @@ def main(argv: list[str] | None = None) -> int:
         return 141
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
-        print(
-            f"kjrel {arguments.command}: error: {where}{error.strerror or error}", file=sys.stderr
-        )
+        _report(arguments.command, f"{where}{error.strerror or error}")
         return 1
     except KeyboardInterrupt:
         print(f"kjrel {arguments.command}: interrupted; nothing was replaced.", file=sys.stderr)
         return 130
+    except Exception as error:
+        # A bug: one line for the user, the traceback for the report when they ask for it.
+        if debug:
+            raise
+        first_line = next(iter(str(error).splitlines()), "")
+        _report(
+            arguments.command,
+            f"internal error ({type(error).__name__}: {first_line}); rerun with --debug "
+            "(kjrel --debug COMMAND ...) or KJREL_DEBUG=1 for the traceback, and report it",
+        )
+        return 1
+
+
+# Control characters other than the line break, which separates a message's problems: an escape
+# sequence or carriage return inside a file name or an export's value is shown, never obeyed.
+_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code != 0x0A}
+
+
+def _report(command: str, message: str) -> None:
+    """Print one `kjrel COMMAND: error:` message, with control characters and non-text escaped."""
+    encoding = sys.stderr.encoding or "utf-8"
+    safe = message.translate(_ESCAPED).encode(encoding, "backslashreplace").decode(encoding)
+    print(f"kjrel {command}: error: {safe}", file=sys.stderr)
 
 
 def _interrupt(signal_number: int, frame: object) -> None:
@@ -68,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"kjrel-data {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an internal error, for a bug report (or set KJREL_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_parser = commands.add_parser(

@@ -11,7 +11,7 @@ from kjrel_data.build import prepare
 from kjrel_data.errors import InputError
 from kjrel_data.labels import ISSUE, ISSUES
 from kjrel_data.load import ISSUES_SEPARATOR, LABEL_COLUMNS, LABELS_FILE, LabelRow, read_label_file
-from kjrel_data.raw_files import appended_rows, write_raw_files
+from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 from kjrel_data.tables import SENTENCES
 from kjrel_data.tasks import CHOICE_SETS, NOTE_CONTROL, OTHER_ISSUES_CONTROL
 
@@ -44,6 +44,13 @@ def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
     """Merge the annotations of a Label Studio JSON export into raw_dir's gold labels, or change nothing."""
     raw_dir, export_file = Path(raw_dir), Path(export_file)
     tasks = _read_export(export_file)
+    # The lock is held from reading raw/ to writing it: labels another command adds meanwhile are
+    # not overwritten by rows computed from the file before them.
+    with raw_lock(raw_dir):
+        return _import_tasks(raw_dir, export_file, tasks)
+
+
+def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabels:
     sentences = pa.concat_tables(prepare(raw_dir)[SENTENCES].values())
     current = dict(
         zip(sentences["sentence_id"].to_pylist(), sentences["text_sha256"].to_pylist(), strict=True)
@@ -59,7 +66,7 @@ def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
         where = f"{export_file.name}: task {_task_name(task, position)}"
         sentence_id, labels, task_problems = _task_labels(task, current)
         if sentence_id:
-            where += f" ({sentence_id})"
+            where += f" ({sentence_id!r})"
         if task_problems:
             problems += [f"{where}: {problem}" for problem in task_problems]
             continue
@@ -87,7 +94,7 @@ def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
             continue
         new_labels[sentence_id] = labels
         first_task[sentence_id] = _task_name(task, position)
-        new_rows[sentence_id] = _label_row(
+        row = _label_row(
             sentence_id,
             current[sentence_id],
             labels,
@@ -95,6 +102,15 @@ def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
             + (", shown the model's labels" if task.get("predictions") else "")
             + f" ({export_file.name}, task {first_task[sentence_id]})",
         )
+        row_problems = [
+            f"{where}: {problem}; shorten or correct it in Label Studio and export again."
+            for column in LABEL_COLUMNS
+            if (problem := cell_problem(column, row[column]))
+        ]
+        if row_problems:
+            problems += row_problems
+            continue
+        new_rows[sentence_id] = row
     if problems:
         raise InputError(
             f"{len(problems)} problem(s) in {export_file}; nothing was imported and {labels_file} is "
@@ -122,6 +138,11 @@ def _read_export(export_file: Path) -> list:
         raise InputError(
             f"{export_file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
         ) from None
+    except RecursionError:
+        raise InputError(
+            f"{export_file}: JSON nested too deeply to read; a Label Studio export is a few levels "
+            "deep. Export the project again."
+        ) from None
     if not isinstance(tasks, list):
         raise InputError(
             f"{export_file}: expected a list of tasks. Export from Label Studio with the 'JSON' "
@@ -132,8 +153,13 @@ def _read_export(export_file: Path) -> list:
 
 def _task_name(task: object, position: int) -> str:
     if isinstance(task, Mapping) and isinstance(task.get("id"), int | str):
-        return str(task["id"])
+        return _shown_id(task["id"])
     return f"#{position}"
+
+
+def _shown_id(value: int | str) -> str:
+    """A Label Studio id for a message: a number as it is, a string quoted and escaped."""
+    return str(value) if isinstance(value, int) else repr(value)
 
 
 def _task_labels(
@@ -188,27 +214,53 @@ def _task_labels(
 
 
 def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
-    who = f"annotation {annotation.get('id', '?')}"
+    annotation_id = annotation.get("id")
+    who = f"annotation {_shown_id(annotation_id) if isinstance(annotation_id, int | str) else '?'}"
     results = annotation.get("result")
     if not isinstance(results, list):
         return None, [f"{who}: result is not a list."]
     chosen: dict[str, list[str]] = {}
     note = ""
+    answered: set[str] = set()
     problems = []
     for result in results:
         control = result.get("from_name") if isinstance(result, Mapping) else None
         value = result.get("value") if isinstance(result, Mapping) else None
-        if control not in CONTROLS or not isinstance(value, Mapping):
+        if (
+            not isinstance(control, str)
+            or control not in CONTROLS
+            or not isinstance(value, Mapping)
+        ):
+            shown = repr(control) if isinstance(control, str) else "no control name"
             problems.append(
-                f"{who}: a result for {control!r}, which is not a control of kjrel's labelling "
+                f"{who}: a result for {shown}, which is not a control of kjrel's labelling "
                 "config. Set the project up with the label_config.xml `kjrel export-tasks` wrote."
             )
-        elif control == NOTE_CONTROL:
-            note = " ".join(
-                str(text).strip() for text in value.get("text") or [] if str(text).strip()
+            continue
+        if control in answered:
+            problems.append(
+                f"{who}: two results for {control!r}; Label Studio sends one. Keep one and "
+                "export again."
             )
+            continue
+        answered.add(control)
+        key = "text" if control == NOTE_CONTROL else "choices"
+        items = value.get(key)
+        if items is None:
+            items = []
+        # A string would be taken letter by letter, a number turned into text: both are refused.
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            problems.append(
+                f"{who}: {control} {key} must be a list of strings, as Label Studio sends it "
+                f"(here {_shape(items)})."
+            )
+        elif control == NOTE_CONTROL:
+            note = " ".join(text.strip() for text in items if text.strip())
         else:
-            chosen[control] = [str(choice) for choice in value.get("choices") or []]
+            chosen[control] = items
+    if problems:
+        # Counting choices among results already refused would only repeat them.
+        return None, problems
     for label_set in CHOICE_SETS:
         values = chosen.get(label_set.field, [])
         if len(values) != 1:
@@ -241,9 +293,26 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
         annotator = annotator.get("email") or annotator.get("id")
     if annotator is None:
         annotator = "unknown"
+    if not isinstance(annotator, str | int):
+        problems.append(f"{who}: completed_by is {_shape(annotator)}, not a user's id or email.")
+    else:
+        problems += [
+            f"{who}: {problem}."
+            for column, text in (("annotator", str(annotator).strip()), ("note", note))
+            if (problem := cell_problem(column, text))
+        ]
     return (
-        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator))
+        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator).strip())
     ), problems
+
+
+def _shape(value: object) -> str:
+    """What kind of JSON value this is, for a message: never the value itself."""
+    if isinstance(value, list):
+        return "a list with non-string items"
+    return {str: "a string", bool: "true or false", dict: "an object"}.get(
+        type(value), "a number" if isinstance(value, int | float) else "null"
+    )
 
 
 def _label_row(sentence_id: str, sha256: str, labels: _Labels, provenance: str) -> dict[str, str]:

@@ -6,13 +6,14 @@ import hashlib
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kjrel_data.errors import InputError
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
-from kjrel_data.limits import MAX_ARTICLE_BYTES
+from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_ARTICLE_BYTES, field_length_problem
 
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
@@ -118,10 +119,7 @@ class RawCatalog:
 def load_catalog(raw_dir: Path) -> RawCatalog:
     """Read and check raw/'s metadata (sorted by article_id), gold labels and passes."""
     raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise InputError(
-            f"{raw_dir}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
-        )
+    require_raw_dir(raw_dir)
     metadata = _read_metadata(raw_dir)
     _refuse_unlisted_files(raw_dir, metadata)
     return RawCatalog(
@@ -130,6 +128,14 @@ def load_catalog(raw_dir: Path) -> RawCatalog:
         gold_labels=read_label_file(raw_dir / LABELS_FILE),
         annotation_passes=_read_passes(raw_dir),
     )
+
+
+def require_raw_dir(raw_dir: Path) -> None:
+    """InputError unless raw_dir is a folder."""
+    if not raw_dir.is_dir():
+        raise InputError(
+            f"{raw_dir}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
+        )
 
 
 def load_raw(raw_dir: Path) -> RawCorpus:
@@ -147,6 +153,9 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
         raise InputError(
             f"{path}: file not found. It must exist, with the header {','.join(columns)}."
         )
+    # The csv module's limit is process-wide: set for this file's reading, then put back.
+    previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
+    line_number = 1
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -165,11 +174,22 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
                     raise InputError(
                         f"{path}: row {reader.line_num} has a different number of cells than the header."
                     )
-                yield reader.line_num, row
+                line_number = reader.line_num
+                for column in columns:
+                    if problem := field_length_problem(column, row[column]):
+                        raise InputError(f"{path}: row {line_number}: {problem}; shorten it.")
+                yield line_number, row
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 at byte {error.start}. Save it as UTF-8.") from None
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise InputError(
+                f"{path}: the row after line {line_number} has a field longer than "
+                f"{CSV_FIELD_LIMIT:,} characters, far more than any column may hold; shorten it."
+            ) from None
         raise InputError(f"{path}: not a readable CSV ({error}).") from None
+    finally:
+        csv.field_size_limit(previous_limit)
 
 
 def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
@@ -253,6 +273,28 @@ def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             "the intended input, record the new sha256 in the metadata."
         )
     return RawArticle(metadata=metadata, text=decode_article(path, data))
+
+
+def text_fingerprint(text: str) -> bytes:
+    """sha256 of the text with its Unicode form (NFC), BOMs, line endings and white space runs set aside."""
+    folded = " ".join(unicodedata.normalize("NFC", text).replace("\ufeff", "").split())
+    return hashlib.sha256(folded.encode("utf-8")).digest()
+
+
+def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:
+    """InputError naming both ids when two articles have the same text_fingerprint."""
+    # One article under two ids could put its sentences in two splits. A digest per article,
+    # not its text, is kept: memory stays small whatever the corpus.
+    first_with: dict[bytes, str] = {}
+    for row in articles:
+        fingerprint = text_fingerprint(read_article(raw_dir, row).text)
+        if fingerprint in first_with:
+            raise InputError(
+                f"{raw_dir / METADATA_FILE}: articles {first_with[fingerprint]!r} and "
+                f"{row.article_id!r} have the same text once line endings, BOMs, Unicode form and "
+                "white space are set aside. One article, one row: remove the copy's row and file."
+            )
+        first_with[fingerprint] = row.article_id
 
 
 def read_article_bytes(path: Path) -> bytes:

@@ -1,49 +1,113 @@
-"""Writing into raw/ (new articles, imported labels): rows appended, files replaced whole or not at all."""
+"""Writing into raw/ (new articles, imported labels): under a lock, rows appended, files replaced whole or not at all."""
 
+import contextlib
 import csv
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from kjrel_data.errors import InputError
+from kjrel_data.limits import field_length_problem
+from kjrel_data.load import require_raw_dir
 
 LOCK_FILE = ".kjrel.lock"
+# Created only where nothing is, and never through a symlink: a file or link planted under the
+# same name in raw/ cannot redirect the write, and a leftover one is reported, not reused.
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+
+
+@contextlib.contextmanager
+def raw_lock(raw_dir: Path) -> Iterator[None]:
+    """Hold raw_dir's lock for a whole read, check and write; InputError if another command holds it."""
+    # The lock covers the reading too: rows computed from a CSV file another command then
+    # replaces would overwrite that command's rows.
+    require_raw_dir(raw_dir)
+    lock = raw_dir / LOCK_FILE
+    try:
+        lock_handle = os.open(lock, _CREATE_NEW, 0o666)
+    except FileExistsError:
+        raise InputError(
+            f"{lock} exists: another `kjrel add` or `kjrel import-annotations` is running, or one "
+            "was killed. If none is running, delete the lock file and try again."
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(lock_handle)
+        lock.unlink(missing_ok=True)
+
+
+def cell_problem(column: str, value: str) -> str | None:
+    """Why value, written in column of a raw/ CSV file, would not be read back as it is; or None."""
+    if problem := field_length_problem(column, value):
+        return problem
+    if value != value.strip():
+        return f"{column} starts or ends with white space, which reading drops"
+    if "\x00" in value:
+        return f"{column} contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (
+            f"{column} is not Unicode text at character {error.start} (given as bytes that are "
+            "not UTF-8?)"
+        )
+    return None
 
 
 def appended_rows(
     csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]]
 ) -> bytes:
     """The CSV file's bytes with rows appended: earlier bytes untouched, its own line ending kept."""
+    problems = [
+        problem
+        for row in rows
+        for column in columns
+        if (problem := cell_problem(column, row[column] or ""))
+    ]
+    if problems:
+        raise InputError(
+            f"{csv_file}: cannot append a row: {'; '.join(problems)}. Nothing was written."
+        )
     existing = csv_file.read_bytes()
     line_ending = "\r\n" if b"\r\n" in existing else "\n"
+    # A writer ending its rows with \r\n quotes any cell holding \r or \n (with \n alone, a cell's
+    # bare \r would go unquoted and split the row when read); each row then gets the file's ending.
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=line_ending)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
     for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
         writer.writerow([row[column] or "" for column in columns])
+        lines.append(buffer.getvalue().removesuffix("\r\n") + line_ending)
     separator = b"" if existing.endswith(b"\n") or not existing else line_ending.encode()
-    return existing + separator + buffer.getvalue().encode("utf-8")
+    return existing + separator + "".join(lines).encode("utf-8")
 
 
 def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
     """Write each (target, content) in full beside raw_dir's folders, then rename them in order."""
-    # Files are staged in raw_dir itself, outside raw/articles/ where the build looks for unlisted
-    # files: an interruption leaves raw/ as it was, unless it falls between two renames, so the
-    # caller orders them to leave a state the build names (an article file without its row). The
-    # lock keeps two commands from both appending to the same old CSV file.
-    lock = raw_dir / LOCK_FILE
-    try:
-        lock_handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        raise InputError(
-            f"{lock} exists: another `kjrel add` or `kjrel import-annotations` is running, or one "
-            "was killed. If none is running, delete the lock file and try again."
-        ) from None
+    # The caller holds raw_lock from before it read what it changes. Files are staged in raw_dir
+    # itself, outside raw/articles/ where the build looks for unlisted files: an interruption
+    # leaves raw/ as it was, unless it falls between two renames, so the caller orders them to
+    # leave a state the build names (an article file without its row).
     staged = [(raw_dir / f".{target.name}.writing", content, target) for target, content in files]
+    created: list[Path] = []
     renamed: list[Path] = []
     try:
         previous = {target: target.read_bytes() for target, _ in files if target.exists()}
         for temporary, content, _ in staged:
-            with temporary.open("wb") as handle:
+            try:
+                descriptor = os.open(temporary, _CREATE_NEW, 0o666)
+            except FileExistsError:
+                raise InputError(
+                    f"{temporary} exists: an interrupted `kjrel add` or `kjrel import-annotations` "
+                    "left it, or someone put it there. It is not part of raw/: delete it and try "
+                    "again."
+                ) from None
+            created.append(temporary)
+            with os.fdopen(descriptor, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -51,7 +115,7 @@ def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
             temporary.replace(target)
             renamed.append(target)
     except BaseException:
-        for temporary, _, _ in staged:
+        for temporary in created:
             temporary.unlink(missing_ok=True)
         # An error (not a kill) after some renames: put back what they replaced.
         for target in renamed:
@@ -60,6 +124,3 @@ def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
             else:
                 target.unlink(missing_ok=True)
         raise
-    finally:
-        os.close(lock_handle)
-        lock.unlink(missing_ok=True)

@@ -267,7 +267,7 @@ BAD_EXPORTS = {
         lambda raw, tasks: _one(
             tasks, _choices("favor", "japan", "trade"), sentence_id="no-such-article-0000"
         ),
-        "(no-such-article-0000): names no sentence of the current build",
+        "('no-such-article-0000'): names no sentence of the current build",
     ),
     "a stale sentence": (
         lambda raw, tasks: _one(tasks, _choices("favor", "japan", "trade"), text_sha256="0" * 64),
@@ -297,13 +297,13 @@ BAD_EXPORTS = {
                 1: [_annotation(2, _choices("none", "none", "trade"))],
             },
         ),
-        "task 101 (" + "{sentence}" + "): conflicts with task 100 of this export",
+        "task 101 (" + "{sentence!r}" + "): conflicts with task 100 of this export",
     ),
     "a conflict with gold": (
         lambda raw, tasks: _export(
             [_gold_task(raw)], {0: [_annotation(1, _choices("none", "none", "none"))]}
         ),
-        f"task 100 ({GOLD_SENTENCE}): conflicts with the gold labels in",
+        f"task 100 ({GOLD_SENTENCE!r}): conflicts with the gold labels in",
     ),
     "not a list of tasks": (
         lambda raw, tasks: {"tasks": tasks},
