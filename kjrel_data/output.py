@@ -38,6 +38,12 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
     if out_dir.name in {"", ".."}:
         # `--out .`: the staging folder and the lock go beside the folder, so it needs a name.
         out_dir = out_dir.resolve()
+    if out_dir.is_symlink():
+        # Replacing it would replace the link, and leave the build's old files where it points.
+        raise OutputError(
+            f"{out_dir}: is a symbolic link; pass the folder it points to as --out "
+            f"({out_dir.resolve()})."
+        )
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: exists and is not a folder. Choose another --out.")
     with _build_lock(out_dir):

@@ -214,6 +214,15 @@ def test_a_rebuild_that_would_lose_a_users_file_is_refused(previous, capsys, cha
     assert tree(previous.parent) == before
 
 
+def test_an_output_path_that_is_a_link_is_refused(previous, capsys):
+    link = previous.with_name("link")
+    link.symlink_to(previous)
+    before = tree(previous.parent)
+    run = build_into(link, capsys)
+    assert_one_message(run, "build", r"link: is a symbolic link; pass the folder it points to")
+    assert tree(previous.parent) == before
+
+
 def test_a_file_the_previous_build_wrote_and_the_user_deleted_is_simply_rebuilt(
     previous, built, capsys
 ):
