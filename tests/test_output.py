@@ -7,7 +7,10 @@ a Hub clone would, and run `kjrel build` over it through the real entry point.
 import fcntl
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -355,3 +358,34 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
         staging_folder(tmp_path / "kjrel"),
     ):
         pass
+
+
+def test_builds_started_together_each_succeed_or_are_refused_and_leave_one_whole_build(
+    previous, built
+):
+    command = [sys.executable, "-m", "kjrel_data.cli", "build", "--raw", str(RAW)]
+    processes = [
+        subprocess.Popen(
+            [*command, "--docs", str(DOCS), "--out", str(previous)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [(process.wait(timeout=120), process.stderr.read()) for process in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    for status, stderr in results:
+        assert (status, stderr) == (0, "") or (
+            status == 1
+            and re.fullmatch(
+                r"kjrel build: error: another kjrel build is writing \S+ \(pid \d+\); "
+                r"wait for it to finish, then build again\.\n",
+                stderr,
+            )
+        ), stderr
+    assert 0 in [status for status, _ in results]
+    assert beside(previous) == []
+    assert tree(previous) == tree(built)
