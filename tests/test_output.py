@@ -389,3 +389,77 @@ def test_builds_started_together_each_succeed_or_are_refused_and_leave_one_whole
     assert 0 in [status for status, _ in results]
     assert beside(previous) == []
     assert tree(previous) == tree(built)
+
+
+@pytest.mark.parametrize(
+    ("failing_rename", "expected_call", "error", "message"),
+    [
+        (
+            3,
+            ("out/.gitattributes", "STAGING/.gitattributes"),
+            OSError(28, "No space left on device"),
+            r"error: .*/out: writing the dataset failed ",
+        ),
+        (
+            9,
+            ("STAGING", "out"),
+            OSError(16, "Device or resource busy"),
+            r"error: .*/out: writing the dataset failed ",
+        ),
+        (
+            5,
+            ("out/data/scratch", "STAGING/data/scratch"),
+            KeyboardInterrupt(),
+            r"interrupted; nothing was replaced",
+        ),
+    ],
+    ids=["while-carrying", "while-swapping", "interrupted-while-carrying"],
+)
+def test_a_rename_that_fails_puts_everything_back(
+    previous, honeypot, capsys, monkeypatch, failing_rename, expected_call, error, message
+):
+    # Fault injection: the Nth rename out of or into the previous folder fails. Renames 1-7 carry
+    # the foreign entries, 8 retires the old folder, 9 puts the new one in its place.
+    add_hub_clone_files(previous, honeypot)
+    before = tree(previous.parent)
+    rename = os.rename
+    calls = []
+
+    def shown(path) -> str:
+        relative = Path(path).relative_to(previous.parent).as_posix()
+        return re.sub(r"^\.out\.building-[^/]+", "STAGING", relative)
+
+    def failing(source, target):
+        if Path(source).is_relative_to(previous) or Path(target) == previous:
+            calls.append((shown(source), shown(target)))
+            if len(calls) == failing_rename:
+                raise error
+        rename(source, target)
+
+    monkeypatch.setattr(os, "rename", failing)
+    run = build_into(previous, capsys)
+    assert calls[failing_rename - 1] == expected_call
+    assert run.status in {1, 130}
+    assert run.stderr.count("\n") == 1 and re.search(message, run.stderr), run.stderr
+    if run.status == 1:
+        assert run.stderr.endswith("; the previous folder is unchanged.\n"), run.stderr
+    assert tree(previous.parent) == before
+
+
+def test_a_killed_builds_file_that_cannot_go_back_is_kept_and_named(previous, built, capsys):
+    # A kill left .git in the staging folder; since then a new .git was made in the folder.
+    staging = previous.with_name(".out.building-999999-abc")
+    shutil.copytree(built, staging, symlinks=True)
+    (staging / ".git").mkdir()
+    (staging / ".git" / "HEAD").write_text("ref: refs/heads/old\n")
+    (previous / ".git").mkdir()
+    (previous / ".git" / "HEAD").write_text("ref: refs/heads/new\n")
+    before = tree(previous.parent)
+    run = build_into(previous, capsys)
+    assert_one_message(
+        run,
+        "build",
+        r"\.out\.building-999999-abc/\.git: kept from .*/out by a build that stopped, but "
+        r".*/out/\.git now exists\. Move one of them yourself",
+    )
+    assert tree(previous.parent) == before
