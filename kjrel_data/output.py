@@ -161,9 +161,9 @@ def _foreign_entries(out_dir: Path) -> list[str]:
         if theirs:
             raise OutputError(
                 f"{out_dir}: exists, is not empty and was not written by kjrel build (it has no "
-                f"{MANIFEST_FILE}); refusing to replace {_names(theirs)}. Choose another --out, "
-                "or move those away yourself (`git rm` them in a Hub clone); hidden files such as "
-                ".git are kept."
+                f"{MANIFEST_FILE}, nor has a build by an older kjrel); refusing to replace "
+                f"{_names(theirs)}. Choose another --out, or move those away yourself (`git rm` "
+                "them in a Hub clone); hidden files such as .git are kept."
             )
         return foreign
     changed = [
