@@ -32,7 +32,8 @@ from kjrel_data.load import (
     read_article,
     refuse_near_copies,
 )
-from kjrel_data.publish import DOCUMENTS, ShardWriter, staging_folder, write_documents
+from kjrel_data.output import staging_folder
+from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (

@@ -53,3 +53,8 @@ def field_length_problem(column: str, value: str) -> str | None:
     if len(value) <= limit:
         return None
     return f"{column} is {len(value):,} characters, more than the {limit:,} it may hold"
+
+
+# A build's manifest names each file it wrote with its sha256, about 150 bytes a file: this holds
+# hundreds of thousands of shards, and refuses a planted multi-gigabyte file before reading it.
+MAX_MANIFEST_BYTES = 50_000_000

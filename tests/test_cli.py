@@ -1,4 +1,3 @@
-import hashlib
 import json
 import re
 import shutil
@@ -11,6 +10,7 @@ import pyarrow.parquet as parquet
 import pytest
 
 from kjrel_data.load import load_raw
+from kjrel_data.publish import checksum_lines
 
 from .conftest import REPO
 
@@ -85,12 +85,7 @@ def _rewrite_parquet(path: Path, change) -> None:
 
 
 def _refresh_checksums(folder: Path) -> None:
-    lines = [
-        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n"
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != "SHA256SUMS"
-    ]
-    (folder / "SHA256SUMS").write_text("".join(lines))
+    (folder / "SHA256SUMS").write_text(checksum_lines(folder))
 
 
 def _set_stance(table: pa.Table, value: int) -> pa.Table:
