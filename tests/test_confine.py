@@ -1,0 +1,265 @@
+"""`validate` and `publish` read and send nothing from outside the built folder they are given.
+
+Each case changes a private copy of a built folder the way a downloaded or tampered folder could
+be, plants a "honeypot" outside it (a secret file, or a copy of the folder's own bytes that would
+pass the checksums), and runs the real CLI: exit 1, one message naming the file, nothing opened
+in the honeypot, and no Hub call.
+"""
+
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as parquet
+import pytest
+
+from kjrel_data.files import file_sha256
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE
+
+from .hostile import assert_one_message, run_kjrel
+from .test_hub import RecordingApi
+
+SECRET = b"hf_honeypot_secret_token_0123456789\n"
+
+
+@pytest.fixture
+def folder(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "kjrel"
+    shutil.copytree(built, copy)
+    return copy
+
+
+@pytest.fixture
+def honeypot(tmp_path: Path) -> Path:
+    """A folder outside the built one, holding a secret no command may open."""
+    outside = tmp_path / "honeypot"
+    outside.mkdir()
+    (outside / "token").write_bytes(SECRET)
+    return outside
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> RecordingApi:
+    """The Hub client `kjrel publish` makes: records calls instead of sending them."""
+    api = RecordingApi(remote_files=[])
+    monkeypatch.setattr("kjrel_data.cli.HfApi", lambda: api)
+    return api
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """Fail the test, rather than hang the suite, if a command waits on a FIFO."""
+
+    def timed_out(signum, frame):
+        raise TimeoutError("kjrel waited on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, timed_out)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def a_shard(folder: Path) -> str:
+    return (
+        next((folder / "data" / "sentences").glob("train-*.parquet")).relative_to(folder).as_posix()
+    )
+
+
+def relist(folder: Path, relative: str) -> None:
+    """Record relative's current sha256 in SHA256SUMS, as a careful forger would."""
+    lines = (folder / CHECKSUM_FILE).read_text(encoding="utf-8").splitlines()
+    digest = file_sha256(folder / relative, 2**40, "file")
+    lines = [line for line in lines if line.partition("  ")[2] != relative]
+    lines.append(f"{digest}  {relative}")
+    (folder / CHECKSUM_FILE).write_text("\n".join(sorted(lines, key=lambda line: line[66:])) + "\n")
+
+
+def replace_card_path(folder: Path, relative: str, new: str) -> None:
+    card = folder / CARD_FILE
+    text = card.read_text(encoding="utf-8")
+    assert f"- {relative}\n" in text
+    card.write_text(text.replace(f"- {relative}\n", f"- {new}\n"), encoding="utf-8")
+    relist(folder, CARD_FILE)
+
+
+def refused(arguments: list, capsys, pattern: str, honeypot: Path, command: str):
+    run = run_kjrel(arguments, capsys)
+    assert_one_message(run, command, pattern)
+    assert run.touched_inside(honeypot) == []
+    assert SECRET.decode().strip() not in run.stdout + run.stderr
+    return run
+
+
+@pytest.mark.parametrize("listed", ["DATASHEET.md", CARD_FILE, CHECKSUM_FILE, "shard"])
+def test_a_listed_symlink_to_an_outside_copy_is_refused_by_validate_and_publish(
+    folder, honeypot, hub, capsys, listed
+):
+    relative = a_shard(folder) if listed == "shard" else listed
+    # The outside copy has the very bytes SHA256SUMS records: only where it lies gives it away.
+    copy = honeypot / Path(relative).name
+    shutil.copyfile(folder / relative, copy)
+    (folder / relative).unlink()
+    (folder / relative).symlink_to(copy)
+    pattern = rf"{Path(relative).name}: a symlink pointing outside .*kjrel reads only files inside"
+    refused(["validate", folder], capsys, pattern, honeypot, "validate")
+    refused(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys, pattern, honeypot, "publish")
+    assert hub.calls == []
+
+
+def test_a_listed_symlink_to_a_secret_is_never_read_nor_sent(folder, honeypot, hub, capsys):
+    (folder / "DATASHEET.md").unlink()
+    (folder / "DATASHEET.md").symlink_to(honeypot / "token")
+    pattern = r"DATASHEET\.md: a symlink pointing outside"
+    refused(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys, pattern, honeypot, "publish")
+    refused(
+        ["publish", folder, "--repo-id", "my-lab/kjrel", "--dry-run"],
+        capsys,
+        pattern,
+        honeypot,
+        "publish",
+    )
+    assert hub.calls == []
+
+
+def test_a_symlinked_data_folder_leading_outside_is_refused(folder, honeypot, hub, capsys):
+    shutil.copytree(folder / "data" / "articles", honeypot / "articles")
+    shutil.rmtree(folder / "data" / "articles")
+    (folder / "data" / "articles").symlink_to(honeypot / "articles", target_is_directory=True)
+    refused(["validate", folder], capsys, r"data/articles", honeypot, "validate")
+    refused(
+        ["publish", folder, "--repo-id", "my-lab/kjrel"],
+        capsys,
+        r"data/articles",
+        honeypot,
+        "publish",
+    )
+    assert hub.calls == []
+
+
+def test_a_symlink_inside_the_folder_is_refused_too(folder, capsys):
+    # The build writes no symlinks: one that stays inside is still not what the build wrote.
+    (folder / "DATASHEET.md").rename(folder / "data" / "datasheet-copy")
+    (folder / "DATASHEET.md").symlink_to(folder / "data" / "datasheet-copy")
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"DATASHEET\.md: a symlink, which kjrel build never writes")
+
+
+def test_a_card_path_up_and_out_is_refused_by_name_unread(folder, tmp_path, capsys):
+    relative = a_shard(folder)
+    # A readable, valid shard waits outside: a validator that followed the path would pass.
+    shutil.copyfile(folder / relative, tmp_path / "x.parquet")
+    replace_card_path(folder, relative, "../x.parquet")
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"data file '\.\./x\.parquet' leads out with '\.\.'")
+    assert [path for path in run.paths if path.endswith("x.parquet")] == []
+
+
+def test_an_absolute_card_path_is_refused_by_name(folder, capsys):
+    replace_card_path(folder, a_shard(folder), "/etc/passwd")
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"data file '/etc/passwd' is an absolute path")
+    assert "/etc/passwd" not in run.paths
+
+
+def test_a_card_path_to_an_unlisted_fifo_is_refused_without_hanging(folder, capsys, no_hang):
+    os.mkfifo(folder / "data" / "sentences" / "pipe.parquet")
+    replace_card_path(folder, a_shard(folder), "data/sentences/pipe.parquet")
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"pipe\.parquet")
+    assert "not listed in SHA256SUMS" in run.stderr
+    assert "data file 'data/sentences/pipe.parquet' is not a file SHA256SUMS lists" in run.stderr
+
+
+def test_a_listed_fifo_is_refused_by_name_without_hanging(folder, capsys, no_hang):
+    relative = a_shard(folder)
+    (folder / relative).unlink()
+    os.mkfifo(folder / relative)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(
+        run, "validate", rf"{Path(relative).name}: a FIFO \(named pipe\), not a regular file"
+    )
+
+
+def test_a_footer_declaring_more_rows_than_its_bytes_is_refused_before_reading(folder, capsys):
+    relative = a_shard(folder)
+    # Three million empty rows take a few kilobytes: what a forged footer looks like to a reader.
+    rows = pa.table({"article_id": pa.nulls(3_000_000, pa.string())})
+    parquet.write_table(rows, folder / relative, compression="zstd", row_group_size=3_000_000)
+    relist(folder, relative)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(
+        run,
+        "validate",
+        rf"{Path(relative).name}: row group 0 declares 3,000,000 rows in [0-9,]+ stored bytes",
+    )
+
+
+def test_a_row_group_declaring_more_bytes_than_the_cap_is_refused(folder, capsys, monkeypatch):
+    # Real row groups at the real cap would take gigabytes to write: the cap is lowered instead.
+    monkeypatch.setattr("kjrel_data.validate.MAX_ROW_GROUP_BYTES", 1_000)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(
+        run, "validate", r"row group 0 declares [0-9,]+ bytes of data, more than the 1,000"
+    )
+
+
+def test_an_oversized_card_is_refused_before_reading(folder, capsys):
+    # A sparse file: 20 MB long at no cost; reading it whole would be the failure.
+    os.truncate(folder / CARD_FILE, 20_000_000)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"README\.md: 20,000,000 bytes, more than the 10,000,000")
+    assert run.paths.count(str(folder / CARD_FILE)) == 1  # hashed against SHA256SUMS, never read
+
+
+def test_a_card_yaml_nested_50000_deep_is_one_message(folder, capsys):
+    text = (folder / CARD_FILE).read_text(encoding="utf-8")
+    deep = "configs: " + "[" * 50_000 + "]" * 50_000
+    (folder / CARD_FILE).write_text(text.replace("configs:", deep + "\nother:", 1))
+    relist(folder, CARD_FILE)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"README\.md: its YAML header (is nested too deeply|lacks)")
+
+
+def test_an_integer_split_key_is_one_message(folder, capsys):
+    text = (folder / CARD_FILE).read_text(encoding="utf-8")
+    assert "split: validation" in text
+    (folder / CARD_FILE).write_text(text.replace("split: validation", "split: 7", 1))
+    relist(folder, CARD_FILE)
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"declares splits 'test', 'train', 7, not")
+
+
+@pytest.mark.parametrize(
+    "token", ["hf_caf\u00e9_token", "hf_token with space", "hf_token\x1b[2J"], ids=repr
+)
+def test_publish_with_an_unusable_token_sends_nothing_and_never_shows_it(
+    folder, hub, capsys, monkeypatch, token
+):
+    hub.token = None
+    monkeypatch.setenv("HF_TOKEN", token)
+    run = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys)
+    assert_one_message(run, "publish", r"holds characters no token has.*Nothing was sent")
+    assert token not in run.stdout + run.stderr
+    assert hub.calls == []
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://[::1", "localhost:8080", "https://", "https://hf.co:99999"]
+)
+def test_publish_with_a_malformed_endpoint_sends_nothing(folder, hub, capsys, endpoint):
+    hub.endpoint = endpoint
+    run = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys)
+    assert_one_message(
+        run, "publish", r"HF_ENDPOINT .* unset it to use huggingface\.co\. Nothing was sent"
+    )
+    assert hub.calls == []
+
+
+def test_publish_still_sends_a_clean_folder(folder, hub, capsys):
+    run = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys)
+    assert run.status == 0, run.stderr
+    assert [name for name, _ in hub.calls] == ["create_repo", "list_repo_files", "create_commit"]
