@@ -114,6 +114,6 @@ def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> 
 
 def _too_large(path: Path, size: int, cap: int, kind: str) -> str:
     return (
-        f"{path}: {size:,} bytes, more than the {cap:,} a {kind} may have (see 'Limits and "
+        f"{path}: {size:,} bytes, more than the {cap:,} {kind} may have (see 'Limits and "
         "untrusted input' in the README); kjrel refuses it before reading. Is it the right file?"
     )

@@ -714,7 +714,7 @@ def _article_id_statistics(shard: parquet.ParquetFile, row_group: int):
 
 def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
     """The paths SHA256SUMS lists, and every way the folder's files differ from it."""
-    text = _read_built_text(folder, CHECKSUM_FILE, MAX_CHECKSUM_LIST_BYTES, "checksum list")
+    text = _read_built_text(folder, CHECKSUM_FILE, MAX_CHECKSUM_LIST_BYTES, "a checksum list")
     listed = {}
     for number, line in enumerate(text.splitlines(), 1):
         digest, _, relative = line.partition("  ")
@@ -732,7 +732,7 @@ def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
     ]
     # Each file is checked by name before it is hashed: a symlink or a FIFO is never opened.
     for relative in sorted(listed.keys() & present):
-        if problem := built_file_problem(folder, relative, MAX_DATA_FILE_BYTES, "data file"):
+        if problem := built_file_problem(folder, relative, MAX_DATA_FILE_BYTES, "a data file"):
             problems.append(problem)
         elif _built_sha256(folder, relative) != listed[relative]:
             problems.append(
@@ -743,7 +743,7 @@ def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
 
 def _built_sha256(folder: Path, relative: str) -> str:
     return file_sha256(
-        folder / relative, MAX_DATA_FILE_BYTES, "data file", inside=folder, error=ValidationFailed
+        folder / relative, MAX_DATA_FILE_BYTES, "a data file", inside=folder, error=ValidationFailed
     )
 
 
@@ -762,7 +762,7 @@ def _data_path_problem(relative: str, listed: set[str]) -> str | None:
 
 
 def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, list[str]]], list[str]]:
-    text = _read_built_text(folder, CARD_FILE, MAX_CARD_BYTES, "dataset card")
+    text = _read_built_text(folder, CARD_FILE, MAX_CARD_BYTES, "a dataset card")
     try:
         header = yaml.safe_load(text.split("---\n", 2)[1])
         configs = {entry["config_name"]: entry for entry in header["configs"]}

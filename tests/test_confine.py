@@ -19,7 +19,8 @@ import pytest
 from kjrel_data.files import file_sha256
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE
 
-from .hostile import assert_one_message, run_kjrel
+from .hostile import Run, assert_one_message, run_kjrel
+from .test_cli_bad_inputs import snapshot
 from .test_hub import RecordingApi
 
 SECRET = b"hf_honeypot_secret_token_0123456789\n"
@@ -263,3 +264,80 @@ def test_publish_still_sends_a_clean_folder(folder, hub, capsys):
     run = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys)
     assert run.status == 0, run.stderr
     assert [name for name, _ in hub.calls] == ["create_repo", "list_repo_files", "create_commit"]
+
+
+# Item 10: every input file of raw/ and an export is checked by name (inside, regular, under its
+# cap) before kjrel reads a byte of it.
+
+
+def build_refused(raw: Path, tmp_path: Path, capsys, pattern: str) -> Run:
+    before = snapshot(raw)
+    run = run_kjrel(["build", "--raw", raw, "--out", tmp_path / "out"], capsys)
+    assert_one_message(run, "build", pattern)
+    assert snapshot(raw) == before
+    assert not (tmp_path / "out").exists()
+    return run
+
+
+def test_a_codebook_symlinked_to_dev_zero_is_refused(raw_copy, tmp_path, capsys):
+    (raw_copy / "annotations" / "CODEBOOK-zero.md").symlink_to("/dev/zero")
+    run = build_refused(
+        raw_copy, tmp_path, capsys, r"CODEBOOK-zero\.md: a symlink pointing outside .*/raw"
+    )
+    assert "/dev/zero" not in run.paths
+
+
+def test_a_fifo_codebook_is_refused_by_name_without_hanging(raw_copy, tmp_path, capsys, no_hang):
+    os.mkfifo(raw_copy / "annotations" / "CODEBOOK-pipe.md")
+    build_refused(
+        raw_copy, tmp_path, capsys, r"CODEBOOK-pipe\.md: a FIFO \(named pipe\), not a regular file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("relative", "size", "pattern"),
+    [
+        ("annotations/CODEBOOK-huge.md", 6_000_000, r"6,000,000 bytes, more than the 5,000,000"),
+        ("articles.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
+        ("labels.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
+        ("annotations/passes.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
+    ],
+)
+def test_an_input_over_its_cap_is_refused_before_reading(
+    raw_copy, tmp_path, capsys, relative, size, pattern
+):
+    # A sparse file: as long as the case needs, at no cost to write.
+    path = raw_copy / relative
+    path.touch()
+    os.truncate(path, size)
+    run = build_refused(raw_copy, tmp_path, capsys, rf"{Path(relative).name}: {pattern}")
+    assert str(path) not in run.paths
+
+
+def test_a_label_file_symlinked_outside_raw_is_refused(raw_copy, honeypot, tmp_path, capsys):
+    shutil.copyfile(raw_copy / "labels.csv", honeypot / "labels.csv")
+    (raw_copy / "labels.csv").unlink()
+    (raw_copy / "labels.csv").symlink_to(honeypot / "labels.csv")
+    run = build_refused(raw_copy, tmp_path, capsys, r"labels\.csv: a symlink pointing outside")
+    assert run.touched_inside(honeypot) == []
+
+
+def test_an_export_over_its_cap_is_refused_before_reading(raw_copy, tmp_path, capsys):
+    export = tmp_path / "export.json"
+    export.touch()
+    os.truncate(export, 300_000_000)
+    before = snapshot(raw_copy)
+    run = run_kjrel(["import-annotations", export, "--raw", raw_copy], capsys)
+    assert_one_message(
+        run, "import-annotations", r"export\.json: 300,000,000 bytes, more than the 250,000,000"
+    )
+    assert str(export) not in run.paths
+    assert snapshot(raw_copy) == before
+
+
+def test_a_fifo_export_is_refused_by_name_without_hanging(raw_copy, tmp_path, capsys, no_hang):
+    os.mkfifo(tmp_path / "export.json")
+    before = snapshot(raw_copy)
+    run = run_kjrel(["import-annotations", tmp_path / "export.json", "--raw", raw_copy], capsys)
+    assert_one_message(run, "import-annotations", r"export\.json: a FIFO \(named pipe\)")
+    assert snapshot(raw_copy) == before
