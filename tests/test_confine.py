@@ -7,6 +7,7 @@ in the honeypot, and no Hub call.
 """
 
 import os
+import re
 import shutil
 import signal
 from collections.abc import Iterator
@@ -16,9 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
+from kjrel_data import limits
 from kjrel_data.files import file_sha256
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE
 
+from .conftest import REPO
 from .hostile import Run, assert_one_message, run_kjrel
 from .test_cli_bad_inputs import snapshot
 from .test_hub import RecordingApi
@@ -341,3 +344,25 @@ def test_a_fifo_export_is_refused_by_name_without_hanging(raw_copy, tmp_path, ca
     run = run_kjrel(["import-annotations", tmp_path / "export.json", "--raw", raw_copy], capsys)
     assert_one_message(run, "import-annotations", r"export\.json: a FIFO \(named pipe\)")
     assert snapshot(raw_copy) == before
+
+
+def test_the_readme_states_every_size_cap_as_limits_declares_it():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("### File sizes, checked before reading", 1)[1].split("###", 1)[0]
+    stated = {
+        name: int(value.replace(",", ""))
+        for name, value in re.findall(r"^\| `(MAX_[A-Z_]+)` \| ([0-9,]+) \|", table, re.M)
+    }
+    # Other tables may state other limits; this one states every file size cap, each as declared.
+    assert stated == {name: getattr(limits, name) for name in stated}
+    assert {
+        "MAX_ARTICLE_BYTES",
+        "MAX_CSV_BYTES",
+        "MAX_CODEBOOK_BYTES",
+        "MAX_EXPORT_BYTES",
+        "MAX_CARD_BYTES",
+        "MAX_CHECKSUM_LIST_BYTES",
+        "MAX_DATA_FILE_BYTES",
+        "MAX_ROW_GROUP_BYTES",
+        "MAX_ROWS_PER_STORED_BYTE",
+    } <= set(stated)
