@@ -366,3 +366,21 @@ def test_the_readme_states_every_size_cap_as_limits_declares_it():
         "MAX_ROW_GROUP_BYTES",
         "MAX_ROWS_PER_STORED_BYTE",
     } <= set(stated)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_add_refuses_a_source_that_is_not_a_regular_file_by_name(
+    raw_copy, tmp_path, capsys, no_hang, kind
+):
+    source = tmp_path / "new.txt"
+    if kind == "fifo":
+        os.mkfifo(source)
+    else:
+        source.symlink_to("/dev/zero")
+    before = snapshot(raw_copy)
+    run = run_kjrel(
+        ["add", source, "--raw", raw_copy, "--outlet", "The Outlet", "--title", "A title"], capsys
+    )
+    pattern = r"FIFO \(named pipe\)" if kind == "fifo" else r"character device"
+    assert_one_message(run, "add", rf"new\.txt: a {pattern}, not a regular file")
+    assert snapshot(raw_copy) == before
