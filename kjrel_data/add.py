@@ -150,7 +150,8 @@ def _slug_words(text: str) -> list[str]:
 
 
 def _read_source(source: Path) -> tuple[bytes, str]:
-    if not source.is_file():
+    # Only a missing file is "no such file": a FIFO or device is refused by name when read.
+    if not source.exists():
         raise InputError(f"{source}: no such file.")
     data = read_article_bytes(source)
     return data, decode_article(source, data)

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUES, LABEL_SETS, LabelSet
+from kjrel_data.limits import MAX_CODEBOOK_BYTES
 
 BEGIN = "<!-- begin generated: label definitions -->"
 END = "<!-- end generated -->"
@@ -35,7 +37,7 @@ def with_definitions(codebook: str) -> str:
 
 def refresh_codebook(path: Path) -> bool:
     """Rewrite the generated block of the codebook at path; True if anything changed."""
-    text = path.read_text(encoding="utf-8")
+    text = read_file(path, MAX_CODEBOOK_BYTES, "a codebook").decode("utf-8")
     refreshed = with_definitions(text)
     if refreshed != text:
         path.write_text(refreshed, encoding="utf-8")

@@ -9,7 +9,9 @@ import pyarrow as pa
 
 from kjrel_data.build import prepare
 from kjrel_data.errors import InputError
+from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUE, ISSUES
+from kjrel_data.limits import MAX_EXPORT_BYTES
 from kjrel_data.load import ISSUES_SEPARATOR, LABEL_COLUMNS, LABELS_FILE, LabelRow, read_label_file
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 from kjrel_data.tables import SENTENCES
@@ -124,10 +126,10 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
 
 
 def _read_export(export_file: Path) -> list:
+    # Parsed whole, so its size is checked first: JSON takes several times its bytes in memory.
+    data = read_file(export_file, MAX_EXPORT_BYTES, "a Label Studio export")
     try:
-        text = export_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{export_file}: no such file.") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(
             f"{export_file}: not UTF-8 text; is it a Label Studio JSON export?"

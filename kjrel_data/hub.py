@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, HTTPError
@@ -44,11 +45,8 @@ def publish_to_hub(
     size = sum((folder / path).stat().st_size for path in files)
     if dry_run:
         return Publication(repo_id, files, [], size, None, None)
-    if not (api.token or get_token()):
-        raise OutputError(
-            "no Hugging Face token: run `hf auth login` or set HF_TOKEN, then publish again. "
-            "Nothing was sent."
-        )
+    if problem := _token_problem(api.token or get_token()) or _endpoint_problem(api.endpoint):
+        raise OutputError(f"{problem} Nothing was sent.")
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         remote = api.list_repo_files(repo_id, repo_type="dataset")
@@ -80,6 +78,42 @@ def publish_to_hub(
             f"could not reach the Hub ({_first_line(error)}). Nothing was committed; publish again."
         ) from None
     return Publication(repo_id, files, deleted, size, commit.commit_url, commit.oid)
+
+
+def _token_problem(token: str | None) -> str | None:
+    """Why token cannot be a Hugging Face token, never quoting it; or None."""
+    if not token:
+        return "no Hugging Face token: run `hf auth login` or set HF_TOKEN, then publish again."
+    # An HTTP header holds ASCII only; a token is letters and digits after "hf_".
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        return (
+            "the Hugging Face token (from HF_TOKEN or `hf auth login`) holds characters no token "
+            "has (non-ASCII, white space or control characters); copy it again from your "
+            "Hugging Face settings."
+        )
+    return None
+
+
+def _endpoint_problem(endpoint: str) -> str | None:
+    """Why endpoint (HF_ENDPOINT) is not an http(s) address of a server; or None."""
+    shown = ascii(endpoint)
+    try:
+        address = urlsplit(endpoint)
+        # Reading the port checks it: ValueError for one that is not a number up to 65535.
+        port = address.port
+    except ValueError as error:
+        return f"HF_ENDPOINT {shown} is not a valid URL ({error}); unset it to use huggingface.co."
+    if (
+        address.scheme not in {"http", "https"}
+        or not address.hostname
+        or port == 0
+        or not endpoint.isprintable()
+    ):
+        return (
+            f"HF_ENDPOINT {shown} is not an http(s) address such as https://huggingface.co; "
+            "unset it to use huggingface.co."
+        )
+    return None
 
 
 def _first_line(error: Exception) -> str:

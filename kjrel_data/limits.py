@@ -58,3 +58,28 @@ def field_length_problem(column: str, value: str) -> str | None:
 # A build's manifest names each file it wrote with its sha256, about 150 bytes a file: this holds
 # hundreds of thousands of shards, and refuses a planted multi-gigabyte file before reading it.
 MAX_MANIFEST_BYTES = 50_000_000
+# Sizes of the files kjrel reads besides article files, checked by name before any byte is read,
+# so that a device, a FIFO or a file far past its kind's size cannot exhaust memory or time.
+# Each is far above what the kind holds at a scale of 100,000 articles.
+# articles.csv at 100,000 articles is about 50 MB; a label file of a million rows about 200 MB.
+MAX_CSV_BYTES = 500_000_000
+# The round-1 codebook is 17 KB; an annotation guide with worked examples stays under 1 MB.
+MAX_CODEBOOK_BYTES = 5_000_000
+# A Label Studio JSON export carries each task's text, context and predictions: about 2 KB a
+# sentence, so 100,000 sentences (more than one import ever holds) make 200 MB. It is parsed
+# whole, at several times its size in memory.
+MAX_EXPORT_BYTES = 250_000_000
+# A built folder's card is 27 KB at 10 articles and grows with the shard list, a line a shard;
+# its checksum list holds a line of about 100 bytes per file.
+MAX_CARD_BYTES = 10_000_000
+MAX_CHECKSUM_LIST_BYTES = 10_000_000
+# Any file of a built folder, as hashed against SHA256SUMS: shards start anew past 256 MB of text,
+# and one batch of articles at the 5 MB cap can push a shard to about 2 GB.
+MAX_DATA_FILE_BYTES = 4_000_000_000
+# What a Parquet footer may declare for one row group, which validate reads whole. The build's
+# row group is one batch of 200 articles: at the 5 MB cap, about 2 GB uncompressed.
+MAX_ROW_GROUP_BYTES = 4_000_000_000
+# The most compressible rows the build writes, a million removed lines that are all "# " (numbered
+# 1, 2, 3...), take 3.2 bytes each with zstd. A footer declaring more rows than its row group has
+# stored bytes is forged, and reading it would allocate for every declared row.
+MAX_ROWS_PER_STORED_BYTE = 1

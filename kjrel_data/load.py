@@ -3,6 +3,7 @@
 import csv
 import datetime
 import hashlib
+import io
 import os
 import re
 import sys
@@ -12,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kjrel_data.errors import InputError
+from kjrel_data.files import file_sha256, open_file, read_file
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
-from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_ARTICLE_BYTES, field_length_problem
+from kjrel_data.limits import (
+    CSV_FIELD_LIMIT,
+    MAX_ARTICLE_BYTES,
+    MAX_CODEBOOK_BYTES,
+    MAX_CSV_BYTES,
+    field_length_problem,
+)
 
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
@@ -149,7 +157,7 @@ def load_raw(raw_dir: Path) -> RawCorpus:
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise InputError(
             f"{path}: file not found. It must exist, with the header {','.join(columns)}."
         )
@@ -157,7 +165,9 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
     previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
     line_number = 1
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        # Inside its own folder, a regular file, under the cap: checked before the first byte.
+        binary = open_file(path, MAX_CSV_BYTES, "a CSV file", inside=path.parent)
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             header = tuple(reader.fieldnames or ())
             if header != columns:
@@ -305,7 +315,7 @@ def read_article_bytes(path: Path) -> bytes:
             f"{path}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
             "Split it into one file per article."
         )
-    return path.read_bytes()
+    return read_file(path, MAX_ARTICLE_BYTES, "an article file")
 
 
 def decode_article(path: Path, data: bytes) -> str:
@@ -369,9 +379,10 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     if not path.exists():
         return []
     passes, problems = [], []
+    # Checked like article files: regular files inside raw/, each under its cap before reading.
     stored_codebooks = {
-        hashlib.sha256(codebook.read_bytes()).hexdigest()
-        for codebook in path.parent.glob(CODEBOOK_PATTERN)
+        file_sha256(codebook, MAX_CODEBOOK_BYTES, "a codebook", inside=raw_dir)
+        for codebook in sorted(path.parent.glob(CODEBOOK_PATTERN))
     }
     for line_number, row in _read_csv(path, PASS_COLUMNS):
         where = f"{path}: row {line_number}"

@@ -1,6 +1,7 @@
 """Stage 6, publish: write the Hugging Face dataset folder (Parquet, card, datasheet, checksums) atomically."""
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,15 +147,19 @@ def file_sha256(path: Path) -> str:
 
 
 def dataset_files(folder: Path) -> list[str]:
-    """The folder's files by relative path, sorted, without the checksum file or hidden files."""
+    """The folder's entries by relative path, sorted: all but folders, the checksum file and hidden ones."""
     # Hidden files (.gitattributes, .cache/) are what a Hub repository or download adds, not data.
-    return sorted(
-        relative
-        for path in folder.rglob("*")
-        if path.is_file()
-        and (relative := path.relative_to(folder).as_posix()) != CHECKSUM_FILE
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
+    # Symlinks (to files or folders) and special files are listed, not followed, so that
+    # validate names and refuses them.
+    entries = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        links = [name for name in folders if os.path.islink(os.path.join(parent, name))]
+        for name in [*files, *links]:
+            relative = Path(parent, name).relative_to(folder).as_posix()
+            if not name.startswith(".") and relative != CHECKSUM_FILE:
+                entries.append(relative)
+    return sorted(entries)
 
 
 def checksum_lines(folder: Path) -> str:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kjrel_data.errors import InputError
-from kjrel_data.limits import field_length_problem
+from kjrel_data.files import read_file
+from kjrel_data.limits import MAX_CSV_BYTES, field_length_problem
 from kjrel_data.load import require_raw_dir
 
 LOCK_FILE = ".kjrel.lock"
@@ -70,7 +71,7 @@ def appended_rows(
         raise InputError(
             f"{csv_file}: cannot append a row: {'; '.join(problems)}. Nothing was written."
         )
-    existing = csv_file.read_bytes()
+    existing = read_file(csv_file, MAX_CSV_BYTES, "a CSV file", inside=csv_file.parent)
     line_ending = "\r\n" if b"\r\n" in existing else "\n"
     # A writer ending its rows with \r\n quotes any cell holding \r or \n (with \n alone, a cell's
     # bare \r would go unquoted and split the row when read); each row then gets the file's ending.

@@ -6,8 +6,9 @@ YAML export in schemas/ carries all of them (pandera drops inline checks from YA
 
 import itertools
 import json
+import os
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 import pandera.extensions as extensions
@@ -22,10 +23,18 @@ from pandera.typing import Series
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import RULES
 from kjrel_data.errors import ValidationFailed
+from kjrel_data.files import file_problem, file_sha256, read_file
 from kjrel_data.label import LABEL_FIELDS, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
+from kjrel_data.limits import (
+    MAX_CARD_BYTES,
+    MAX_CHECKSUM_LIST_BYTES,
+    MAX_DATA_FILE_BYTES,
+    MAX_ROW_GROUP_BYTES,
+    MAX_ROWS_PER_STORED_BYTE,
+)
 from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files, file_sha256
+from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
 from kjrel_data.split import sentence_id_of
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
@@ -502,19 +511,21 @@ def validate_folder(folder: Path) -> CorpusSummary:
 def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.ParquetFile]]]:
     """Check a built folder's files (checksums, card, Parquet schemas), not their rows; open them."""
     folder = Path(folder)
-    if not (folder / CARD_FILE).is_file() or not (folder / CHECKSUM_FILE).is_file():
+    if not all(os.path.lexists(folder / name) for name in (CARD_FILE, CHECKSUM_FILE)):
         raise ValidationFailed(
             f"{folder}: not a built dataset folder (it needs {CARD_FILE} and {CHECKSUM_FILE}). "
             "Run kjrel build first, or point at the folder it wrote."
         )
-    try:
-        problems = _checksum_problems(folder)
-        data_files, card_problems = _card_data_files(folder)
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            f"{folder}: {CHECKSUM_FILE} or {CARD_FILE} is not UTF-8 text; the folder was altered."
-        ) from None
+    listed, problems = _checksum_problems(folder)
+    data_files, card_problems = _card_data_files(folder)
     problems += card_problems
+    problems += [
+        problem
+        for files in data_files.values()
+        for paths in files.values()
+        for relative in paths
+        if (problem := _data_path_problem(relative, listed))
+    ]
     if problems:
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
@@ -535,14 +546,43 @@ def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.Parq
     return shards
 
 
+def built_file_problem(folder: Path, relative: str, cap: int, kind: str) -> str | None:
+    """Why folder/relative is not a file of a built folder as the build writes them; or None."""
+    path = folder / relative
+    if problem := file_problem(path, cap, kind, inside=folder):
+        return problem
+    # The build writes no symlinks, so one inside the folder was put there after it.
+    if os.path.realpath(path) != os.path.join(os.path.realpath(folder), relative):
+        return (
+            f"{path}: a symlink, which kjrel build never writes; kjrel does not follow it. "
+            "Put the file itself there, or rebuild."
+        )
+    return None
+
+
+def _read_built_text(folder: Path, name: str, cap: int, kind: str) -> str:
+    if problem := built_file_problem(folder, name, cap, kind):
+        raise ValidationFailed(f"{folder}: {problem}")
+    data = read_file(folder / name, cap, kind, inside=folder, error=ValidationFailed)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            f"{folder / name}: not UTF-8 text; the folder was altered."
+        ) from None
+
+
 def _open_shard(
     folder: Path, relative: str, config: str
 ) -> tuple[parquet.ParquetFile | None, str | None]:
+    # The path is one SHA256SUMS lists and _checksum_problems checked as a regular file inside.
     try:
         shard = parquet.ParquetFile(folder / relative)
         schema = shard.schema_arrow
     except (OSError, pa.ArrowException) as error:
         return None, f"{relative}: not a readable Parquet file ({error})."
+    if problem := _footer_problem(shard.metadata):
+        return None, f"{relative}: {problem}; the footer is not one kjrel build wrote."
     expected = published_schema(config)
     version = (schema.metadata or {}).get(VERSION_KEY, b"none").decode()
     if version != DATASET_VERSION:
@@ -557,6 +597,27 @@ def _open_shard(
             f"differs from schemas/{config}.features.json."
         )
     return shard, None
+
+
+def _footer_problem(footer: parquet.FileMetaData) -> str | None:
+    """Why a Parquet footer's row groups declare more than their stored bytes hold; or None."""
+    # Checked before any row is read: reading allocates for the rows and bytes the footer declares.
+    for index in range(footer.num_row_groups):
+        group = footer.row_group(index)
+        columns = [group.column(number) for number in range(group.num_columns)]
+        stored = sum(column.total_compressed_size for column in columns)
+        declared = max(group.total_byte_size, sum(c.total_uncompressed_size for c in columns))
+        if group.num_rows > MAX_ROWS_PER_STORED_BYTE * stored:
+            return (
+                f"row group {index} declares {group.num_rows:,} rows in {stored:,} stored bytes, "
+                f"more than {MAX_ROWS_PER_STORED_BYTE} a byte"
+            )
+        if declared > MAX_ROW_GROUP_BYTES:
+            return (
+                f"row group {index} declares {declared:,} bytes of data, more than the "
+                f"{MAX_ROW_GROUP_BYTES:,} a row group may have"
+            )
+    return None
 
 
 def _article_batches(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> Iterator[Corpus]:
@@ -651,14 +712,14 @@ def _article_id_statistics(shard: parquet.ParquetFile, row_group: int):
     return statistics if statistics is not None and statistics.has_min_max else None
 
 
-def _checksum_problems(folder: Path) -> list[str]:
+def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
+    """The paths SHA256SUMS lists, and every way the folder's files differ from it."""
+    text = _read_built_text(folder, CHECKSUM_FILE, MAX_CHECKSUM_LIST_BYTES, "a checksum list")
     listed = {}
-    for number, line in enumerate(
-        (folder / CHECKSUM_FILE).read_text(encoding="utf-8").splitlines(), 1
-    ):
+    for number, line in enumerate(text.splitlines(), 1):
         digest, _, relative = line.partition("  ")
         if len(digest) != 64 or not relative:
-            return [f"{CHECKSUM_FILE}: line {number} is not '<sha256>  <path>'."]
+            return set(), [f"{CHECKSUM_FILE}: line {number} is not '<sha256>  <path>'."]
         listed[relative] = digest
     present = set(dataset_files(folder))
     problems = [
@@ -669,16 +730,39 @@ def _checksum_problems(folder: Path) -> list[str]:
         f"{relative}: not listed in {CHECKSUM_FILE} (added after the build?)."
         for relative in sorted(present - listed.keys())
     ]
-    problems += [
-        f"{relative}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
-        for relative in sorted(listed.keys() & present)
-        if file_sha256(folder / relative) != listed[relative]
-    ]
-    return problems
+    # Each file is checked by name before it is hashed: a symlink or a FIFO is never opened.
+    for relative in sorted(listed.keys() & present):
+        if problem := built_file_problem(folder, relative, MAX_DATA_FILE_BYTES, "a data file"):
+            problems.append(problem)
+        elif _built_sha256(folder, relative) != listed[relative]:
+            problems.append(
+                f"{relative}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
+            )
+    return set(listed), problems
+
+
+def _built_sha256(folder: Path, relative: str) -> str:
+    return file_sha256(
+        folder / relative, MAX_DATA_FILE_BYTES, "a data file", inside=folder, error=ValidationFailed
+    )
+
+
+def _data_path_problem(relative: str, listed: set[str]) -> str | None:
+    """Why a card's data file path is not one of the folder's own checked files; or None."""
+    if relative.startswith("/") or PureWindowsPath(relative).is_absolute():
+        return f"{CARD_FILE}: data file {relative!r} is an absolute path; it must lie inside the folder."
+    if ".." in PurePosixPath(relative).parts or "\\" in relative:
+        return (
+            f"{CARD_FILE}: data file {relative!r} leads out with '..' or a backslash; it must be "
+            "a path inside the folder."
+        )
+    if relative not in listed:
+        return f"{CARD_FILE}: data file {relative!r} is not a file {CHECKSUM_FILE} lists."
+    return None
 
 
 def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, list[str]]], list[str]]:
-    text = (folder / CARD_FILE).read_text(encoding="utf-8")
+    text = _read_built_text(folder, CARD_FILE, MAX_CARD_BYTES, "a dataset card")
     try:
         header = yaml.safe_load(text.split("---\n", 2)[1])
         configs = {entry["config_name"]: entry for entry in header["configs"]}
@@ -697,10 +781,16 @@ def _card_data_files(folder: Path) -> tuple[dict[str, dict[str, list[str]]], lis
         return {}, [
             f"{CARD_FILE}: its YAML header lacks configs or dataset_info for {', '.join(TABLE_MODELS)}."
         ]
+    except RecursionError:
+        return {}, [
+            f"{CARD_FILE}: its YAML header is nested too deeply to read; a card's header is a "
+            "few levels deep. Rebuild the folder."
+        ]
     problems = [
-        f"{CARD_FILE}: config {config!r} declares splits {sorted(files)}, not {sorted(SPLITS)}."
+        f"{CARD_FILE}: config {config!r} declares splits "
+        f"{', '.join(sorted(map(repr, files)))}, not {', '.join(map(repr, sorted(SPLITS)))}."
         for config, files in data_files.items()
-        if sorted(files) != sorted(SPLITS)
+        if set(files) != set(SPLITS)
     ]
     problems += [
         f"{CARD_FILE}: dataset_info features of {config!r} differ from schemas/{config}.features.json."

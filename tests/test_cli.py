@@ -174,7 +174,7 @@ def test_schemas_into_a_file_is_a_clear_error(tmp_path):
 def test_validate_catches_a_checksum_list_that_is_not_text(built, tmp_path):
     folder = _copy(built, tmp_path)
     (folder / "SHA256SUMS").write_bytes(b"\xff\xfe not text")
-    _validate_fails(folder, "SHA256SUMS or README.md is not UTF-8 text")
+    _validate_fails(folder, "SHA256SUMS: not UTF-8 text")
 
 
 def test_validate_catches_a_card_whose_data_path_is_not_a_list_of_files(built, tmp_path):

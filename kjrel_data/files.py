@@ -1,0 +1,119 @@
+"""Reading input files safely: inside the folder given, regular files only, under a size cap, checked before reading."""
+
+import hashlib
+import io
+import os
+import stat
+from pathlib import Path
+
+from kjrel_data.errors import InputError, KjrelError
+
+HASH_CHUNK = 2**20
+# What a path that is not a regular file is, by its mode; opening a FIFO would wait for a writer,
+# and a device like /dev/zero never ends.
+_SPECIAL_KINDS = (
+    (stat.S_ISDIR, "folder"),
+    (stat.S_ISFIFO, "FIFO (named pipe)"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+)
+# Opened without following a last symlink (the path given is already resolved) and without
+# blocking, should a FIFO take the file's place between the check and the opening.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+
+
+def file_problem(path: Path, cap: int, kind: str, *, inside: Path | None = None) -> str | None:
+    """Why path may not be read as a kind, found by name without opening it; None when it may."""
+    real = os.path.realpath(path)
+    if inside is not None:
+        folder = os.path.realpath(inside)
+        if os.path.commonpath([folder, real]) != folder:
+            # Inside as written but not once resolved: a symlink on the way leads out.
+            written = os.path.abspath(inside)
+            if os.path.commonpath([written, os.path.abspath(path)]) == written:
+                return (
+                    f"{path}: a symlink pointing outside {inside}; kjrel reads only files inside "
+                    "the folder it was given."
+                )
+            return (
+                f"{path}: outside {inside}; kjrel reads only files inside the folder it was given."
+            )
+    try:
+        status = os.stat(real)
+    except FileNotFoundError:
+        return f"{path}: no such file."
+    except OSError as error:
+        return f"{path}: cannot be read ({error.strerror})."
+    return _status_problem(path, status, cap, kind)
+
+
+def open_file(
+    path: Path,
+    cap: int,
+    kind: str,
+    *,
+    inside: Path | None = None,
+    error: type[KjrelError] = InputError,
+) -> io.BufferedReader:
+    """path opened for reading in binary once file_problem finds nothing; error naming it otherwise."""
+    if problem := file_problem(path, cap, kind, inside=inside):
+        raise error(problem)
+    try:
+        descriptor = os.open(os.path.realpath(path), _OPEN_FLAGS)
+    except OSError as failure:
+        raise error(f"{path}: cannot be read ({failure.strerror}).") from None
+    # Checked again on what was opened: the path may have been replaced since it was checked.
+    if problem := _status_problem(path, os.fstat(descriptor), cap, kind):
+        os.close(descriptor)
+        raise error(problem)
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def read_file(
+    path: Path,
+    cap: int,
+    kind: str,
+    *,
+    inside: Path | None = None,
+    error: type[KjrelError] = InputError,
+) -> bytes:
+    """The bytes of path, checked as open_file checks it; never more than cap bytes are read."""
+    with open_file(path, cap, kind, inside=inside, error=error) as handle:
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise error(_too_large(path, len(data), cap, kind))
+    return data
+
+
+def file_sha256(
+    path: Path,
+    cap: int,
+    kind: str,
+    *,
+    inside: Path | None = None,
+    error: type[KjrelError] = InputError,
+) -> str:
+    """The hex sha256 of path's bytes, checked as open_file checks it and read a chunk at a time."""
+    digest = hashlib.sha256()
+    with open_file(path, cap, kind, inside=inside, error=error) as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> str | None:
+    for is_kind, name in _SPECIAL_KINDS:
+        if is_kind(status.st_mode):
+            return f"{path}: a {name}, not a regular file; kjrel reads only regular files."
+    if status.st_size > cap:
+        return _too_large(path, status.st_size, cap, kind)
+    return None
+
+
+def _too_large(path: Path, size: int, cap: int, kind: str) -> str:
+    return (
+        f"{path}: {size:,} bytes, more than the {cap:,} {kind} may have (see 'Limits and "
+        "untrusted input' in the README); kjrel refuses it before reading. Is it the right file?"
+    )
