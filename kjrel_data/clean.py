@@ -14,6 +14,7 @@ are tried again on whole paragraphs in between).
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
+import bisect
 import functools
 import re
 import tomllib
@@ -210,9 +211,14 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
-MARKDOWN_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)")
+# Every heading mark at the line's start at once ("# # # a"), not a pass per mark. A later mark
+# goes only with text after it, as a pass on the stripped line would take it ("# #" is "#").
+MARKDOWN_HEADING = re.compile(r"^\s*+#{1,6}+\s++(?:#{1,6}+\s++(?=\S))*")
+# Where strong text may open and close: `**a**` or `__a__`, not inside a word or a run of stars.
+STRONG_OPENING = re.compile(r"(?<![\w*])(?=(\*\*|__)\S)")
+STRONG_CLOSING = re.compile(r"(?<=\S)(?=(\*\*|__)(?![\w*]))")
+# Possessive: a run of marks inside a word is tried once, not once per mark.
+MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]++(?!\S)")
 WHITE_SPACE = re.compile(r"\s+")
 
 
@@ -229,12 +235,43 @@ def normalise_line(line: str) -> str:
     while True:
         normalised = unicodedata.normalize("NFC", line)
         normalised = MARKDOWN_HEADING.sub("", normalised)
-        normalised = MARKDOWN_STRONG.sub(r"\2", normalised)
+        normalised = strip_strong(normalised)
         normalised = MARKDOWN_EMPHASIS.sub("", normalised)
         normalised = WHITE_SPACE.sub(" ", normalised).strip()
         if normalised == line:
             return normalised
         line = normalised
+
+
+def strip_strong(line: str) -> str:
+    """The line with each `**strong**` or `__strong__` span's marks removed, leftmost first.
+
+    The same as re.sub(r"(?<![\\w*])(\\*\\*|__)(?=\\S)(.+?)(?<=\\S)\\1(?![\\w*])", r"\\2", line),
+    in linear time: that pattern looks for a closing mark to the end of the line from every
+    opening one, so a line of unclosed `**a` took time in the square of its length.
+    """
+    closings: dict[str, list[int]] = {"**": [], "__": []}
+    for match in STRONG_CLOSING.finditer(line):
+        closings[match.group(1)].append(match.start())
+    line_breaks = [match.start() for match in re.finditer("\n", line)]
+    pieces, position = [], 0
+    for match in STRONG_OPENING.finditer(line):
+        start = match.start()
+        if start < position:
+            continue
+        candidates = closings[match.group(1)]
+        # The first closing mark after at least one character, on the same line (`.` stops there).
+        index = bisect.bisect_left(candidates, start + 3)
+        if index == len(candidates):
+            continue
+        end = candidates[index]
+        next_break = bisect.bisect_left(line_breaks, start + 2)
+        if next_break < len(line_breaks) and line_breaks[next_break] < end:
+            continue
+        pieces += [line[position:start], line[start + 2 : end]]
+        position = end + 2
+    pieces.append(line[position:])
+    return "".join(pieces)
 
 
 def is_prose(text: str) -> bool:
@@ -478,5 +515,6 @@ def continues(previous: str, paragraph: str) -> bool:
     """True when `paragraph` carries on the sentence that `previous` left unfinished."""
     if SENTENCE_END.search(previous):
         return False
-    words = re.findall(r"[A-Za-z]+$", previous)
+    # From a word's start only, taken whole: from every letter, a long word is read once per letter.
+    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", previous)
     return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)
