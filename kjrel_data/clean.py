@@ -394,19 +394,31 @@ def _remove_repeated_lines(page: _Page) -> None:
     counts = Counter(long_texts.values())
     # Of a paragraph shown twice (a pull quote, a repeated caption), the last copy is kept when it
     # reads as prose: that one is in the body.
-    kept_copy = {
-        text: max(number for number, other in long_texts.items() if other == text)
-        for text in counts
-        if is_prose(text)
-    }
+    kept_copy = {text: number for number, text in long_texts.items() if is_prose(text)}
+    inside = _inside_longer(long_texts)
     for number, text in long_texts.items():
-        inside_other = any(
-            other != number and len(other_text) > len(text) and text in other_text
-            for other, other_text in long_texts.items()
-        )
         repeated = counts[text] > 1 and kept_copy.get(text) != number
-        if repeated or inside_other:
+        if repeated or number in inside:
             page.remove_rest(number, "repeated_line")
+
+
+def _inside_longer(texts: dict[int, str]) -> set[int]:
+    """The line numbers whose text (six words or more) occurs inside a longer line's text."""
+    # A text inside another has its second, third and fourth words whole there, so it is compared
+    # only with the texts holding that run of three words, not with every line of the article.
+    runs = {number: tuple(text.split()[1:4]) for number, text in texts.items()}
+    wanted = set(runs.values())
+    holders: dict[tuple[str, ...], set[str]] = {}
+    for text in set(texts.values()):
+        words = text.split()
+        for run in zip(words, words[1:], words[2:], strict=False):
+            if run in wanted:
+                holders.setdefault(run, set()).add(text)
+    return {
+        number
+        for number, text in texts.items()
+        if any(len(other) > len(text) and text in other for other in holders[runs[number]])
+    }
 
 
 def _blocks(page: _Page) -> list[list[int]]:
