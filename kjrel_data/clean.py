@@ -212,7 +212,8 @@ def split_lines(text: str) -> list[str]:
 
 
 # Every heading mark at the line's start at once ("# # # a"), not a pass per mark. A later mark
-# goes only with text after it, as a pass on the stripped line would take it ("# #" is "#").
+# goes only with text after it, as a pass on the stripped line would take it ("# #" is "#"); when
+# that text is marks the same pass strips ("# # __"), the line is now "", not "#".
 MARKDOWN_HEADING = re.compile(r"^\s*+#{1,6}+\s++(?:#{1,6}+\s++(?=\S))*")
 # Where strong text may open and close: `**a**` or `__a__`, not inside a word or a run of stars.
 STRONG_OPENING = re.compile(r"(?<![\w*])(?=(\*\*|__)\S)")
@@ -244,12 +245,10 @@ def normalise_line(line: str) -> str:
 
 
 def strip_strong(line: str) -> str:
-    """The line with each `**strong**` or `__strong__` span's marks removed, leftmost first.
-
-    The same as re.sub(r"(?<![\\w*])(\\*\\*|__)(?=\\S)(.+?)(?<=\\S)\\1(?![\\w*])", r"\\2", line),
-    in linear time: that pattern looks for a closing mark to the end of the line from every
-    opening one, so a line of unclosed `**a` took time in the square of its length.
-    """
+    """The line with the marks of each `**strong**` or `__strong__` span removed, leftmost first."""
+    # What re.sub(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2", line) gives, in
+    # linear time: that pattern sought a closing mark to the line's end from every opening one,
+    # so a line of unclosed `**a` took time in the square of its length.
     closings: dict[str, list[int]] = {"**": [], "__": []}
     for match in STRONG_CLOSING.finditer(line):
         closings[match.group(1)].append(match.start())

@@ -86,7 +86,8 @@ def test_strong_and_emphasis_are_stripped_as_the_original_patterns_did(line):
 def test_normalise_line_is_as_before_but_for_a_line_of_heading_marks_alone(line):
     old = _old_normalise(line)
     new = normalise_line(line)
-    # One pass per heading mark left a last run of marks ("# #" gave "#"); all go at once now.
+    # A pass per heading mark left the last one when the text after it was marks that the same
+    # pass stripped ("# # __" gave "#"); the marks go at once now, and the line is "".
     assert new == old or (new == "" and set(old) == {"#"})
 
 
