@@ -328,6 +328,8 @@ def _apply_tail_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
 
 
 def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    # Lines are only removed up to the one being read, so what follows it is as counted here.
+    prose_from = _prose_from(page)
     rule = None
     for number in page.numbers():
         text = page.kept(number)
@@ -337,21 +339,23 @@ def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
             continue
         if heading is not None:
             rule = heading
-        elif rule is not None and is_prose(_paragraph_from(page, number)):
+        elif rule is not None and prose_from[number]:
             rule = None
         if rule is not None:
             page.remove_rest(number, rule)
 
 
-def _paragraph_from(page: _Page, number: int) -> str:
-    # The kept text from this line to the next blank line: a hard-wrapped paragraph as a whole.
-    lines = []
-    for later in range(number, len(page.lines) + 1):
-        text = page.kept(later)
-        if not text:
-            break
-        lines.append(text)
-    return " ".join(lines)
+def _prose_from(page: _Page) -> dict[int, bool]:
+    """Whether each line's kept text up to the next blank line reads as prose (by is_prose)."""
+    # A hard-wrapped paragraph is judged as a whole. Counted once from the end: read again from
+    # each line, a paragraph of many lines took time in the square of their number. The joined
+    # lines' words add up, and their end is the last line's end.
+    prose_from, words, last = {}, 0, ""
+    for number in reversed(page.numbers()):
+        text = page.kept(number)
+        words, last = (words + len(text.split()), last or text) if text else (0, "")
+        prose_from[number] = words >= PROSE_MIN_WORDS and SENTENCE_END.search(last) is not None
+    return prose_from
 
 
 def _remove_navigation_runs(page: _Page) -> None:

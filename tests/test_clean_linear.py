@@ -166,3 +166,12 @@ def test_a_long_line_of_menu_bars_that_is_not_a_menu_is_refused_at_once():
     menu_bar = re.compile(next(rule.pattern for rule in RULES if rule.name == "menu_bar"))
     assert menu_bar.fullmatch("a | " * 50 + ".") is None
     assert menu_bar.fullmatch("a | " * 50 + "a") is not None
+
+
+def test_a_list_heading_over_a_paragraph_of_100k_lines_is_cleaned():
+    # Each line of the list was judged by reading on to the paragraph's end: lines squared.
+    body = "The two leaders met in Seoul on Monday and agreed to talk again soon.\n\n"
+    text = body + "Related\n" + "a b\n" * 100_000 + "\n" + body.replace("Monday", "Friday")
+    clean_text, removed = clean_text_of(text, METADATA, RULES)
+    assert "a b" not in clean_text
+    assert {line.rule for line in removed} >= {"related_list"}
