@@ -382,12 +382,19 @@ def _apply_inline_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> 
         if number in page.spans or not page.kept(number):
             continue
         line = page.lines[number - 1]
+        # The spans taken so far, disjoint and in order: a new one can only overlap its neighbours,
+        # so a line with thousands of run-in markers is not checked against each of them.
         taken: list[tuple[int, int]] = []
         for name, pattern in patterns:
             for match in pattern.finditer(line):
                 start, end = match.span()
-                if start < end and all(end <= low or start >= high for low, high in taken):
-                    taken.append((start, end))
+                index = bisect.bisect_left(taken, (start, end))
+                if (
+                    start < end
+                    and (index == 0 or taken[index - 1][1] <= start)
+                    and (index == len(taken) or end <= taken[index][0])
+                ):
+                    taken.insert(index, (start, end))
                     page.remove(number, start, end, name)
 
 

@@ -175,3 +175,11 @@ def test_a_list_heading_over_a_paragraph_of_100k_lines_is_cleaned():
     clean_text, removed = clean_text_of(text, METADATA, RULES)
     assert "a b" not in clean_text
     assert {line.rule for line in removed} >= {"related_list"}
+
+
+def test_a_line_with_50k_run_in_advertisements_loses_each_of_them():
+    # Each match was checked against every span taken before it on the line: markers squared.
+    text = "The talks went on. Advertisement " * 50_000 + "They ended."
+    clean_text, removed = clean_text_of(text, METADATA, RULES)
+    assert "Advertisement" not in clean_text
+    assert [line.rule for line in removed] == ["run_in_advertisement"] * 50_000
