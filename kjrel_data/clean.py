@@ -14,12 +14,14 @@ are tried again on whole paragraphs in between).
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
+import array
 import bisect
 import functools
 import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -414,21 +416,36 @@ def _remove_repeated_lines(page: _Page) -> None:
 
 def _inside_longer(texts: dict[int, str]) -> set[int]:
     """The line numbers whose text (six words or more) occurs inside a longer line's text."""
-    # A text inside another has its second, third and fourth words whole there, so it is compared
-    # only with the texts holding that run of three words, not with every line of the article.
-    runs = {number: tuple(text.split()[1:4]) for number, text in texts.items()}
-    wanted = set(runs.values())
+    # A text inside another has every word but its first and last whole there, so it need only be
+    # compared with the texts holding one run of three of those words: its rarest run, so that
+    # lines sharing common words ("Some words of prose that go on 1 ...") are not all compared.
+    distinct = set(texts.values())
+    # Runs are counted by hash, in as many buckets as there are words: two runs in one bucket
+    # only make one look commoner than it is, and a short article needs no large table.
+    buckets = 1 + sum(len(text.split()) for text in distinct)
+    counts = array.array("I", [0]) * buckets
+    for text in distinct:
+        for run in _word_runs(text.split()):
+            counts[hash(run) % buckets] += 1
+    keys = {
+        text: min(_word_runs(text.split()[1:-1]), key=lambda run: counts[hash(run) % buckets])
+        for text in distinct
+    }
+    wanted = set(keys.values())
     holders: dict[tuple[str, ...], set[str]] = {}
-    for text in set(texts.values()):
-        words = text.split()
-        for run in zip(words, words[1:], words[2:], strict=False):
+    for text in distinct:
+        for run in _word_runs(text.split()):
             if run in wanted:
                 holders.setdefault(run, set()).add(text)
     return {
         number
         for number, text in texts.items()
-        if any(len(other) > len(text) and text in other for other in holders[runs[number]])
+        if any(len(other) > len(text) and text in other for other in holders[keys[text]])
     }
+
+
+def _word_runs(words: list[str]) -> Iterator[tuple[str, str, str]]:
+    return zip(words, words[1:], words[2:], strict=False)
 
 
 def _blocks(page: _Page) -> list[list[int]]:
