@@ -2,15 +2,15 @@
 
 Part 1: a raw/ folder holds raw/'s articles (with their gold labels, so the labeller trains and
 export-tasks has predictions) and one more article of SIZE bytes of invented prose: sentences
-drawn, with a fixed seed, from a made-up word list, so the text is deterministic and copies no
+drawn with a fixed seed from a short word list, invented here: deterministic, and copying no
 one's writing. `--one-line` puts the whole article on one line. For each size, `kjrel build`,
 `validate`, `export-tasks`, `agreement` and `import-annotations` (an export of 20 annotated
 tasks) each run in their own child process; its peak RSS (ru_maxrss of that child, from wait4)
 and wall time are printed as a table. Target: at most 600 MB at 5 MB for every command, and time
 linear in the size.
 
-Part 2 (`--cleaning`): seconds to clean a one-line article made of a pathological pattern
-repeated to 25k, 50k and 100k characters. Linear time doubles with the size.
+Part 2 (`--cleaning`): seconds to clean and split an article made of a hostile pattern repeated
+to 25k, 50k and 100k characters (on one line, or on many). Linear time doubles with the size.
 
     python benchmarks/article_memory.py [--sizes 100000 1000000 5000000] [--one-line]
     python benchmarks/article_memory.py --cleaning
@@ -146,29 +146,47 @@ def run_size(size: int, one_line: bool) -> dict[str, tuple[float, float]]:
     return figures
 
 
-# One-line texts that made the cleaner slow: a unit repeated to the size, then an ending that
-# makes every rule fail only at the end of the line (the worst case for a backtracking pattern).
-PATHOLOGICAL_LINES = {
-    "'# ' (heading marks)": ("# ", "a."),
-    "'#a ' (hashtags)": ("#a ", "."),
-    "'**' (strong marks)": ("**", "a"),
-    "'**a ' (unclosed strong)": ("**a ", "."),
-    "'a**' (marks in a word)": ("a**", "a"),
-    "'. '": (". ", ""),
-    "'A. '": ("A. ", ""),
-    "'U.S.-' (initialisms)": ("U.S.-", ""),
-    "'a | ' (menu_bar)": ("a | ", "."),
-    "'(Photo by ' (photo_caption)": ("(Photo by ", ")x."),
-    "'By A '": ("By A ", "."),
-    "no spaces": ("a", ""),
-    "words, no stop": ("word ", ""),
+# Texts that made the cleaner slow: a head, a unit repeated to the size ("{i}" numbers each copy)
+# and an ending that makes the rules fail only at the end (a backtracking pattern's worst case).
+HOSTILE_TEXTS = {
+    "'# ' (heading marks)": ("", "# ", "a."),
+    "'#a ' (hashtags)": ("", "#a ", "."),
+    "'**' (strong marks)": ("", "**", "a"),
+    "'**a ' (unclosed strong)": ("", "**a ", "."),
+    "'a**' (marks in a word)": ("", "a**", "a"),
+    "'. '": ("", ". ", ""),
+    "'A. '": ("", "A. ", ""),
+    "'U.S.-' (initialisms)": ("", "U.S.-", ""),
+    "'a | ' (menu_bar)": ("", "a | ", "."),
+    "'(Photo by ' (photo_caption)": ("", "(Photo by ", ")x."),
+    "'By A '": ("", "By A ", "."),
+    "no spaces": ("", "a", ""),
+    "words, no stop": ("", "word ", ""),
+    "run-in advertisements": ("", "The talks went on. Advertisement ", "They ended."),
+    "lines of a list (many lines)": (
+        "The two leaders met in Seoul on Monday and agreed to talk again.\n\nRelated\n",
+        "a b\n",
+        "",
+    ),
+    "paragraphs sharing words (many lines)": (
+        "",
+        "Some words of prose that go on {i} for a while.\n\n",
+        "",
+    ),
 }
 CLEANING_SIZES = (25_000, 50_000, 100_000)
 
 
+def hostile_text(head: str, unit: str, ending: str, size: int) -> str:
+    """head, then unit repeated (numbered) to about size characters, then ending."""
+    return head + "".join(unit.format(i=i) for i in range(size // len(unit))) + ending
+
+
 def cleaning_seconds(text: str) -> float:
-    """Seconds to clean and split one article whose only line is text."""
-    from kjrel_data.clean import CleanArticle, clean_text_of, normalise_line
+    """Seconds to clean and split one article whose text is text."""
+    # Imported here, not at the top: the memory table's parent process stays small, and Linux
+    # counts a parent's peak RSS in its children's ru_maxrss.
+    from kjrel_data.clean import RULES, CleanArticle, clean_text_of, normalise_line
     from kjrel_data.load import ArticleMetadata
     from kjrel_data.split import split_sentences
 
@@ -190,15 +208,9 @@ def cleaning_seconds(text: str) -> float:
     )
     normalise_line.cache_clear()
     start = time.perf_counter()
-    clean_text, _ = clean_text_of(text, metadata, _rules())
+    clean_text, _ = clean_text_of(text, metadata, RULES)
     split_sentences([CleanArticle(metadata, clean_text)])
     return time.perf_counter() - start
-
-
-def _rules():
-    from kjrel_data.clean import RULES
-
-    return RULES
 
 
 def print_memory_table(sizes: list[int], one_line: bool) -> None:
@@ -213,15 +225,12 @@ def print_memory_table(sizes: list[int], one_line: bool) -> None:
 
 
 def print_cleaning_table() -> None:
-    """Seconds to clean each pathological line at each size."""
-    print("Cleaning and splitting one line: seconds")
-    print("| line | " + " | ".join(f"{size // 1000}k chars" for size in CLEANING_SIZES) + " |")
+    """Seconds to clean and split each hostile text at each size."""
+    print("Cleaning and splitting one article: seconds")
+    print("| text | " + " | ".join(f"{size // 1000}k chars" for size in CLEANING_SIZES) + " |")
     print("|---|" + "---|" * len(CLEANING_SIZES))
-    for name, (unit, ending) in PATHOLOGICAL_LINES.items():
-        cells = []
-        for size in CLEANING_SIZES:
-            text = (unit * (size // len(unit) + 1))[: size - len(ending)] + ending
-            cells.append(f"{cleaning_seconds(text):.2f}")
+    for name, parts in HOSTILE_TEXTS.items():
+        cells = [f"{cleaning_seconds(hostile_text(*parts, size)):.2f}" for size in CLEANING_SIZES]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
