@@ -14,11 +14,14 @@ are tried again on whole paragraphs in between).
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
+import array
+import bisect
 import functools
 import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -210,9 +213,15 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+")
-MARKDOWN_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]+(?!\S)")
+# Every heading mark at the line's start at once ("# # # a"), not a pass per mark. A later mark
+# goes only with text after it, as a pass on the stripped line would take it ("# #" is "#"); when
+# that text is marks the same pass strips ("# # __"), the line is now "", not "#".
+MARKDOWN_HEADING = re.compile(r"^\s*+#{1,6}+\s++(?:#{1,6}+\s++(?=\S))*")
+# Where strong text may open and close: `**a**` or `__a__`, not inside a word or a run of stars.
+STRONG_OPENING = re.compile(r"(?<![\w*])(?=(\*\*|__)\S)")
+STRONG_CLOSING = re.compile(r"(?<=\S)(?=(\*\*|__)(?![\w*]))")
+# Possessive: a run of marks inside a word is tried once, not once per mark.
+MARKDOWN_EMPHASIS = re.compile(r"(?<!\S)[*_]+(?=\S)|(?<=\S)[*_]++(?!\S)")
 WHITE_SPACE = re.compile(r"\s+")
 
 
@@ -229,12 +238,41 @@ def normalise_line(line: str) -> str:
     while True:
         normalised = unicodedata.normalize("NFC", line)
         normalised = MARKDOWN_HEADING.sub("", normalised)
-        normalised = MARKDOWN_STRONG.sub(r"\2", normalised)
+        normalised = strip_strong(normalised)
         normalised = MARKDOWN_EMPHASIS.sub("", normalised)
         normalised = WHITE_SPACE.sub(" ", normalised).strip()
         if normalised == line:
             return normalised
         line = normalised
+
+
+def strip_strong(line: str) -> str:
+    """The line with the marks of each `**strong**` or `__strong__` span removed, leftmost first."""
+    # What re.sub(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", r"\2", line) gives, in
+    # linear time: that pattern sought a closing mark to the line's end from every opening one,
+    # so a line of unclosed `**a` took time in the square of its length.
+    closings: dict[str, list[int]] = {"**": [], "__": []}
+    for match in STRONG_CLOSING.finditer(line):
+        closings[match.group(1)].append(match.start())
+    line_breaks = [match.start() for match in re.finditer("\n", line)]
+    pieces, position = [], 0
+    for match in STRONG_OPENING.finditer(line):
+        start = match.start()
+        if start < position:
+            continue
+        candidates = closings[match.group(1)]
+        # The first closing mark after at least one character, on the same line (`.` stops there).
+        index = bisect.bisect_left(candidates, start + 3)
+        if index == len(candidates):
+            continue
+        end = candidates[index]
+        next_break = bisect.bisect_left(line_breaks, start + 2)
+        if next_break < len(line_breaks) and line_breaks[next_break] < end:
+            continue
+        pieces += [line[position:start], line[start + 2 : end]]
+        position = end + 2
+    pieces.append(line[position:])
+    return "".join(pieces)
 
 
 def is_prose(text: str) -> bool:
@@ -292,6 +330,8 @@ def _apply_tail_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
 
 
 def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
+    # Lines are only removed up to the one being read, so what follows it is as counted here.
+    prose_from = _prose_from(page)
     rule = None
     for number in page.numbers():
         text = page.kept(number)
@@ -301,21 +341,23 @@ def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
             continue
         if heading is not None:
             rule = heading
-        elif rule is not None and is_prose(_paragraph_from(page, number)):
+        elif rule is not None and prose_from[number]:
             rule = None
         if rule is not None:
             page.remove_rest(number, rule)
 
 
-def _paragraph_from(page: _Page, number: int) -> str:
-    # The kept text from this line to the next blank line: a hard-wrapped paragraph as a whole.
-    lines = []
-    for later in range(number, len(page.lines) + 1):
-        text = page.kept(later)
-        if not text:
-            break
-        lines.append(text)
-    return " ".join(lines)
+def _prose_from(page: _Page) -> dict[int, bool]:
+    """Whether each line's kept text up to the next blank line reads as prose (by is_prose)."""
+    # A hard-wrapped paragraph is judged as a whole. Counted once from the end: read again from
+    # each line, a paragraph of many lines took time in the square of their number. The joined
+    # lines' words add up, and their end is the last line's end.
+    prose_from, words, last = {}, 0, ""
+    for number in reversed(page.numbers()):
+        text = page.kept(number)
+        words, last = (words + len(text.split()), last or text) if text else (0, "")
+        prose_from[number] = words >= PROSE_MIN_WORDS and SENTENCE_END.search(last) is not None
+    return prose_from
 
 
 def _remove_navigation_runs(page: _Page) -> None:
@@ -342,12 +384,19 @@ def _apply_inline_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> 
         if number in page.spans or not page.kept(number):
             continue
         line = page.lines[number - 1]
+        # The spans taken so far, disjoint and in order: a new one can only overlap its neighbours,
+        # so a line with thousands of run-in markers is not checked against each of them.
         taken: list[tuple[int, int]] = []
         for name, pattern in patterns:
             for match in pattern.finditer(line):
                 start, end = match.span()
-                if start < end and all(end <= low or start >= high for low, high in taken):
-                    taken.append((start, end))
+                index = bisect.bisect_left(taken, (start, end))
+                if (
+                    start < end
+                    and (index == 0 or taken[index - 1][1] <= start)
+                    and (index == len(taken) or end <= taken[index][0])
+                ):
+                    taken.insert(index, (start, end))
                     page.remove(number, start, end, name)
 
 
@@ -357,19 +406,46 @@ def _remove_repeated_lines(page: _Page) -> None:
     counts = Counter(long_texts.values())
     # Of a paragraph shown twice (a pull quote, a repeated caption), the last copy is kept when it
     # reads as prose: that one is in the body.
-    kept_copy = {
-        text: max(number for number, other in long_texts.items() if other == text)
-        for text in counts
-        if is_prose(text)
-    }
+    kept_copy = {text: number for number, text in long_texts.items() if is_prose(text)}
+    inside = _inside_longer(long_texts)
     for number, text in long_texts.items():
-        inside_other = any(
-            other != number and len(other_text) > len(text) and text in other_text
-            for other, other_text in long_texts.items()
-        )
         repeated = counts[text] > 1 and kept_copy.get(text) != number
-        if repeated or inside_other:
+        if repeated or number in inside:
             page.remove_rest(number, "repeated_line")
+
+
+def _inside_longer(texts: dict[int, str]) -> set[int]:
+    """The line numbers whose text (six words or more) occurs inside a longer line's text."""
+    # A text inside another has every word but its first and last whole there, so it need only be
+    # compared with the texts holding one run of three of those words: its rarest run, so that
+    # lines sharing common words ("Some words of prose that go on 1 ...") are not all compared.
+    distinct = set(texts.values())
+    # Runs are counted by hash, in as many buckets as there are words: two runs in one bucket
+    # only make one look commoner than it is, and a short article needs no large table.
+    buckets = 1 + sum(len(text.split()) for text in distinct)
+    counts = array.array("I", [0]) * buckets
+    for text in distinct:
+        for run in _word_runs(text.split()):
+            counts[hash(run) % buckets] += 1
+    keys = {
+        text: min(_word_runs(text.split()[1:-1]), key=lambda run: counts[hash(run) % buckets])
+        for text in distinct
+    }
+    wanted = set(keys.values())
+    holders: dict[tuple[str, ...], set[str]] = {}
+    for text in distinct:
+        for run in _word_runs(text.split()):
+            if run in wanted:
+                holders.setdefault(run, set()).add(text)
+    return {
+        number
+        for number, text in texts.items()
+        if any(len(other) > len(text) and text in other for other in holders[keys[text]])
+    }
+
+
+def _word_runs(words: list[str]) -> Iterator[tuple[str, str, str]]:
+    return zip(words, words[1:], words[2:], strict=False)
 
 
 def _blocks(page: _Page) -> list[list[int]]:
@@ -478,5 +554,6 @@ def continues(previous: str, paragraph: str) -> bool:
     """True when `paragraph` carries on the sentence that `previous` left unfinished."""
     if SENTENCE_END.search(previous):
         return False
-    words = re.findall(r"[A-Za-z]+$", previous)
+    # From a word's start only, taken whole: from every letter, a long word is read once per letter.
+    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", previous)
     return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)

@@ -1,6 +1,7 @@
 """Stage 3, split: sentences with half-open code-point offsets into each article's clean text."""
 
 import re
+import string
 from dataclasses import dataclass
 
 from sentencex import get_sentence_boundaries
@@ -10,7 +11,6 @@ from kjrel_data.clean import PARAGRAPH_SEPARATOR, CleanArticle
 LANGUAGE = "en"
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # sentencex ends a segment inside an initialism joined by a hyphen ("Japan-U." | "S. exercises").
-INITIALISM_CUT = re.compile(r"(?:^|[^A-Za-z])(?:[A-Z]\.)+$")
 INITIALISM_REST = re.compile(r"^(?:[A-Z]\.)+")
 # sentencex keeps going after a full stop inside quotation marks, and after a month name ("May."),
 # which it takes for an abbreviation. A lowercase word, a number or a month before the stop, and a
@@ -93,13 +93,27 @@ def merge_initialisms(spans: list[tuple[int, int]], text: str) -> list[tuple[int
     for start, end in spans:
         if (
             merged
-            and INITIALISM_CUT.search(text[merged[-1][0] : merged[-1][1]].rstrip())
+            and ends_in_initialism(text, *merged[-1])
             and INITIALISM_REST.match(text[start:end])
         ):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
     return merged
+
+
+def ends_in_initialism(text: str, start: int, end: int) -> bool:
+    """True when text[start:end], white space trimmed, ends in a cut initialism ("Japan-U.")."""
+    # A capital and a full stop, after the span's start or a character that is not a letter:
+    # the last three characters decide, so a span merged many times over is not read again.
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (
+        end - start >= 2
+        and "A" <= text[end - 2] <= "Z"
+        and text[end - 1] == "."
+        and (end - 2 == start or text[end - 3] not in string.ascii_letters)
+    )
 
 
 def split_missed_boundaries(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

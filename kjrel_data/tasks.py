@@ -5,6 +5,7 @@ import os
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 
@@ -35,15 +36,17 @@ def export_tasks(corpus: Corpus, out_dir: Path) -> ExportedTasks:
     """Write tasks.json (lowest confidence first) and label_config.xml for corpus's non-gold sentences."""
     tasks = label_studio_tasks(corpus)
     out_dir = Path(out_dir)
-    files = {
-        out_dir / TASKS_FILE: json.dumps(tasks, ensure_ascii=False, indent=2) + "\n",
-        out_dir / CONFIG_FILE: labelling_config(),
+    config = labelling_config()
+    writers = {
+        out_dir / TASKS_FILE: lambda handle: write_tasks_json(tasks, handle),
+        out_dir / CONFIG_FILE: lambda handle: handle.write(config),
     }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for path, text in files.items():
+        for path, write in writers.items():
             temporary = path.with_name(f".{path.name}.writing-{os.getpid()}")
-            temporary.write_text(text, encoding="utf-8")
+            with temporary.open("w", encoding="utf-8") as handle:
+                write(handle)
             temporary.replace(path)
     except OSError as error:
         raise OutputError(f"{out_dir}: cannot write the tasks there ({error.strerror}).") from None
@@ -53,6 +56,20 @@ def export_tasks(corpus: Corpus, out_dir: Path) -> ExportedTasks:
         tasks=len(tasks),
         model_labelled=sum(bool(task["predictions"]) for task in tasks),
     )
+
+
+def write_tasks_json(tasks: list[dict], handle: TextIO) -> None:
+    """Write the bytes of json.dumps(tasks, ensure_ascii=False, indent=2) + newline, a task at a time."""
+    # One string of every task would be several times the corpus's text (more for non-ASCII).
+    if not tasks:
+        handle.write("[]\n")
+        return
+    handle.write("[\n")
+    for position, task in enumerate(tasks):
+        # JSON strings hold no raw line break, so every line of the task is indented one level.
+        text = json.dumps(task, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        handle.write(("  " if position == 0 else ",\n  ") + text)
+    handle.write("\n]\n")
 
 
 def label_studio_tasks(corpus: Corpus) -> list[dict]:

@@ -139,7 +139,19 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def removed_text_in_line(frame: pd.DataFrame) -> pd.Series:
-    return _slice_is(frame, whole="line", part="removed_text")
+    return pd.Series(
+        [
+            slice_matches(line, start, end, removed_text)
+            for line, start, end, removed_text in zip(
+                frame["line"],
+                frame["char_start"],
+                frame["char_end"],
+                frame["removed_text"],
+                strict=True,
+            )
+        ],
+        index=frame.index,
+    )
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -154,20 +166,17 @@ def split_agrees_with_article(frame: pd.DataFrame) -> pd.Series:
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
-    return _slice_is(frame, whole="clean_text", part="text")
+    # A sentence without its article (no article row) is reported by the article links check.
+    return frame["offsets_match"].isna() | frame["offsets_match"].eq(True)
 
 
-def _slice_is(frame: pd.DataFrame, *, whole: str, part: str) -> pd.Series:
-    # True where frame[whole][char_start:char_end] == frame[part]; a missing whole (no article
-    # row, reported by its own check) is not a second error.
-    return pd.Series(
-        [
-            text is None or pd.isna(text) or text[start:end] == piece
-            for text, start, end, piece in zip(
-                frame[whole], frame["char_start"], frame["char_end"], frame[part], strict=True
-            )
-        ],
-        index=frame.index,
+def slice_matches(text: str, start: int, end: int, piece: str) -> bool:
+    """True when text[start:end] == piece, compared in place (no copy of the slice)."""
+    start, end = int(start), int(end)
+    return (
+        0 <= start <= end <= len(text)
+        and end - start == len(piece)
+        and text.startswith(piece, start)
     )
 
 
@@ -299,6 +308,9 @@ class ArticleLinkModel(pandera.DataFrameModel):
         annotated_sentence_found = ()
 
 
+# offsets_match is the comparison made once per sentence against the one copy of its article's
+# text (null when the article is missing): a column of the article's text would hold it once per
+# sentence, and pandas and pandera copy such a column, up to gigabytes for one long article.
 class SentenceSpanModel(pandera.DataFrameModel):
     """Across tables: each sentence is exactly its article's clean_text[char_start:char_end]."""
 
@@ -306,7 +318,7 @@ class SentenceSpanModel(pandera.DataFrameModel):
     char_start: Series[pandera.Int32]
     char_end: Series[pandera.Int32]
     text: Series[str]
-    clean_text: Series[str] = pandera.Field(nullable=True)
+    offsets_match: Series[pd.BooleanDtype] = pandera.Field(nullable=True)
 
     class Config:
         name = "sentence spans"
@@ -439,17 +451,26 @@ def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _spans(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    clean_text = (
-        frames[ARTICLES].drop_duplicates("article_id").set_index("article_id")["clean_text"]
-    )
+    articles = frames[ARTICLES].drop_duplicates("article_id")
+    clean_text = dict(zip(articles["article_id"], articles["clean_text"], strict=True))
     sentences = frames[SENTENCES]
+    matches = [
+        None if article_id not in clean_text else slice_matches(clean_text[article_id], *span)
+        for article_id, *span in zip(
+            sentences["article_id"],
+            sentences["char_start"],
+            sentences["char_end"],
+            sentences["text"],
+            strict=True,
+        )
+    ]
     return pd.DataFrame(
         {
             "sentence_id": sentences["sentence_id"],
             "char_start": sentences["char_start"],
             "char_end": sentences["char_end"],
             "text": sentences["text"],
-            "clean_text": sentences["article_id"].map(clean_text),
+            "offsets_match": pd.array(matches, dtype=pd.BooleanDtype()),
         }
     )
 
