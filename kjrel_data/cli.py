@@ -255,7 +255,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Check every task of a Label Studio JSON export (made from `kjrel export-tasks` "
         "tasks) and append its annotations to raw/labels.csv as gold labels. Refuses unknown labels, "
         "sentences that are unknown or changed since export, and annotations that disagree with "
-        "each other or with existing gold, with one message per task; then nothing is changed. "
+        "each other or with existing gold, listing every problem with its task and annotation; "
+        "then nothing is changed. "
         "Tasks nobody annotated are skipped.",
         epilog=EXIT_CODES,
     )

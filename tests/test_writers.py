@@ -451,7 +451,7 @@ def _nested(depth: int) -> str:
             r"annotation 1: note is not Unicode text at character 0",
         ),
         (
-            lambda t: t["annotations"][0].update(completed_by="\udcff@example.org"),
+            lambda t: t["annotations"][0].update(completed_by={"email": "\udcff@example.org"}),
             r"annotation 1: annotator is not Unicode text",
         ),
         (
@@ -476,6 +476,39 @@ def _nested(depth: int) -> str:
             ),
             r"annotation 1: a result for no control name",
         ),
+        # Item 7 of the review: a flag, list or user in a shape Label Studio does not write.
+        (
+            lambda t: t["annotations"].append(
+                annotation(2, choices("against", "japan", "trade"), ground_truth="false")
+            ),
+            r"annotation 2: ground_truth is a string, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(was_cancelled="false"),
+            r"annotation 1: was_cancelled is a string, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(was_cancelled=0),
+            r"annotation 1: was_cancelled is a number, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by=True),
+            r"annotation 1: completed_by is true or false, not a user's number",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by="7"),
+            r"annotation 1: completed_by is a string, not a user's number",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by={"id": True}),
+            r"annotation 1: completed_by is true or false",
+        ),
+        (lambda t: t.update(annotations={}), r"annotations is an object, not a list"),
+        (lambda t: t.update(annotations=""), r"annotations is a string, not a list"),
+        (lambda t: t.update(annotations=False), r"annotations is true or false, not a list"),
+        (lambda t: t.update(annotations=None), r"annotations is null, not a list"),
+        (lambda t: t.update(predictions="yes"), r"predictions is a string, not a list"),
+        (lambda t: t["annotations"].append("x"), r"annotation #2 is a string, not an object"),
     ],
     ids=[
         "text-as-string",
@@ -488,6 +521,18 @@ def _nested(depth: int) -> str:
         "two-stance-results",
         "nested-annotator",
         "nested-control",
+        "ground-truth-string",
+        "cancelled-string",
+        "cancelled-number",
+        "annotator-true",
+        "annotator-string",
+        "annotator-id-true",
+        "annotations-object",
+        "annotations-empty-string",
+        "annotations-false",
+        "annotations-null",
+        "predictions-string",
+        "annotation-string",
     ],
 )
 def test_an_odd_export_value_is_refused_naming_task_and_annotation(
@@ -499,6 +544,35 @@ def test_an_odd_export_value_is_refused_naming_task_and_annotation(
     path.write_text(json.dumps([task]), encoding="utf-8")
     run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
     assert_one_message(run, "import-annotations", r"task 100 \('[^']+'\): " + pattern)
+    assert snapshot(raw) == before
+
+
+def test_an_export_with_a_key_twice_in_one_object_is_refused(raw, task, tmp_path, capsys):
+    # json would keep the last "choices" silently: the label imported would be a guess.
+    twice = '"choices": ["against"], "choices": ["favor"]'
+    text = json.dumps([task]).replace('"choices": ["favor"]', twice, 1)
+    assert twice in text
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    before = snapshot(raw)
+    run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
+    assert_one_message(
+        run, "import-annotations", r"export.json: the key 'choices' appears twice in one object"
+    )
+    assert snapshot(raw) == before
+
+
+def test_an_export_with_a_5001_digit_task_id_is_one_message(raw, task, tmp_path, capsys):
+    task["id"] = 0
+    path = tmp_path / "export.json"
+    text = json.dumps([task])
+    assert text.startswith('[{"id": 0,')
+    path.write_text(text.replace('"id": 0', '"id": ' + "9" * 5001, 1), encoding="utf-8")
+    before = snapshot(raw)
+    run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
+    assert_one_message(
+        run, "import-annotations", r"export.json: holds a number of more than 4,300 digits"
+    )
     assert snapshot(raw) == before
 
 
