@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from kjrel_data.errors import InputError
+from kjrel_data.errors import InputError, shown
 from kjrel_data.load import (
     ARTICLE_ID_PATTERN,
     ARTICLES_FOLDER,
@@ -79,26 +79,26 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
         for article in load_raw(raw_dir).articles:
             if article.metadata.sha256 == sha256:
                 raise InputError(
-                    f"{source}: these exact bytes are already in raw/ as article "
-                    f"{article.metadata.article_id!r} ({article.metadata.file}); nothing was added."
+                    f"{shown(source)}: these exact bytes are already in raw/ as article "
+                    f"{article.metadata.article_id!r} ({shown(article.metadata.file)}); nothing was added."
                 )
             if text_fingerprint(article.text) == fingerprint:
                 raise InputError(
-                    f"{source}: its text is already in raw/ as article "
-                    f"{article.metadata.article_id!r} ({article.metadata.file}), but for line "
-                    "endings, a BOM, Unicode form or white space; nothing was added."
+                    f"{shown(source)}: its text is already in raw/ as article "
+                    f"{article.metadata.article_id!r} ({shown(article.metadata.file)}), but for line "
+                    "endings, invisible characters, Unicode form or white space; nothing was added."
                 )
             if article.metadata.article_id == article_id:
                 raise InputError(
-                    f"{source}: article id {article_id!r} is already taken by "
-                    f"{article.metadata.file} (title {article.metadata.title!r}). If this is a "
+                    f"{shown(source)}: article id {article_id!r} is already taken by "
+                    f"{shown(article.metadata.file)} (title {article.metadata.title!r}). If this is a "
                     "different article, give it another id with --id; nothing was added."
                 )
         relative_file = f"{ARTICLES_FOLDER}/{article_id}.txt"
         target = raw_dir / relative_file
         if target.exists():
             raise InputError(
-                f"{target} already exists but is listed in no row of {raw_dir / METADATA_FILE}. "
+                f"{shown(target)} already exists but is listed in no row of {shown(raw_dir / METADATA_FILE)}. "
                 "Move it out of raw/ (or give it a row), then add again."
             )
         split = new.split or default_split(article_id)
@@ -152,7 +152,7 @@ def _slug_words(text: str) -> list[str]:
 def _read_source(source: Path) -> tuple[bytes, str]:
     # Only a missing file is "no such file": a FIFO or device is refused by name when read.
     if not source.exists():
-        raise InputError(f"{source}: no such file.")
+        raise InputError(f"{shown(source)}: no such file.")
     data = read_article_bytes(source)
     return data, decode_article(source, data)
 
@@ -166,7 +166,7 @@ def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
     ]
     if problems:
         # An id or title that cannot be stored is not worth checking further.
-        raise InputError(f"{source}: " + "; ".join(problems) + ". Nothing was added.")
+        raise InputError(f"{shown(source)}: " + "; ".join(problems) + ". Nothing was added.")
     if not re.fullmatch(ARTICLE_ID_PATTERN, article_id):
         problems.append(
             f"article id {article_id!r} must be lowercase letters, digits and single hyphens"
@@ -185,4 +185,4 @@ def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
         except ValueError as error:
             problems.append(f"--published: {error}".rstrip("."))
     if problems:
-        raise InputError(f"{source}: " + "; ".join(problems) + ". Nothing was added.")
+        raise InputError(f"{shown(source)}: " + "; ".join(problems) + ". Nothing was added.")

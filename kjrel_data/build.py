@@ -21,22 +21,25 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.errors import InputError, KjrelError
+from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
 from kjrel_data.labeller import GoldExample
 from kjrel_data.load import (
+    METADATA_FILE,
     AnnotationPass,
     ArticleMetadata,
     LabelRow,
     load_catalog,
     read_article,
     refuse_near_copies,
+    text_fingerprint,
 )
 from kjrel_data.output import staging_folder
 from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
+    ARTICLES,
     CONFIGS,
     Corpus,
     annotations_table,
@@ -168,6 +171,7 @@ def _built_batches(
 ) -> Iterator[Corpus]:
     # A cluster's workers do not share this process's working directory.
     work, article_count = batches(Path(raw_dir).resolve() if scheduler else raw_dir)
+    first_with: dict[bytes, str] = {}
     with (
         tqdm(
             total=article_count, desc="build", unit="article", disable=not show_progress
@@ -179,6 +183,7 @@ def _built_batches(
             _in_order(executor, build_batch, work, slots * BATCHES_AHEAD_PER_WORKER),
             strict=True,
         ):
+            _refuse_clean_copies(Path(raw_dir), corpus, first_with)
             yield corpus
             progress.update(len(batch.articles))
 
@@ -249,6 +254,25 @@ def _in_order(
     finally:
         for future in pending:
             future.cancel()
+
+
+def _refuse_clean_copies(raw_dir: Path, corpus: Corpus, first_with: dict[bytes, str]) -> None:
+    """InputError naming both ids when an article's cleaned text is an earlier article's."""
+    # Raw texts that differ only in lines cleaning removes ("Advertisement") are one article.
+    # Only a digest per article is kept across batches: memory stays flat whatever the corpus.
+    for table in corpus[ARTICLES].values():
+        for article_id, clean_text in zip(
+            table["article_id"].to_pylist(), table["clean_text"].to_pylist(), strict=True
+        ):
+            fingerprint = text_fingerprint(clean_text)
+            if fingerprint in first_with:
+                raise InputError(
+                    f"{shown(raw_dir / METADATA_FILE)}: articles {first_with[fingerprint]!r} and "
+                    f"{article_id!r} have the same text once cleaned (lines such as "
+                    "'Advertisement' removed) and line endings, invisible characters, Unicode form "
+                    "and white space set aside. One article, one row: remove the copy's row and file."
+                )
+            first_with[fingerprint] = article_id
 
 
 def _by_article(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import io
 import json
 import math
 import os
@@ -20,7 +21,7 @@ from kjrel_data.build import build, prepare
 from kjrel_data.changelog import label_changes
 from kjrel_data.codebook import refresh_codebook
 from kjrel_data.corrections import import_annotations
-from kjrel_data.errors import InputError, KjrelError
+from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.hub import publish_to_hub
 from kjrel_data.load import KINDS, METADATA_FILE, PASSES_FILE, SPLITS, read_label_file
 from kjrel_data.summary import CorpusSummary
@@ -33,6 +34,11 @@ EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on st
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    # A terminal or pipe that cannot encode a name or the summary's "…" shows it escaped: the
+    # command's work is done by then, and an encoding error would report it as failed.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     arguments = parser.parse_args(argv)
     debug = arguments.debug or os.environ.get("KJREL_DEBUG") == "1"
@@ -48,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except OSError as error:
-        where = f"{error.filename}: " if error.filename else ""
+        where = f"{shown(error.filename)}: " if error.filename else ""
         _report(arguments.command, f"{where}{error.strerror or error}")
         return 1
-    except KeyboardInterrupt:
-        print(f"kjrel {arguments.command}: interrupted; nothing was replaced.", file=sys.stderr)
+    except KeyboardInterrupt as error:
+        # An interrupt that took effect only once the work was complete says so.
+        outcome = str(error) or "nothing was replaced"
+        print(f"kjrel {arguments.command}: interrupted; {outcome}.", file=sys.stderr)
         return 130
     except Exception as error:
         # A bug: one line for the user, the traceback for the report when they ask for it.
@@ -255,7 +263,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Check every task of a Label Studio JSON export (made from `kjrel export-tasks` "
         "tasks) and append its annotations to raw/labels.csv as gold labels. Refuses unknown labels, "
         "sentences that are unknown or changed since export, and annotations that disagree with "
-        "each other or with existing gold, with one message per task; then nothing is changed. "
+        "each other or with existing gold, listing every problem with its task and annotation; "
+        "then nothing is changed. "
         "Tasks nobody annotated are skipped.",
         epilog=EXIT_CODES,
     )

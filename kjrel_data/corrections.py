@@ -1,6 +1,7 @@
 """Importing a Label Studio export into raw/labels.csv: every row checked, all merged or none."""
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kjrel_data.build import prepare
-from kjrel_data.errors import InputError
+from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUE, ISSUES
 from kjrel_data.limits import MAX_EXPORT_BYTES
@@ -65,7 +66,7 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
     problems: list[str] = []
     already_gold = unannotated = 0
     for position, task in enumerate(tasks, start=1):
-        where = f"{export_file.name}: task {_task_name(task, position)}"
+        where = f"{shown(export_file.name)}: task {_task_name(task, position)}"
         sentence_id, labels, task_problems = _task_labels(task, current)
         if sentence_id:
             where += f" ({sentence_id!r})"
@@ -81,9 +82,9 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
                 already_gold += 1
             else:
                 problems.append(
-                    f"{where}: conflicts with the gold labels in {labels_file} row {known.row_number} "
+                    f"{where}: conflicts with the gold labels in {shown(labels_file)} row {known.row_number} "
                     f"({_describe(known)}; here {_describe(labels)}). Gold is changed by editing "
-                    f"{labels_file} with a reason in its note, not by import."
+                    f"{shown(labels_file)} with a reason in its note, not by import."
                 )
             continue
         if sentence_id in new_labels:
@@ -115,7 +116,7 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
         new_rows[sentence_id] = row
     if problems:
         raise InputError(
-            f"{len(problems)} problem(s) in {export_file}; nothing was imported and {labels_file} is "
+            f"{len(problems)} problem(s) in {shown(export_file)}; nothing was imported and {shown(labels_file)} is "
             "unchanged:\n" + "\n".join(problems)
         )
     added = sorted(new_rows)
@@ -132,29 +133,54 @@ def _read_export(export_file: Path) -> list:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(
-            f"{export_file}: not UTF-8 text; is it a Label Studio JSON export?"
+            f"{shown(export_file)}: not UTF-8 text; is it a Label Studio JSON export?"
         ) from None
     try:
-        tasks = json.loads(text)
+        tasks = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as error:
+        raise InputError(
+            f"{shown(export_file)}: the key {error.args[0]!r} appears twice in one object; Label "
+            "Studio writes each key once, and kjrel will not guess which to keep. Export again."
+        ) from None
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{export_file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+            f"{shown(export_file)}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
+    except ValueError:
+        # Python refuses to read a number of more than 4,300 digits: no id or label is one.
+        raise InputError(
+            f"{shown(export_file)}: holds a number of more than {sys.get_int_max_str_digits():,} "
+            "digits, too long to read; a Label Studio export has none. Export the project again."
         ) from None
     except RecursionError:
         raise InputError(
-            f"{export_file}: JSON nested too deeply to read; a Label Studio export is a few levels "
+            f"{shown(export_file)}: JSON nested too deeply to read; a Label Studio export is a few levels "
             "deep. Export the project again."
         ) from None
     if not isinstance(tasks, list):
         raise InputError(
-            f"{export_file}: expected a list of tasks. Export from Label Studio with the 'JSON' "
+            f"{shown(export_file)}: expected a list of tasks. Export from Label Studio with the 'JSON' "
             "format (not JSON-MIN, CSV or the raw project file)."
         )
     return tasks
 
 
+class _DuplicateKey(ValueError):
+    """A key twice in one JSON object."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object as a dict; _DuplicateKey when a key repeats (json would keep the last)."""
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def _task_name(task: object, position: int) -> str:
-    if isinstance(task, Mapping) and isinstance(task.get("id"), int | str):
+    if isinstance(task, Mapping) and _is_id(task.get("id")):
         return _shown_id(task["id"])
     return f"#{position}"
 
@@ -190,10 +216,29 @@ def _task_labels(
                 "again and redo this one."
             ],
         )
-    annotations = task.get("annotations") or []
+    # Only a missing key means no annotation: {}, "" or false is not what Label Studio writes.
+    annotations = task.get("annotations", [])
     if not isinstance(annotations, list):
-        return sentence_id, None, ["annotations is not a list."]
-    kept = [a for a in annotations if isinstance(a, Mapping) and not a.get("was_cancelled")]
+        return sentence_id, None, [f"annotations is {_shape(annotations)}, not a list."]
+    predictions = task.get("predictions", [])
+    problems = (
+        []
+        if isinstance(predictions, list)
+        else [f"predictions is {_shape(predictions)}, not a list."]
+    )
+    for position, annotation in enumerate(annotations, start=1):
+        if not isinstance(annotation, Mapping):
+            problems.append(f"annotation #{position} is {_shape(annotation)}, not an object.")
+            continue
+        # A flag read by truth would take the string "false" as true: only true or false is.
+        problems += [
+            f"{_annotation_name(annotation)}: {flag} is {_shape(annotation[flag])}, not true or false."
+            for flag in ("was_cancelled", "ground_truth")
+            if flag in annotation and not isinstance(annotation[flag], bool)
+        ]
+    if problems:
+        return sentence_id, None, problems
+    kept = [a for a in annotations if not a.get("was_cancelled")]
     # An annotation marked ground truth settles the task; otherwise every annotation must agree.
     kept = [a for a in kept if a.get("ground_truth")] or kept
     if not kept:
@@ -215,9 +260,18 @@ def _task_labels(
     return sentence_id, parsed[0][0], []
 
 
-def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
+def _annotation_name(annotation: Mapping) -> str:
     annotation_id = annotation.get("id")
-    who = f"annotation {_shown_id(annotation_id) if isinstance(annotation_id, int | str) else '?'}"
+    return f"annotation {_shown_id(annotation_id) if _is_id(annotation_id) else '?'}"
+
+
+def _is_id(value: object) -> bool:
+    """Whether value is a Label Studio id: a number or a string, never true or false."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
+    who = _annotation_name(annotation)
     results = annotation.get("result")
     if not isinstance(results, list):
         return None, [f"{who}: result is not a list."]
@@ -290,13 +344,21 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
     if issue == "none" and other_issues:
         problems.append(f"{who}: issue 'none' with other issues; 'none' stands alone.")
     issues = tuple(sorted({issue, *other_issues}, key=ISSUES.id_of))
+    # Label Studio writes the user's number, or an object with their email or number; anything
+    # else (true would be stored as the annotator "True") is refused.
     annotator = annotation.get("completed_by")
     if isinstance(annotator, Mapping):
         annotator = annotator.get("email") or annotator.get("id")
+        usable = isinstance(annotator, str) or _is_id(annotator)
+    else:
+        usable = annotator is None or (isinstance(annotator, int) and _is_id(annotator))
     if annotator is None:
         annotator = "unknown"
-    if not isinstance(annotator, str | int):
-        problems.append(f"{who}: completed_by is {_shape(annotator)}, not a user's id or email.")
+    if not usable:
+        problems.append(
+            f"{who}: completed_by is {_shape(annotator)}, not a user's number or an object with "
+            "their email or id."
+        )
     else:
         problems += [
             f"{who}: {problem}."

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from kjrel_data.errors import InputError, KjrelError
+from kjrel_data.errors import InputError, KjrelError, shown
 
 HASH_CHUNK = 2**20
 # What a path that is not a regular file is, by its mode; opening a FIFO would wait for a writer,
@@ -33,18 +33,16 @@ def file_problem(path: Path, cap: int, kind: str, *, inside: Path | None = None)
             written = os.path.abspath(inside)
             if os.path.commonpath([written, os.path.abspath(path)]) == written:
                 return (
-                    f"{path}: a symlink pointing outside {inside}; kjrel reads only files inside "
+                    f"{shown(path)}: a symlink pointing outside {shown(inside)}; kjrel reads only files inside "
                     "the folder it was given."
                 )
-            return (
-                f"{path}: outside {inside}; kjrel reads only files inside the folder it was given."
-            )
+            return f"{shown(path)}: outside {shown(inside)}; kjrel reads only files inside the folder it was given."
     try:
         status = os.stat(real)
     except FileNotFoundError:
-        return f"{path}: no such file."
+        return f"{shown(path)}: no such file."
     except OSError as error:
-        return f"{path}: cannot be read ({error.strerror})."
+        return f"{shown(path)}: cannot be read ({error.strerror})."
     return _status_problem(path, status, cap, kind)
 
 
@@ -62,7 +60,7 @@ def open_file(
     try:
         descriptor = os.open(os.path.realpath(path), _OPEN_FLAGS)
     except OSError as failure:
-        raise error(f"{path}: cannot be read ({failure.strerror}).") from None
+        raise error(f"{shown(path)}: cannot be read ({failure.strerror}).") from None
     # Checked again on what was opened: the path may have been replaced since it was checked.
     if problem := _status_problem(path, os.fstat(descriptor), cap, kind):
         os.close(descriptor)
@@ -106,7 +104,7 @@ def file_sha256(
 def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> str | None:
     for is_kind, name in _SPECIAL_KINDS:
         if is_kind(status.st_mode):
-            return f"{path}: a {name}, not a regular file; kjrel reads only regular files."
+            return f"{shown(path)}: a {name}, not a regular file; kjrel reads only regular files."
     if status.st_size > cap:
         return _too_large(path, status.st_size, cap, kind)
     return None
@@ -114,6 +112,6 @@ def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> 
 
 def _too_large(path: Path, size: int, cap: int, kind: str) -> str:
     return (
-        f"{path}: {size:,} bytes, more than the {cap:,} {kind} may have (see 'Limits and "
+        f"{shown(path)}: {size:,} bytes, more than the {cap:,} {kind} may have (see 'Limits and "
         "untrusted input' in the README); kjrel refuses it before reading. Is it the right file?"
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kjrel_data.errors import InputError
+from kjrel_data.errors import InputError, shown
 from kjrel_data.files import file_sha256, open_file, read_file
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.limits import (
@@ -142,7 +142,7 @@ def require_raw_dir(raw_dir: Path) -> None:
     """InputError unless raw_dir is a folder."""
     if not raw_dir.is_dir():
         raise InputError(
-            f"{raw_dir}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
+            f"{shown(raw_dir)}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
         )
 
 
@@ -159,7 +159,7 @@ def load_raw(raw_dir: Path) -> RawCorpus:
 def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     if not os.path.lexists(path):
         raise InputError(
-            f"{path}: file not found. It must exist, with the header {','.join(columns)}."
+            f"{shown(path)}: file not found. It must exist, with the header {','.join(columns)}."
         )
     # The csv module's limit is process-wide: set for this file's reading, then put back.
     previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -174,7 +174,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
                 missing = [c for c in columns if c not in header]
                 extra = [c for c in header if c not in columns]
                 raise InputError(
-                    f"{path}: header must be {','.join(columns)} "
+                    f"{shown(path)}: header must be {','.join(columns)} "
                     f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})."
                 )
             # Rows are yielded one at a time: a catalog of 100,000 articles is never all in memory
@@ -182,22 +182,26 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
             for row in reader:
                 if None in row or any(value is None for value in row.values()):
                     raise InputError(
-                        f"{path}: row {reader.line_num} has a different number of cells than the header."
+                        f"{shown(path)}: row {reader.line_num} has a different number of cells than the header."
                     )
                 line_number = reader.line_num
                 for column in columns:
                     if problem := field_length_problem(column, row[column]):
-                        raise InputError(f"{path}: row {line_number}: {problem}; shorten it.")
+                        raise InputError(
+                            f"{shown(path)}: row {line_number}: {problem}; shorten it."
+                        )
                 yield line_number, row
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 at byte {error.start}. Save it as UTF-8.") from None
+        raise InputError(
+            f"{shown(path)}: not UTF-8 at byte {error.start}. Save it as UTF-8."
+        ) from None
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise InputError(
-                f"{path}: the row after line {line_number} has a field longer than "
+                f"{shown(path)}: the row after line {line_number} has a field longer than "
                 f"{CSV_FIELD_LIMIT:,} characters, far more than any column may hold; shorten it."
             ) from None
-        raise InputError(f"{path}: not a readable CSV ({error}).") from None
+        raise InputError(f"{shown(path)}: not a readable CSV ({error}).") from None
     finally:
         csv.field_size_limit(previous_limit)
 
@@ -209,7 +213,7 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     seen_files: dict[str, int] = {}
     metadata = []
     for line_number, row in _read_csv(path, METADATA_COLUMNS):
-        where = f"{path}: row {line_number}"
+        where = f"{shown(path)}: row {line_number}"
         values = {
             name: (sys.intern(value) if name in SHARED_METADATA_COLUMNS else value)
             if (value := row[name].strip())
@@ -260,7 +264,7 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
         if not row_problems:
             metadata.append(ArticleMetadata(**{**values, "published_date": published_date}))
     if not metadata and not problems:
-        problems.append(f"{path}: no article rows. Add one row per article.")
+        problems.append(f"{shown(path)}: no article rows. Add one row per article.")
     if problems:
         raise InputError("\n".join(problems))
     return sorted(metadata, key=lambda row: row.article_id)
@@ -271,14 +275,14 @@ def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
     path = raw_dir / metadata.file
     if not path.resolve().is_relative_to(raw_dir.resolve()) or not path.is_file():
         raise InputError(
-            f"{raw_dir / METADATA_FILE}: article {metadata.article_id!r} names file {metadata.file!r}, "
-            f"which is not a file inside {raw_dir}."
+            f"{shown(raw_dir / METADATA_FILE)}: article {metadata.article_id!r} names file {metadata.file!r}, "
+            f"which is not a file inside {shown(raw_dir)}."
         )
     data = read_article_bytes(path)
     actual = hashlib.sha256(data).hexdigest()
     if actual != metadata.sha256:
         raise InputError(
-            f"{path}: sha256 is {actual}, but {METADATA_FILE} records {metadata.sha256}. "
+            f"{shown(path)}: sha256 is {actual}, but {METADATA_FILE} records {metadata.sha256}. "
             "raw/ holds inputs exactly as received: restore the original file, or, if the new bytes are "
             "the intended input, record the new sha256 in the metadata."
         )
@@ -286,8 +290,16 @@ def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
 
 
 def text_fingerprint(text: str) -> bytes:
-    """sha256 of the text with its Unicode form (NFC), BOMs, line endings and white space runs set aside."""
-    folded = " ".join(unicodedata.normalize("NFC", text).replace("\ufeff", "").split())
+    """sha256 of the text with its Unicode form (NFKC), format characters, line endings and white space runs set aside."""
+    # Format characters (zero-width spaces and joiners, BOMs, word joiners) are invisible: a
+    # copy with some inserted reads the same and would put the same sentences in two splits.
+    folded = " ".join(
+        "".join(
+            character
+            for character in unicodedata.normalize("NFKC", text)
+            if unicodedata.category(character) != "Cf"
+        ).split()
+    )
     return hashlib.sha256(folded.encode("utf-8")).digest()
 
 
@@ -300,9 +312,9 @@ def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:
         fingerprint = text_fingerprint(read_article(raw_dir, row).text)
         if fingerprint in first_with:
             raise InputError(
-                f"{raw_dir / METADATA_FILE}: articles {first_with[fingerprint]!r} and "
-                f"{row.article_id!r} have the same text once line endings, BOMs, Unicode form and "
-                "white space are set aside. One article, one row: remove the copy's row and file."
+                f"{shown(raw_dir / METADATA_FILE)}: articles {first_with[fingerprint]!r} and "
+                f"{row.article_id!r} have the same text once line endings, invisible characters, "
+                "Unicode form and white space are set aside. One article, one row: remove the copy's row and file."
             )
         first_with[fingerprint] = row.article_id
 
@@ -312,7 +324,7 @@ def read_article_bytes(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_ARTICLE_BYTES:
         raise InputError(
-            f"{path}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
+            f"{shown(path)}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
             "Split it into one file per article."
         )
     return read_file(path, MAX_ARTICLE_BYTES, "an article file")
@@ -322,16 +334,18 @@ def decode_article(path: Path, data: bytes) -> str:
     """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
     if b"\x00" in data:
         position = data.index(b"\x00")
-        raise InputError(f"{path}: contains a NUL byte at byte {position}; it is not a text file.")
+        raise InputError(
+            f"{shown(path)}: contains a NUL byte at byte {position}; it is not a text file."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{path}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
+            f"{shown(path)}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
             "Convert it to UTF-8 and record the new sha256."
         ) from None
     if not text.strip():
-        raise InputError(f"{path}: the article is empty.")
+        raise InputError(f"{shown(path)}: the article is empty.")
     return text
 
 
@@ -369,7 +383,7 @@ def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> No
     )
     if unlisted:
         raise InputError(
-            f"{folder}: {', '.join(unlisted)} has no row in {raw_dir / METADATA_FILE}. "
+            f"{shown(folder)}: {', '.join(map(shown, unlisted))} has no row in {shown(raw_dir / METADATA_FILE)}. "
             "Add a metadata row for it, or move it out of raw/."
         )
 
@@ -385,7 +399,7 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
         for codebook in sorted(path.parent.glob(CODEBOOK_PATTERN))
     }
     for line_number, row in _read_csv(path, PASS_COLUMNS):
-        where = f"{path}: row {line_number}"
+        where = f"{shown(path)}: row {line_number}"
         if row["codebook_sha256"] not in stored_codebooks:
             problems.append(
                 f"{where}: codebook_sha256 {row['codebook_sha256'][:12]}… matches no codebook stored as "
@@ -424,7 +438,7 @@ def read_label_file(path: Path) -> list[LabelRow]:
     seen: dict[str, int] = {}
     labels = []
     for line_number, row in _read_csv(path, LABEL_COLUMNS):
-        where = f"{path}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
+        where = f"{shown(path)}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
         issues = tuple(
             name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()
         )

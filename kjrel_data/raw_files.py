@@ -4,10 +4,12 @@ import contextlib
 import csv
 import io
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from kjrel_data.errors import InputError
+from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.limits import MAX_CSV_BYTES, field_length_problem
 from kjrel_data.load import require_raw_dir
@@ -16,6 +18,7 @@ LOCK_FILE = ".kjrel.lock"
 # Created only where nothing is, and never through a symlink: a file or link planted under the
 # same name in raw/ cannot redirect the write, and a leftover one is reported, not reused.
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -25,18 +28,51 @@ def raw_lock(raw_dir: Path) -> Iterator[None]:
     # replaces would overwrite that command's rows.
     require_raw_dir(raw_dir)
     lock = raw_dir / LOCK_FILE
+    lock_handle = None
     try:
-        lock_handle = os.open(lock, _CREATE_NEW, 0o666)
-    except FileExistsError:
-        raise InputError(
-            f"{lock} exists: another `kjrel add` or `kjrel import-annotations` is running, or one "
-            "was killed. If none is running, delete the lock file and try again."
-        ) from None
+        # Taken and recorded with interrupts held off: one landing in between would leave a
+        # lock nobody removes.
+        with _interrupts_held():
+            try:
+                lock_handle = os.open(lock, _CREATE_NEW, 0o666)
+            except FileExistsError:
+                raise InputError(
+                    f"{shown(lock)} exists: another `kjrel add` or `kjrel import-annotations` is "
+                    "running, or one was killed. If none is running, delete the lock file and try "
+                    "again."
+                ) from None
+        yield
+    finally:
+        if lock_handle is not None:
+            with _interrupts_held():
+                os.close(lock_handle)
+                lock.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Delay SIGINT and SIGTERM until the block ends; they then take effect as usual."""
+    # Handlers, not the signal mask: a process-directed signal goes to any thread not blocking
+    # it (pyarrow's, for one), and its Python handler then runs in the main thread regardless.
+    # Only the main thread may set handlers, and only it runs them.
+    # A handler set outside Python (getsignal gives None) could not be put back: left alone.
+    if threading.current_thread() is not threading.main_thread() or None in map(
+        signal.getsignal, _INTERRUPTS
+    ):
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: received.append(number))
+        for number in _INTERRUPTS
+    }
     try:
         yield
     finally:
-        os.close(lock_handle)
-        lock.unlink(missing_ok=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def cell_problem(column: str, value: str) -> str | None:
@@ -69,7 +105,7 @@ def appended_rows(
     ]
     if problems:
         raise InputError(
-            f"{csv_file}: cannot append a row: {'; '.join(problems)}. Nothing was written."
+            f"{shown(csv_file)}: cannot append a row: {'; '.join(problems)}. Nothing was written."
         )
     existing = read_file(csv_file, MAX_CSV_BYTES, "a CSV file", inside=csv_file.parent)
     line_ending = "\r\n" if b"\r\n" in existing else "\n"
@@ -90,12 +126,11 @@ def appended_rows(
 def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
     """Write each (target, content) in full beside raw_dir's folders, then rename them in order."""
     # The caller holds raw_lock from before it read what it changes. Files are staged in raw_dir
-    # itself, outside raw/articles/ where the build looks for unlisted files: an interruption
-    # leaves raw/ as it was, unless it falls between two renames, so the caller orders them to
-    # leave a state the build names (an article file without its row).
+    # itself, outside raw/articles/ where the build looks for unlisted files.
+    for target, _ in files:
+        _require_inside(raw_dir, target)
     staged = [(raw_dir / f".{target.name}.writing", content, target) for target, content in files]
     created: list[Path] = []
-    renamed: list[Path] = []
     try:
         previous = {target: target.read_bytes() for target, _ in files if target.exists()}
         for temporary, content, _ in staged:
@@ -103,25 +138,74 @@ def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
                 descriptor = os.open(temporary, _CREATE_NEW, 0o666)
             except FileExistsError:
                 raise InputError(
-                    f"{temporary} exists: an interrupted `kjrel add` or `kjrel import-annotations` "
-                    "left it, or someone put it there. It is not part of raw/: delete it and try "
-                    "again."
+                    f"{shown(temporary)} exists: an interrupted `kjrel add` or `kjrel "
+                    "import-annotations` left it, or someone put it there. It is not part of raw/: "
+                    "delete it and try again."
                 ) from None
             created.append(temporary)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for temporary, _, target in staged:
-            temporary.replace(target)
-            renamed.append(target)
-    except BaseException:
+        # An interrupt during the renames takes effect once they are all done (or, after an
+        # error, all undone): raw/ is never left with some of them.
+        renamed = False
+        try:
+            with _interrupts_held():
+                _rename_all(staged, previous)
+                renamed = True
+        except KeyboardInterrupt:
+            if not renamed:
+                raise
+            names = " and ".join(shown(target) for target, _ in files)
+            raise KeyboardInterrupt(
+                f"{names} had been written in full before it took effect"
+            ) from None
+    finally:
         for temporary in created:
             temporary.unlink(missing_ok=True)
-        # An error (not a kill) after some renames: put back what they replaced.
+
+
+def _rename_all(staged: list[tuple[Path, bytes, Path]], previous: dict[Path, bytes]) -> None:
+    """Rename each staged file onto its target; on any exception, put every target back first."""
+    renamed: list[Path] = []
+    try:
+        for temporary, _, target in staged:
+            # Listed before the rename: an exception raised just after it returns still undoes
+            # it, and undoing a target not yet replaced changes nothing.
+            renamed.append(target)
+            temporary.replace(target)
+    except BaseException:
         for target in renamed:
             if target in previous:
                 target.write_bytes(previous[target])
             else:
                 target.unlink(missing_ok=True)
         raise
+
+
+def _require_inside(raw_dir: Path, target: Path) -> None:
+    """InputError unless target is a regular file (or nothing) in real folders inside raw_dir."""
+    folder = raw_dir
+    for part in target.relative_to(raw_dir).parts[:-1]:
+        folder = folder / part
+        if not os.path.lexists(folder):
+            what = "no such folder"
+        elif folder.is_symlink() or not folder.is_dir():
+            what = "a symlink" if folder.is_symlink() else "not a folder"
+        else:
+            continue
+        raise InputError(
+            f"{shown(folder)}/: {what}; kjrel writes {shown(target.name)} only into a real folder "
+            f"inside {shown(raw_dir)}. Make {shown(folder)} a folder; nothing was written."
+        )
+    if not target.parent.resolve().is_relative_to(raw_dir.resolve()):
+        raise InputError(
+            f"{shown(target)}: outside {shown(raw_dir)}; kjrel writes only inside raw/. Nothing "
+            "was written."
+        )
+    if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):
+        raise InputError(
+            f"{shown(target)}: not a regular file (a symlink, folder or device); kjrel replaces "
+            "only regular files in raw/. Nothing was written."
+        )

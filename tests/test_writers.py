@@ -10,6 +10,9 @@ import importlib
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -24,11 +27,11 @@ from kjrel_data.build import build, prepare
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS
-from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv
-from kjrel_data.raw_files import appended_rows
+from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv, load_raw
+from kjrel_data.raw_files import LOCK_FILE, appended_rows
 from kjrel_data.tasks import export_tasks
 
-from .conftest import RAW
+from .conftest import RAW, REPO
 from .hostile import assert_one_message, run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE
 from .test_cli_bad_inputs import snapshot
@@ -451,7 +454,7 @@ def _nested(depth: int) -> str:
             r"annotation 1: note is not Unicode text at character 0",
         ),
         (
-            lambda t: t["annotations"][0].update(completed_by="\udcff@example.org"),
+            lambda t: t["annotations"][0].update(completed_by={"email": "\udcff@example.org"}),
             r"annotation 1: annotator is not Unicode text",
         ),
         (
@@ -476,6 +479,39 @@ def _nested(depth: int) -> str:
             ),
             r"annotation 1: a result for no control name",
         ),
+        # Item 7 of the review: a flag, list or user in a shape Label Studio does not write.
+        (
+            lambda t: t["annotations"].append(
+                annotation(2, choices("against", "japan", "trade"), ground_truth="false")
+            ),
+            r"annotation 2: ground_truth is a string, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(was_cancelled="false"),
+            r"annotation 1: was_cancelled is a string, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(was_cancelled=0),
+            r"annotation 1: was_cancelled is a number, not true or false",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by=True),
+            r"annotation 1: completed_by is true or false, not a user's number",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by="7"),
+            r"annotation 1: completed_by is a string, not a user's number",
+        ),
+        (
+            lambda t: t["annotations"][0].update(completed_by={"id": True}),
+            r"annotation 1: completed_by is true or false",
+        ),
+        (lambda t: t.update(annotations={}), r"annotations is an object, not a list"),
+        (lambda t: t.update(annotations=""), r"annotations is a string, not a list"),
+        (lambda t: t.update(annotations=False), r"annotations is true or false, not a list"),
+        (lambda t: t.update(annotations=None), r"annotations is null, not a list"),
+        (lambda t: t.update(predictions="yes"), r"predictions is a string, not a list"),
+        (lambda t: t["annotations"].append("x"), r"annotation #2 is a string, not an object"),
     ],
     ids=[
         "text-as-string",
@@ -488,6 +524,18 @@ def _nested(depth: int) -> str:
         "two-stance-results",
         "nested-annotator",
         "nested-control",
+        "ground-truth-string",
+        "cancelled-string",
+        "cancelled-number",
+        "annotator-true",
+        "annotator-string",
+        "annotator-id-true",
+        "annotations-object",
+        "annotations-empty-string",
+        "annotations-false",
+        "annotations-null",
+        "predictions-string",
+        "annotation-string",
     ],
 )
 def test_an_odd_export_value_is_refused_naming_task_and_annotation(
@@ -499,6 +547,35 @@ def test_an_odd_export_value_is_refused_naming_task_and_annotation(
     path.write_text(json.dumps([task]), encoding="utf-8")
     run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
     assert_one_message(run, "import-annotations", r"task 100 \('[^']+'\): " + pattern)
+    assert snapshot(raw) == before
+
+
+def test_an_export_with_a_key_twice_in_one_object_is_refused(raw, task, tmp_path, capsys):
+    # json would keep the last "choices" silently: the label imported would be a guess.
+    twice = '"choices": ["against"], "choices": ["favor"]'
+    text = json.dumps([task]).replace('"choices": ["favor"]', twice, 1)
+    assert twice in text
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    before = snapshot(raw)
+    run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
+    assert_one_message(
+        run, "import-annotations", r"export.json: the key 'choices' appears twice in one object"
+    )
+    assert snapshot(raw) == before
+
+
+def test_an_export_with_a_5001_digit_task_id_is_one_message(raw, task, tmp_path, capsys):
+    task["id"] = 0
+    path = tmp_path / "export.json"
+    text = json.dumps([task])
+    assert text.startswith('[{"id": 0,')
+    path.write_text(text.replace('"id": 0', '"id": ' + "9" * 5001, 1), encoding="utf-8")
+    before = snapshot(raw)
+    run = run_kjrel(["import-annotations", path, "--raw", raw], capsys)
+    assert_one_message(
+        run, "import-annotations", r"export.json: holds a number of more than 4,300 digits"
+    )
     assert snapshot(raw) == before
 
 
@@ -610,3 +687,272 @@ def test_debug_shows_the_traceback(monkeypatch, capsys, tmp_path, how):
         monkeypatch.setenv("KJREL_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         run_kjrel([*(["--debug"] if how == "flag" else []), "validate", tmp_path], capsys)
+
+
+# Review finding 3: an interrupt at any point of the renames leaves raw/ as it was, or complete,
+# and the message says which.
+
+ADD_ARGUMENTS = ["--outlet", "Wire", "--title", "Leaders meet", "--id", "wire-leaders-meet"]
+
+
+def _interrupted_at(monkeypatch, number: int, interrupt) -> None:
+    """Make the number-th Path.replace call interrupt() once it has renamed."""
+    real = Path.replace
+    calls = []
+
+    def replace(self, target):
+        result = real(self, target)
+        calls.append(target)
+        if len(calls) == number:
+            interrupt()
+        return result
+
+    monkeypatch.setattr(Path, "replace", replace)
+
+
+def _raise_interrupt():
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_an_add_interrupted_just_after_a_rename_leaves_raw_as_it_was(
+    raw_copy, tmp_path, monkeypatch, capsys, number
+):
+    source = new_article(tmp_path)
+    before = snapshot(raw_copy)
+    _interrupted_at(monkeypatch, number, _raise_interrupt)
+    run = run_kjrel(["add", source, *ADD_ARGUMENTS, "--raw", raw_copy], capsys)
+    assert run.status == 130, run.stderr
+    assert run.stderr == "kjrel add: interrupted; nothing was replaced.\n"
+    assert snapshot(raw_copy) == before
+
+
+def test_an_import_interrupted_just_after_its_rename_leaves_raw_as_it_was(
+    raw, task, tmp_path, monkeypatch, capsys
+):
+    export = write_export(tmp_path, [task])
+    before = snapshot(raw)
+    _interrupted_at(monkeypatch, 1, _raise_interrupt)
+    run = run_kjrel(["import-annotations", export, "--raw", raw], capsys)
+    assert run.status == 130, run.stderr
+    assert run.stderr == "kjrel import-annotations: interrupted; nothing was replaced.\n"
+    assert snapshot(raw) == before
+
+
+@pytest.mark.parametrize("number", [1, 2])
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_during_the_renames_takes_effect_once_raw_is_complete(
+    raw_copy, tmp_path, monkeypatch, capsys, number, signal_name
+):
+    source = new_article(tmp_path)
+    before = snapshot(raw_copy)
+    number_of_signal = getattr(signal, signal_name)
+    _interrupted_at(monkeypatch, number, lambda: os.kill(os.getpid(), number_of_signal))
+    run = run_kjrel(["add", source, *ADD_ARGUMENTS, "--raw", raw_copy], capsys)
+    assert run.status == 130, run.stderr
+    assert run.stderr.startswith("kjrel add: interrupted; "), run.stderr
+    assert "articles/wire-leaders-meet.txt and " in run.stderr
+    assert run.stderr.endswith("articles.csv had been written in full before it took effect.\n")
+    after = snapshot(raw_copy)
+    assert after["articles/wire-leaders-meet.txt"] == hashlib.sha256(NEW_TEXT).hexdigest()
+    assert "wire-leaders-meet" in article_ids(raw_copy)
+    assert set(after) == set(before) | {"articles/wire-leaders-meet.txt"}
+    load_raw(raw_copy)
+
+
+def test_a_signal_just_after_the_lock_is_taken_leaves_no_lock(
+    raw_copy, tmp_path, monkeypatch, capsys
+):
+    source = new_article(tmp_path)
+    before = snapshot(raw_copy)
+    real = os.open
+
+    def open_then_terminate(path, *arguments, **options):
+        descriptor = real(path, *arguments, **options)
+        if os.fspath(path).endswith(LOCK_FILE):
+            os.kill(os.getpid(), signal.SIGTERM)
+        return descriptor
+
+    monkeypatch.setattr(os, "open", open_then_terminate)
+    run = run_kjrel(["add", source, *ADD_ARGUMENTS, "--raw", raw_copy], capsys)
+    assert run.status == 130, run.stderr
+    assert run.stderr == "kjrel add: interrupted; nothing was replaced.\n"
+    assert snapshot(raw_copy) == before
+    assert not (raw_copy / LOCK_FILE).exists()
+
+
+# Review finding 9: add writes only into real folders inside raw/.
+
+
+def _articles_elsewhere(raw: Path) -> None:
+    """Keep raw/'s articles in raw/texts/, so raw/articles/ is free to be missing or planted."""
+    (raw / "articles").rename(raw / "texts")
+    catalog = raw / "articles.csv"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace(",articles/", ",texts/"), encoding="utf-8"
+    )
+    load_raw(raw)
+
+
+def test_add_refuses_an_articles_folder_that_is_a_symlink_out_of_raw(raw_copy, tmp_path, capsys):
+    _articles_elsewhere(raw_copy)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (raw_copy / "articles").symlink_to(outside)
+    before = snapshot(raw_copy)
+    run = run_kjrel(["add", new_article(tmp_path), *ADD_ARGUMENTS, "--raw", raw_copy], capsys)
+    assert_one_message(
+        run, "add", r"raw/articles/: a symlink; kjrel writes wire-leaders-meet.txt only into a real"
+    )
+    assert list(outside.iterdir()) == []
+    # Reading raw/ lists the symlinked folder; nothing else of it is touched.
+    assert run.touched_inside(outside) in ([], [str(raw_copy / "articles")])
+    assert snapshot(raw_copy) == before
+
+
+def test_add_refuses_when_raw_has_no_articles_folder(raw_copy, tmp_path, capsys):
+    _articles_elsewhere(raw_copy)
+    before = snapshot(raw_copy)
+    run = run_kjrel(["add", new_article(tmp_path), *ADD_ARGUMENTS, "--raw", raw_copy], capsys)
+    assert_one_message(run, "add", r"raw/articles/: no such folder; .*Make .*raw/articles a folder")
+    assert ".writing" not in run.stderr
+    assert snapshot(raw_copy) == before
+    assert not (raw_copy / "articles").exists()
+
+
+# Review finding 11: invisible characters and cleaned-away lines do not hide a copy.
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        lambda text: text.replace(" ", " \u200b", 3),
+        lambda text: text.replace(" ", "\u2060 ", 2).replace("\n", "\ufeff\n", 2),
+        lambda text: text.replace("fi", "\ufb01"),
+    ],
+    ids=["zero-width-space", "word-joiner-and-bom", "ligature"],
+)
+def test_add_refuses_a_copy_with_invisible_or_compatibility_characters(
+    raw_copy, tmp_path, capsys, copy
+):
+    text = (raw_copy / "articles" / f"{ARTICLE}.txt").read_text(encoding="utf-8")
+    changed = copy(text)
+    assert changed != text
+    before = snapshot(raw_copy)
+    run = run_kjrel(
+        ["add", new_article(tmp_path, changed.encode()), *ADD_ARGUMENTS, "--raw", raw_copy], capsys
+    )
+    assert_one_message(run, "add", rf"its text is already in raw/ as article '{ARTICLE}'")
+    assert snapshot(raw_copy) == before
+
+
+def test_build_refuses_two_articles_whose_cleaned_texts_are_the_same(raw_copy, tmp_path, capsys):
+    original = (raw_copy / "articles" / f"{ARTICLE}.txt").read_text(encoding="utf-8")
+    paragraphs = original.split("\n\n")
+    copy = "\n\n".join([*paragraphs[:3], "Advertisement", *paragraphs[3:]])
+    # The copy as a second outlet would carry it: the same headline and standfirst, which
+    # cleaning removes as it does the original's.
+    with (raw_copy / "articles.csv").open(encoding="utf-8", newline="") as handle:
+        row = next(row for row in csv.DictReader(handle) if row["article_id"] == ARTICLE)
+    run = run_kjrel(
+        [
+            "add",
+            new_article(tmp_path, copy.encode()),
+            *["--outlet", "Wire", "--title", row["title"], "--standfirst", row["standfirst"]],
+            *["--id", "wire-leaders-meet", "--split", "test", "--raw", raw_copy],
+        ],
+        capsys,
+    )
+    assert run.status == 0, run.stderr
+    before = snapshot(raw_copy)
+    out = tmp_path / "out"
+    run = run_kjrel(["build", "--raw", raw_copy, "--out", out], capsys)
+    assert_one_message(
+        run,
+        "build",
+        rf"articles '{ARTICLE}' and 'wire-leaders-meet' have the same text once cleaned",
+    )
+    assert snapshot(raw_copy) == before
+    assert not out.exists()
+
+
+# Review finding 12: a file name cannot forge a message line.
+
+
+def test_a_line_break_in_an_unlisted_file_name_is_escaped(raw_copy, tmp_path, capsys):
+    (raw_copy / "articles" / "notes\nkjrel build: error: forged line").write_text("x")
+    before = snapshot(raw_copy)
+    run = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
+    assert run.status == 1 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert r"notes\x0akjrel build: error: forged line has no row in" in run.stderr
+    assert snapshot(raw_copy) == before
+
+
+def test_a_line_break_in_a_listed_file_name_is_escaped(raw_copy, tmp_path, capsys):
+    source = raw_copy / "articles" / f"{ARTICLE}.txt"
+    forged = raw_copy / "articles" / "x\nkjrel build: error: forged.txt"
+    source.rename(forged)
+    catalog = raw_copy / "articles.csv"
+    with catalog.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["article_id"] == ARTICLE:
+            row["file"] = "articles/" + forged.name
+            row["sha256"] = "0" * 64
+    with catalog.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METADATA_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    before = snapshot(raw_copy)
+    run = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
+    assert run.status == 1 and "Traceback" not in run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert r"x\x0akjrel build: error: forged.txt: sha256 is" in run.stderr
+    assert snapshot(raw_copy) == before
+
+
+# Review finding 13: odd consoles and the import's own description.
+
+
+def test_add_succeeds_on_a_console_that_cannot_encode_its_summary(raw_copy, tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kjrel_data.cli",
+            "add",
+            new_article(tmp_path),
+            *ADD_ARGUMENTS,
+            "--raw",
+            raw_copy,
+        ],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    assert b"Added wire-leaders-meet to " in result.stdout
+    assert b"\\u2026" in result.stdout
+    assert "wire-leaders-meet" in article_ids(raw_copy)
+
+
+def test_every_problem_of_a_task_is_a_line_naming_the_task(raw, task, tmp_path, capsys):
+    task["annotations"][0]["result"] = choices("favour", "japan", "traed")
+    before = snapshot(raw)
+    run = run_kjrel(["import-annotations", write_export(tmp_path, [task]), "--raw", raw], capsys)
+    assert_one_message(run, "import-annotations", r"2 problem\(s\)")
+    problems = run.stderr.splitlines()[1:]
+    assert len(problems) == 2
+    assert all(line.startswith("export.json: task 100 (") for line in problems), problems
+    assert snapshot(raw) == before
+    help_text = subprocess.run(
+        [sys.executable, "-m", "kjrel_data.cli", "import-annotations", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "1000"},
+        check=True,
+    ).stdout
+    assert "listing every problem with its task and annotation" in help_text
+    assert "one message per task" not in help_text
