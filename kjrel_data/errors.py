@@ -17,3 +17,17 @@ class ValidationFailed(KjrelError):
 
 class OutputError(KjrelError):
     """The output location cannot be written safely."""
+
+
+class Interrupted(KjrelError):
+    """An interrupt arrived once the command's work was done; the message says what is true."""
+
+    exit_code = 130
+
+
+def shown(text: str) -> str:
+    """text for a message, escaped as in a Python literal: a name cannot break or forge a line."""
+    return "".join(
+        character if character.isprintable() and character != "\\" else repr(character)[1:-1]
+        for character in text
+    )
