@@ -300,7 +300,8 @@ def _replace(staging: Path, out_dir: Path, foreign: list[str]) -> None:
     """Carry foreign entries into staging, then put staging in out_dir's place; on any error, out_dir is as it was."""
     retired = out_dir.with_name(f".{out_dir.name}.previous-{os.getpid()}")
     # Once staging holds its manifest, anything else in it is foreign: an error here, or the next
-    # build after a kill, moves it back (_put_back).
+    # build after a kill, moves it back (_put_back). Foreign entries are all hidden and the build
+    # writes no hidden name but the manifest, so none lands on a file the build wrote.
     for relative in foreign:
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
         os.rename(out_dir / relative, staging / relative)
