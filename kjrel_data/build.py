@@ -149,7 +149,7 @@ def build(
     missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
     if missing:
         raise InputError(f"{docs_dir}: {', '.join(missing)} not found there; pass --docs DIR.")
-    with staging_folder(out_dir) as staging:
+    with staging_folder(out_dir, raw_dir) as staging:
         writer = ShardWriter(staging)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.

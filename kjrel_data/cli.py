@@ -110,8 +110,9 @@ def _parser() -> argparse.ArgumentParser:
         help="build the Hugging Face dataset folder from raw/",
         description="Load raw/, clean, split into sentences, attach labels, validate, and write the "
         "dataset folder (Parquet, card, datasheet, checksums). The previous folder is replaced "
-        "only when the new one is complete and valid; files in it that the build did not write "
-        "are kept, and one build at a time writes it.",
+        "only when the new one is complete and valid; hidden files in it that the build did not "
+        "write (.git, .gitattributes) are kept, any other foreign file is refused, and one build "
+        "at a time writes it.",
         epilog=EXIT_CODES,
     )
     build_parser.add_argument(

@@ -19,11 +19,17 @@ class OutputError(KjrelError):
     """The output location cannot be written safely."""
 
 
-# Every control character, the line break included: a name from the file system or raw/ shown
-# in a message cannot end the message's line and forge another, nor move the terminal's cursor.
-_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+class Interrupted(KjrelError):
+    """An interrupt arrived once the command's work was done; the message says what is true."""
+
+    exit_code = 130
 
 
-def shown(text: str) -> str:
-    """text (a file name or path from the file system or raw/) with control characters escaped."""
-    return str(text).translate(_ESCAPED)
+def shown(text: object) -> str:
+    """text (a name or path from the file system or raw/) escaped as in a Python literal."""
+    # Every character that is not printable, line breaks included, and the backslash: a name
+    # shown in a message cannot end the message's line and forge another, nor move the cursor.
+    return "".join(
+        character if character.isprintable() and character != "\\" else repr(character)[1:-1]
+        for character in str(text)
+    )

@@ -83,3 +83,8 @@ MAX_ROW_GROUP_BYTES = 4_000_000_000
 # 1, 2, 3...), take 3.2 bytes each with zstd. A footer declaring more rows than its row group has
 # stored bytes is forged, and reading it would allocate for every declared row.
 MAX_ROWS_PER_STORED_BYTE = 1
+# The paths a build's manifest may name. The build writes at most data/CONFIG/SHARD.parquet: 3
+# parts and under 100 characters. These leave room for another layout while a planted manifest of
+# a few deep paths (a/a/a/... 100,000 times) is refused as unreadable instead of being walked.
+MAX_MANIFEST_PATH_CHARS = 1_000
+MAX_MANIFEST_PATH_PARTS = 16

@@ -9,6 +9,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +36,8 @@ def tree(folder: Path) -> dict[str, str]:
                 entries[relative] = f"link to {os.readlink(path)}"
             elif path.is_dir():
                 entries[relative] = "folder"
+            elif not path.is_file():
+                entries[relative] = "special file"
             else:
                 entries[relative] = path.read_bytes().hex()
     return entries
@@ -66,18 +70,18 @@ def honeypot(tmp_path: Path) -> Path:
 
 
 def add_hub_clone_files(out: Path, honeypot: Path) -> dict[str, str]:
-    """What a Hub clone and its user add to a built folder; returns those entries' tree."""
+    """What a Hub clone and its user add to a built folder, all hidden; returns those entries' tree."""
     before = tree(out)
     (out / ".git" / "objects" / "ab").mkdir(parents=True)
     (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (out / ".git" / "objects" / "ab" / "cdef").write_bytes(b"\x78\x01packed")
     (out / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
     (out / ".env").write_text("HF_TOKEN=hf_secret\n")
-    (out / "notes.txt").write_text("my notes\n")
-    (out / "data" / "my-notes.txt").write_text("about the shards\n")
-    (out / "data" / "scratch").mkdir()
-    (out / "data" / "scratch" / "query.sql").write_text("select 1;\n")
-    (out / "secret-link").symlink_to(honeypot / "secret")
+    (out / ".notes.txt").write_text("my notes\n")
+    (out / "data" / ".my-notes.txt").write_text("about the shards\n")
+    (out / "data" / ".scratch").mkdir()
+    (out / "data" / ".scratch" / "query.sql").write_text("select 1;\n")
+    (out / ".secret-link").symlink_to(honeypot / "secret")
     return {path: value for path, value in tree(out).items() if path not in before}
 
 
@@ -89,11 +93,13 @@ def test_a_rebuild_into_a_hub_clone_keeps_everything_the_build_did_not_write(
     assert run.status == 0, run.stderr
     after = tree(previous)
     assert {path: after.get(path) for path in foreign} == foreign
+    # What the rebuild kept, validate and publish skip: the folder is still a valid build.
+    assert run_kjrel(["validate", previous], capsys).status == 0
     # The rest is exactly a fresh build: the previous build's files were replaced, not merged.
     assert {path: value for path, value in after.items() if path not in foreign} == tree(built)
     assert beside(previous) == []
     # The link itself was moved (a rename names it), never opened or listed through.
-    assert run.touched_inside(honeypot) == [str(previous / "secret-link")]
+    assert run.touched_inside(honeypot) == [str(previous / ".secret-link")]
     assert tree(honeypot) == {"secret": b"token\n".hex()}
 
 
@@ -187,8 +193,7 @@ def _drop_from_manifest(out: Path, name: str) -> None:
         ),
         (
             lambda out: _drop_from_manifest(out, "CODEBOOK.md"),
-            r"out: CODEBOOK\.md not written by kjrel build, but the new build writes the same "
-            r"path\. Move them away and build again; the previous folder is unchanged\.",
+            r"out: CODEBOOK\.md not written by kjrel build; a rebuild keeps only hidden files",
         ),
         (
             lambda out: (out / MANIFEST_FILE).write_text('{"files": ["README.md"]}'),
@@ -198,6 +203,43 @@ def _drop_from_manifest(out: Path, name: str) -> None:
             lambda out: (out / MANIFEST_FILE).write_text('{"files": {"../outside": "00"}}'),
             r"out/\.kjrel-build: not a manifest kjrel build can read",
         ),
+        (
+            # 200 KB naming one path 100,000 folders deep: refused before any folder is listed.
+            lambda out: (out / MANIFEST_FILE).write_text(
+                json.dumps({"files": {"a/" * 100_000 + "a": "00"}})
+            ),
+            r"out/\.kjrel-build: not a manifest kjrel build can read",
+        ),
+        (
+            lambda out: (out / MANIFEST_FILE).write_text(
+                json.dumps({"files": {"README.md": "00", "README.md/x": "00"}})
+            ),
+            r"out/\.kjrel-build: not a manifest kjrel build can read",
+        ),
+        (
+            lambda out: ((out / MANIFEST_FILE).unlink(), (out / MANIFEST_FILE).mkdir()),
+            r"out/\.kjrel-build: not a manifest kjrel build can read \(damaged, or not kjrel's\)",
+        ),
+        (
+            lambda out: ((out / MANIFEST_FILE).unlink(), os.mkfifo(out / MANIFEST_FILE)),
+            r"out/\.kjrel-build: not a manifest kjrel build can read \(damaged, or not kjrel's\)",
+        ),
+        (
+            lambda out: (
+                (out / "notes.txt").write_text("mine\n"),
+                (out / "data" / "mine.txt").write_text("mine\n"),
+                (out / "sub").mkdir(),
+                (out / "sub" / "x").write_text("mine\n"),
+            ),
+            r"out: data/mine\.txt, notes\.txt, sub not written by kjrel build; a rebuild keeps "
+            r"only hidden files \(a name starting with '\.'\), since validate and publish would "
+            r"refuse the folder with these\. Move them out of the folder, or rename them to start "
+            r"with '\.', then build again\.",
+        ),
+        (
+            lambda out: (out / "notes\nkjrel build: forged line").write_text("mine\n"),
+            r"out: notes\\nkjrel build: forged line not written by kjrel build",
+        ),
     ],
     ids=[
         "build-files-edited",
@@ -205,6 +247,12 @@ def _drop_from_manifest(out: Path, name: str) -> None:
         "user-file-at-a-build-path",
         "manifest-damaged",
         "manifest-names-a-path-outside",
+        "manifest-path-100000-deep",
+        "manifest-path-is-a-file-and-a-folder",
+        "manifest-is-a-folder",
+        "manifest-is-a-fifo",
+        "files-that-are-not-hidden",
+        "a-name-with-a-line-break",
     ],
 )
 def test_a_rebuild_that_would_lose_a_users_file_is_refused(previous, capsys, change, pattern):
@@ -214,6 +262,7 @@ def test_a_rebuild_that_would_lose_a_users_file_is_refused(previous, capsys, cha
     before = tree(previous.parent)
     run = build_into(previous, capsys)
     assert_one_message(run, "build", pattern)
+    assert run.stderr.count("\n") == 1, run.stderr
     assert tree(previous.parent) == before
 
 
@@ -236,7 +285,7 @@ def test_a_file_the_previous_build_wrote_and_the_user_deleted_is_simply_rebuilt(
 
 
 def _hold_lock(out: Path, pid: str):
-    handle = open(out.with_name(f".{out.name}.lock"), "w")  # noqa: SIM115 - held past this call
+    handle = open(out.with_name(f".{out.name}.kjrel-build-lock"), "w")  # noqa: SIM115 - held past this call
     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     handle.write(pid)
     handle.flush()
@@ -244,7 +293,7 @@ def _hold_lock(out: Path, pid: str):
 
 
 def test_a_second_build_into_the_same_folder_is_refused_while_the_first_runs(previous, capsys):
-    with _hold_lock(previous, "4242\n"):
+    with _hold_lock(previous, "kjrel build lock, pid 4242\n"):
         before = tree(previous.parent)
         run = build_into(previous, capsys)
     assert_one_message(
@@ -255,7 +304,7 @@ def test_a_second_build_into_the_same_folder_is_refused_while_the_first_runs(pre
 
 def test_a_lock_left_by_a_killed_build_does_not_block(previous, built, capsys):
     # The kernel drops a dead process's flock: the file alone stays.
-    _hold_lock(previous, "4242\n").close()
+    _hold_lock(previous, "kjrel build lock, pid 4242\n").close()
     run = build_into(previous, capsys)
     assert run.status == 0, run.stderr
     assert beside(previous) == []
@@ -265,11 +314,13 @@ def test_a_lock_left_by_a_killed_build_does_not_block(previous, built, capsys):
 def test_a_lock_path_planted_as_a_link_is_refused_and_not_written_through(
     previous, honeypot, capsys
 ):
-    (previous.parent / ".out.lock").symlink_to(honeypot / "secret")
+    (previous.parent / ".out.kjrel-build-lock").symlink_to(honeypot / "secret")
     before = tree(previous.parent)
     run = build_into(previous, capsys)
     assert_one_message(
-        run, "build", r"\.out\.lock: not kjrel's build lock \(a link or special file\)"
+        run,
+        "build",
+        r"\.out\.kjrel-build-lock: not kjrel's build lock \(a link, folder or special file\)",
     )
     assert tree(previous.parent) == before
 
@@ -312,8 +363,15 @@ def test_a_killed_builds_leftovers_are_put_back_by_the_next_build(
     foreign = add_hub_clone_files(previous, honeypot)
     staging = previous.with_name(".out.building-999999-abc")
     shutil.copytree(built, staging, symlinks=True)
-    carried = [".env", ".git", ".gitattributes", "data/my-notes.txt", "data/scratch", "notes.txt"]
-    for path in [*carried, "secret-link"]:
+    carried = [
+        ".env",
+        ".git",
+        ".gitattributes",
+        ".notes.txt",
+        "data/.my-notes.txt",
+        "data/.scratch",
+    ]
+    for path in [*carried, ".secret-link"]:
         os.rename(previous / path, staging / path)
     previous.rename(previous.with_name(".out.previous-999999"))
     run = build_into(previous, capsys)
@@ -325,11 +383,11 @@ def test_a_killed_builds_leftovers_are_put_back_by_the_next_build(
 
 def test_a_failed_block_leaves_the_previous_folder_and_no_staging(tmp_path):
     out = tmp_path / "kjrel"
-    with staging_folder(out) as staging:
+    with staging_folder(out, tmp_path / "raw") as staging:
         (staging / "README.md").write_text("old card")
     (out / ".gitattributes").write_text("*.parquet filter=lfs\n")
     before = tree(out)
-    with pytest.raises(RuntimeError), staging_folder(out) as staging:
+    with pytest.raises(RuntimeError), staging_folder(out, tmp_path / "raw") as staging:
         (staging / "README.md").write_text("half")
         raise RuntimeError("interrupted")
     assert tree(out) == before
@@ -338,10 +396,10 @@ def test_a_failed_block_leaves_the_previous_folder_and_no_staging(tmp_path):
 
 def test_a_successful_block_replaces_the_folder_whole_and_lists_what_it_wrote(tmp_path):
     out = tmp_path / "kjrel"
-    with staging_folder(out) as staging:
+    with staging_folder(out, tmp_path / "raw") as staging:
         (staging / "README.md").write_text("old card")
         (staging / "old.txt").write_text("old")
-    with staging_folder(out) as staging:
+    with staging_folder(out, tmp_path / "raw") as staging:
         (staging / "data").mkdir()
         (staging / "data" / "a.parquet").write_bytes(b"abc")
     assert sorted(tree(out)) == [MANIFEST_FILE, "data", "data/a.parquet"]
@@ -355,7 +413,7 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "kjrel").write_text("not a folder")
     with (
         pytest.raises(OutputError, match="exists and is not a folder"),
-        staging_folder(tmp_path / "kjrel"),
+        staging_folder(tmp_path / "kjrel", tmp_path / "raw"),
     ):
         pass
 
@@ -381,8 +439,8 @@ def test_builds_started_together_each_succeed_or_are_refused_and_leave_one_whole
         assert (status, stderr) == (0, "") or (
             status == 1
             and re.fullmatch(
-                r"kjrel build: error: another kjrel build is writing \S+ \(pid \d+\); "
-                r"wait for it to finish, then build again\.\n",
+                r"kjrel build: error: another kjrel build is writing \S+ \(pid (\d+|unknown)\); "
+                r"wait for it to finish, then build again\.( If none is running, delete \S+\.)?\n",
                 stderr,
             )
         ), stderr
@@ -407,8 +465,8 @@ def test_builds_started_together_each_succeed_or_are_refused_and_leave_one_whole
             r"error: .*/out: writing the dataset failed ",
         ),
         (
-            5,
-            ("out/data/scratch", "STAGING/data/scratch"),
+            7,
+            ("out/data/.scratch", "STAGING/data/.scratch"),
             KeyboardInterrupt(),
             r"interrupted; nothing was replaced",
         ),
@@ -463,3 +521,188 @@ def test_a_killed_builds_file_that_cannot_go_back_is_kept_and_named(previous, bu
         r".*/out/\.git now exists\. Move one of them yourself",
     )
     assert tree(previous.parent) == before
+
+
+def test_a_file_at_the_lock_name_that_kjrel_did_not_write_is_refused_and_left_alone(
+    previous, capsys
+):
+    (previous.parent / ".out.kjrel-build-lock").write_text("my notes\n")
+    before = tree(previous.parent)
+    run = build_into(previous, capsys)
+    assert_one_message(
+        run,
+        "build",
+        r"\.out\.kjrel-build-lock: not kjrel's build lock \(it holds something else\); move it "
+        r"away, then build again\.",
+    )
+    assert tree(previous.parent) == before
+
+
+def test_a_file_at_the_old_lock_name_is_not_the_builds_lock(previous, built, capsys):
+    # .NAME.lock is anyone's name (kjrel add's lock is raw/.kjrel.lock): never written or deleted.
+    (previous.parent / ".out.lock").write_text("someone's lock\n")
+    run = build_into(previous, capsys)
+    assert run.status == 0, run.stderr
+    assert (previous.parent / ".out.lock").read_text() == "someone's lock\n"
+    assert beside(previous) == [".out.lock"]
+    assert tree(previous) == tree(built)
+
+
+@pytest.mark.parametrize(
+    ("raw", "out", "pattern"),
+    [
+        ("r", "r/kjrel", r"--out \S+/r/kjrel is inside the --raw folder \S+/r, and the build "),
+        ("r", "r", r"--out \S+/r is the --raw folder \S+/r, and the build never writes into raw/"),
+        ("o/r", "o", r"--raw \S+/o/r is inside --out \S+/o, which a rebuild replaces"),
+    ],
+    ids=["out-inside-raw", "out-is-raw", "raw-inside-out"],
+)
+def test_an_output_folder_that_overlaps_raw_is_refused(tmp_path, capsys, raw, out, pattern):
+    # Refused before raw/ is read: its lock file (kjrel add's) stays as it is.
+    (tmp_path / raw).mkdir(parents=True)
+    (tmp_path / raw / ".kjrel.lock").write_text("held by kjrel add\n")
+    before = tree(tmp_path)
+    run = run_kjrel(
+        ["build", "--raw", tmp_path / raw, "--docs", DOCS, "--out", tmp_path / out], capsys
+    )
+    assert_one_message(run, "build", pattern)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", [".out.previous-1", ".out.building-1-abc"])
+def test_a_leftover_name_planted_as_a_link_is_never_followed(
+    tmp_path, built, honeypot, capsys, name
+):
+    # As the review planted it: a link at a leftover's name, to a folder with hidden files.
+    (honeypot / ".secret").write_text("k\n")
+    (honeypot / ".ssh").mkdir()
+    shutil.copy(built / MANIFEST_FILE, honeypot / MANIFEST_FILE)
+    (tmp_path / name).symlink_to(honeypot)
+    before = tree(honeypot)
+    out = tmp_path / "out"
+    run = build_into(out, capsys)
+    assert run.status == 0, run.stderr
+    assert tree(out) == tree(built)
+    assert tree(honeypot) == before
+    assert run.touched_inside(honeypot) == []
+    assert beside(out) == [name]
+
+
+@pytest.mark.parametrize("mode", [0o700, 0o750])
+def test_a_rebuild_keeps_the_folders_permission_bits(previous, capsys, mode):
+    (previous / ".env").write_text("HF_TOKEN=hf_secret\n")
+    previous.chmod(mode)
+    run = build_into(previous, capsys)
+    assert run.status == 0, run.stderr
+    assert stat.S_IMODE(previous.stat().st_mode) == mode
+
+
+def test_a_new_folder_gets_what_mkdir_gives(tmp_path, capsys):
+    umask = os.umask(0o027)
+    try:
+        run = build_into(tmp_path / "out", capsys)
+        (tmp_path / "made").mkdir()
+    finally:
+        os.umask(umask)
+    assert run.status == 0, run.stderr
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o750
+    assert stat.S_IMODE((tmp_path / "made").stat().st_mode) == 0o750
+
+
+def _during_the_first_carry(monkeypatch, out: Path, make) -> None:
+    """make(out) runs just after the first foreign entry is carried out of out."""
+    rename = os.rename
+    done = []
+
+    def renaming(source, target):
+        rename(source, target)
+        if not done and ".building-" in str(target) and Path(source).is_relative_to(out):
+            done.append(make(out))
+
+    monkeypatch.setattr(os, "rename", renaming)
+
+
+def test_a_hidden_file_made_while_the_build_carries_is_kept(previous, built, capsys, monkeypatch):
+    (previous / ".env").write_text("HF_TOKEN=hf_secret\n")
+    _during_the_first_carry(
+        monkeypatch, previous, lambda out: (out / ".late-notes").write_text("typed meanwhile\n")
+    )
+    run = build_into(previous, capsys)
+    assert run.status == 0, run.stderr
+    assert (previous / ".late-notes").read_text() == "typed meanwhile\n"
+    assert (previous / ".env").read_text() == "HF_TOKEN=hf_secret\n"
+    assert beside(previous) == []
+
+
+def test_a_visible_file_made_while_the_build_carries_is_kept_and_named(
+    previous, built, capsys, monkeypatch
+):
+    (previous / ".env").write_text("HF_TOKEN=hf_secret\n")
+    _during_the_first_carry(
+        monkeypatch, previous, lambda out: (out / "late.txt").write_text("typed meanwhile\n")
+    )
+    run = build_into(previous, capsys)
+    retired = f".out.previous-{os.getpid()}"
+    assert_one_message(
+        run,
+        "build",
+        r"out: the new build is in place, but late\.txt appeared in the folder while it was "
+        rf"replaced .*: they are kept in \S+/{re.escape(retired)}\. Move them",
+    )
+    assert (previous.parent / retired / "late.txt").read_text() == "typed meanwhile\n"
+    assert (previous / ".env").read_text() == "HF_TOKEN=hf_secret\n"
+    monkeypatch.undo()
+    # The next build does not delete it either.
+    again = build_into(previous, capsys)
+    assert_one_message(
+        again,
+        "build",
+        rf"{re.escape(retired)}: the folder a stopped build retired from \S+/out holds "
+        r"late\.txt, which no build wrote\.",
+    )
+    assert (previous.parent / retired / "late.txt").read_text() == "typed meanwhile\n"
+
+
+@pytest.mark.parametrize("after_rename", [8, 9], ids=["after-retiring", "after-swapping"])
+def test_an_interrupt_during_the_swap_waits_and_says_the_new_build_is_in_place(
+    previous, built, capsys, monkeypatch, after_rename
+):
+    # Renames 1-7 carry the foreign entries, 8 retires the old folder, 9 puts the new one in place.
+    foreign = add_hub_clone_files(previous, previous.parent / "honeypot-unused")
+    rename = os.rename
+    calls = []
+
+    def interrupted(source, target):
+        rename(source, target)
+        if Path(source).is_relative_to(previous) or Path(target) == previous:
+            calls.append(target)
+            if len(calls) == after_rename:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(os, "rename", interrupted)
+    run = build_into(previous, capsys)
+    assert run.status == 130, run.stderr
+    assert run.stderr == (
+        f"kjrel build: error: {previous}: interrupted once the new build was in place; it is "
+        "complete, and nothing of the previous folder is left beside it.\n"
+    )
+    after = tree(previous)
+    assert {path: after.get(path) for path in foreign} == foreign
+    assert {path: value for path, value in after.items() if path not in foreign} == tree(built)
+    assert beside(previous) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "pattern"),
+    [
+        ("/", r"--out /: names no folder the build can replace"),
+        ("n" * 245, r"--out \S+/n{245}: its name is 245 bytes, too long for the folders the build"),
+    ],
+    ids=["root", "name-too-long"],
+)
+def test_an_output_path_the_build_cannot_name_beside_is_refused_by_name(
+    tmp_path, capsys, out, pattern
+):
+    run = build_into(tmp_path / out, capsys)
+    assert_one_message(run, "build", pattern)
+    assert list(tmp_path.iterdir()) == []

@@ -885,7 +885,7 @@ def test_a_line_break_in_an_unlisted_file_name_is_escaped(raw_copy, tmp_path, ca
     run = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
     assert run.status == 1 and "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1, run.stderr
-    assert r"notes\x0akjrel build: error: forged line has no row in" in run.stderr
+    assert r"notes\nkjrel build: error: forged line has no row in" in run.stderr
     assert snapshot(raw_copy) == before
 
 
@@ -908,7 +908,7 @@ def test_a_line_break_in_a_listed_file_name_is_escaped(raw_copy, tmp_path, capsy
     run = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
     assert run.status == 1 and "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1, run.stderr
-    assert r"x\x0akjrel build: error: forged.txt: sha256 is" in run.stderr
+    assert r"x\nkjrel build: error: forged.txt: sha256 is" in run.stderr
     assert snapshot(raw_copy) == before
 
 
