@@ -8,7 +8,6 @@ from pathlib import Path
 
 from kjrel_data.errors import InputError, KjrelError, shown
 
-HASH_CHUNK = 2**20
 # What a path that is not a regular file is, by its mode; opening a FIFO would wait for a writer,
 # and a device like /dev/zero never ends.
 _SPECIAL_KINDS = (
@@ -94,11 +93,16 @@ def file_sha256(
     error: type[KjrelError] = InputError,
 ) -> str:
     """The hex sha256 of path's bytes, checked as open_file checks it and read a chunk at a time."""
-    digest = hashlib.sha256()
     with open_file(path, cap, kind, inside=inside, error=error) as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def written_file_sha256(path: Path) -> str:
+    """The hex sha256 of a file a build wrote, opened without following a symlink."""
+    # A FIFO put in a file's place reads as empty instead of hanging.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> str | None:

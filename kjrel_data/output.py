@@ -13,20 +13,19 @@ is restored, and foreign entries left in a staging folder are moved back.
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.errors import Interrupted, OutputError, shown
+from kjrel_data.files import written_file_sha256
+from kjrel_data.interrupts import interrupts_held
 from kjrel_data.limits import MAX_MANIFEST_BYTES, MAX_MANIFEST_PATH_CHARS, MAX_MANIFEST_PATH_PARTS
 
 # Hidden, so it stays out of SHA256SUMS, validation and the Hub upload, which skip hidden files.
@@ -203,7 +202,7 @@ def _is_hidden(relative: str) -> bool:
 def _write_manifest(staging: Path) -> None:
     """Record every file in staging, with its sha256, in its manifest."""
     files = {
-        path.relative_to(staging).as_posix(): _sha256(path)
+        path.relative_to(staging).as_posix(): written_file_sha256(path)
         for path in sorted(staging.rglob("*"))
         if path.is_file()
     }
@@ -211,13 +210,6 @@ def _write_manifest(staging: Path) -> None:
     (staging / MANIFEST_FILE).write_text(
         json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
-
-
-def _sha256(path: Path) -> str:
-    # Never through a symlink, and a FIFO put in a file's place reads as empty instead of hanging.
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _survey(folder: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -271,7 +263,7 @@ def _foreign_entries(out_dir: Path) -> list[str]:
         for path in present
         if not (out_dir / path).is_file()
         or (out_dir / path).is_symlink()
-        or _sha256(out_dir / path) != files[path]
+        or written_file_sha256(out_dir / path) != files[path]
     ]
     if changed:
         raise OutputError(
@@ -306,7 +298,7 @@ def _replace(staging: Path, out_dir: Path, foreign: list[str]) -> None:
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
         os.rename(out_dir / relative, staging / relative)
     # An interrupt finds either the previous folder in place or the new one with nothing beside it.
-    with _interrupts_held() as arrived:
+    with interrupts_held() as arrived:
         if os.path.lexists(out_dir):
             out_dir.rename(retired)
         try:
@@ -348,25 +340,6 @@ def _empty_retired(retired: Path, out_dir: Path) -> list[str]:
     if not kept:
         shutil.rmtree(retired, ignore_errors=True)
     return kept
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[list[int]]:
-    """SIGINT and SIGTERM wait until the block ends; yields the list of those that arrived meanwhile."""
-    arrived: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        # Python runs signal handlers in the main thread only: none interrupts this one.
-        yield arrived
-        return
-    held = {
-        number: signal.signal(number, lambda number, frame: arrived.append(number))
-        for number in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield arrived
-    finally:
-        for number, handler in held.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def _real_folders_to(out_dir: Path, relative: str) -> bool:

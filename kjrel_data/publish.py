@@ -1,6 +1,5 @@
 """Stage 6, publish: write the Hugging Face dataset folder (Parquet, card, datasheet, checksums) atomically."""
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import pyarrow.parquet as parquet
 
 from kjrel_data.card import PLOT_FILE, issue_stance_plot, render_card
 from kjrel_data.croissant import croissant_json
+from kjrel_data.files import written_file_sha256
 from kjrel_data.load import SPLITS
 from kjrel_data.summary import CorpusSummary
 from kjrel_data.tables import CONFIGS, Corpus, published_schema
@@ -27,7 +27,6 @@ DATA_FOLDER = "data"
 # one shard downloads and loads on its own. Counted as the UTF-8 bytes of the string columns,
 # which (unlike Arrow's buffer sizes) do not depend on how a batch reached the writer.
 SHARD_TEXT_BYTES = 256 * 2**20
-HASH_CHUNK = 2**20
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class ShardWriter:
         for config, split in ((config, split) for config in CONFIGS for split in SPLITS):
             parts = self.shards[(config, split)]
             for number, part in enumerate(parts):
-                digest = file_sha256(part)
+                digest = written_file_sha256(part)
                 # Named as the Hub names shards. The content digest at the end makes the card
                 # change whenever any row does, which is what `datasets` keys its cache on:
                 # without it a folder rebuilt in place loads stale rows.
@@ -137,15 +136,6 @@ def write_documents(folder: Path, summary: CorpusSummary, shards: Shards, docs_d
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
 
 
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes, read a chunk at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def dataset_files(folder: Path) -> list[str]:
     """The folder's entries by relative path, sorted: all but folders, the checksum file and hidden ones."""
     # Hidden files (.gitattributes, .cache/) are what a Hub repository or download adds, not data.
@@ -165,4 +155,4 @@ def dataset_files(folder: Path) -> list[str]:
 def checksum_lines(folder: Path) -> str:
     """`sha256  path` for every dataset file of the folder, sorted by path."""
     paths = dataset_files(folder)
-    return "".join(f"{file_sha256(folder / path)}  {path}\n" for path in paths)
+    return "".join(f"{written_file_sha256(folder / path)}  {path}\n" for path in paths)

@@ -5,12 +5,12 @@ import csv
 import io
 import os
 import signal
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
+from kjrel_data.interrupts import interrupts_held
 from kjrel_data.limits import MAX_CSV_BYTES, field_length_problem
 from kjrel_data.load import require_raw_dir
 
@@ -18,7 +18,6 @@ LOCK_FILE = ".kjrel.lock"
 # Created only where nothing is, and never through a symlink: a file or link planted under the
 # same name in raw/ cannot redirect the write, and a leftover one is reported, not reused.
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -52,27 +51,12 @@ def raw_lock(raw_dir: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
     """Delay SIGINT and SIGTERM until the block ends; they then take effect as usual."""
-    # Handlers, not the signal mask: a process-directed signal goes to any thread not blocking
-    # it (pyarrow's, for one), and its Python handler then runs in the main thread regardless.
-    # Only the main thread may set handlers, and only it runs them.
-    # A handler set outside Python (getsignal gives None) could not be put back: left alone.
-    if threading.current_thread() is not threading.main_thread() or None in map(
-        signal.getsignal, _INTERRUPTS
-    ):
-        yield
-        return
-    received: list[int] = []
-    previous = {
-        number: signal.signal(number, lambda number, frame: received.append(number))
-        for number in _INTERRUPTS
-    }
     try:
-        yield
+        with interrupts_held() as arrived:
+            yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        if received:
-            signal.raise_signal(received[0])
+        if arrived:
+            signal.raise_signal(arrived[0])
 
 
 def cell_problem(column: str, value: str) -> str | None:
