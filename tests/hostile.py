@@ -93,3 +93,91 @@ def assert_one_message(run: Run, command: str, pattern: str) -> None:
     assert run.stderr.count(": error: ") == 1, run.stderr
     assert "Traceback" not in run.stderr, run.stderr
     assert re.search(pattern, run.stderr), run.stderr
+
+
+# Issue 13's cases (hostile and unlucky input), each to the tests that run it through the real
+# CLI; test_hostile_matrix.py checks every test named here exists.
+HOSTILE_INPUT_MATRIX = {
+    "1 memory bounded by an article's size": [
+        "test_article_memory.test_a_long_article_builds_validates_and_exports",
+        "test_article_memory.test_the_span_check_holds_no_copy_of_an_article",
+        "test_article_memory.test_tasks_json_is_written_a_task_at_a_time_with_the_bytes_of_one_dump",
+    ],
+    "2 publish never follows a symlink out of the folder": [
+        "test_confine.test_a_listed_symlink_to_an_outside_copy_is_refused_by_validate_and_publish",
+        "test_confine.test_a_listed_symlink_to_a_secret_is_never_read_nor_sent",
+        "test_confine.test_a_symlinked_data_folder_leading_outside_is_refused",
+        "test_confine.test_a_symlink_inside_the_folder_is_refused_too",
+    ],
+    "3 no writer writes a cell its reader refuses": [
+        "test_writers.test_add_refuses_a_field_longer_than_its_column",
+        "test_writers.test_import_refuses_a_note_longer_than_its_column",
+        "test_writers.test_reading_a_field_longer_than_its_column_names_row_and_field",
+        "test_writers.test_what_appended_rows_accepts_reads_back_unchanged",
+    ],
+    "4 no row lost to a concurrent writer": [
+        "test_writers.test_two_adds_at_once_lose_no_row",
+        "test_writers.test_two_imports_at_once_lose_no_row",
+        "test_writers.test_an_add_during_an_import_loses_no_row",
+        "test_writers.test_an_import_during_an_add_loses_no_row",
+        "test_writers.test_a_signal_during_the_renames_takes_effect_once_raw_is_complete",
+    ],
+    "5 card data paths confined to the folder": [
+        "test_confine.test_a_card_path_up_and_out_is_refused_by_name_unread",
+        "test_confine.test_an_absolute_card_path_is_refused_by_name",
+        "test_confine.test_a_card_path_to_an_unlisted_fifo_is_refused_without_hanging",
+        "test_confine.test_a_listed_fifo_is_refused_by_name_without_hanging",
+    ],
+    "6 cleaning linear in a line's length": [
+        "test_clean_linear.test_a_hostile_line_of_100k_characters_is_cleaned_and_split",
+        "test_clean_linear.test_a_long_line_of_menu_bars_that_is_not_a_menu_is_refused_at_once",
+        "test_clean_linear.test_a_line_with_50k_run_in_advertisements_loses_each_of_them",
+    ],
+    "7 a rebuild deletes nothing it did not write": [
+        "test_output.test_a_rebuild_into_a_hub_clone_keeps_everything_the_build_did_not_write",
+        "test_output.test_a_folder_kjrel_did_not_write_is_refused_and_left_alone",
+        "test_output.test_a_rebuild_that_would_lose_a_users_file_is_refused",
+        "test_output.test_a_leftover_name_planted_as_a_link_is_never_followed",
+    ],
+    "8 near-copies refused by name": [
+        "test_writers.test_add_refuses_a_near_copy_under_a_new_id",
+        "test_writers.test_build_refuses_two_listed_articles_with_the_same_text",
+        "test_writers.test_add_refuses_a_copy_with_invisible_or_compatibility_characters",
+        "test_writers.test_build_refuses_two_articles_whose_cleaned_texts_are_the_same",
+    ],
+    "9 a repeated sentence builds": [
+        "test_cli_bad_inputs.test_a_sentence_repeated_in_an_article_builds_as_two_sentences",
+    ],
+    "10 size caps checked before reading": [
+        "test_confine.test_a_codebook_symlinked_to_dev_zero_is_refused",
+        "test_confine.test_a_fifo_codebook_is_refused_by_name_without_hanging",
+        "test_confine.test_an_input_over_its_cap_is_refused_before_reading",
+        "test_confine.test_an_export_over_its_cap_is_refused_before_reading",
+        "test_confine.test_a_footer_declaring_more_rows_than_its_bytes_is_refused_before_reading",
+        "test_confine.test_a_row_group_declaring_more_bytes_than_the_cap_is_refused",
+    ],
+    "11 one message, not a traceback": [
+        "test_writers.test_deeply_nested_json_is_one_message",
+        "test_writers.test_an_odd_export_value_is_refused_naming_task_and_annotation",
+        "test_writers.test_add_refuses_an_argument_that_is_not_utf8",
+        "test_confine.test_a_card_yaml_nested_50000_deep_is_one_message",
+        "test_confine.test_an_integer_split_key_is_one_message",
+        "test_confine.test_publish_with_an_unusable_token_sends_nothing_and_never_shows_it",
+        "test_confine.test_publish_with_a_malformed_endpoint_sends_nothing",
+        "test_writers.test_an_internal_error_is_one_line_asking_for_a_report",
+        "test_writers.test_debug_shows_the_traceback",
+    ],
+    "12 staging files never followed": [
+        "test_writers.test_a_planted_staging_symlink_does_not_redirect_the_write",
+        "test_writers.test_add_refuses_an_articles_folder_that_is_a_symlink_out_of_raw",
+    ],
+    "13 untrusted text escaped; build races; hidden files": [
+        "test_card.test_a_hostile_title_outlet_and_annotator_are_shown_as_typed_in_the_built_card",
+        "test_writers.test_escape_codes_and_forged_lines_in_an_export_are_shown_not_obeyed",
+        "test_writers.test_a_line_break_in_an_unlisted_file_name_is_escaped",
+        "test_writers.test_an_export_with_a_key_twice_in_one_object_is_refused",
+        "test_output.test_two_builds_forced_to_overlap_one_refused_the_other_whole",
+        "test_output.test_an_interrupt_during_the_swap_waits_and_says_the_new_build_is_in_place",
+        "test_cli_bad_inputs.test_hidden_files_a_file_manager_leaves_in_the_articles_folder_are_ignored",
+    ],
+}
