@@ -163,19 +163,22 @@ def built_files(folder: Path) -> dict[str, str] | None:
         return None
     if len(content) > MAX_MANIFEST_BYTES or not isinstance(files, dict):
         return None
-    if not all(_is_relative(path) and isinstance(digest, str) for path, digest in files.items()):
+    if not all(_is_build_path(path) and isinstance(digest, str) for path, digest in files.items()):
         return None
     if _tree(files) is None:
         return None
     return files
 
 
-def _is_relative(path: str) -> bool:
+def _is_build_path(path: str) -> bool:
+    # The build writes no hidden name but the manifest itself. A manifest is plain JSON anyone can
+    # write (or commit to a Hub repository): one naming a hidden path such as .git/HEAD would
+    # have the rebuild replace that file instead of keeping it.
     parts = path.split("/")
     return (
         len(path) <= MAX_MANIFEST_PATH_CHARS
         and len(parts) <= MAX_MANIFEST_PATH_PARTS
-        and all(part not in {"", ".", ".."} for part in parts)
+        and all(part and not part.startswith(".") for part in parts)
     )
 
 

@@ -5,6 +5,7 @@ a Hub clone would, and run `kjrel build` over it through the real entry point.
 """
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -204,6 +205,20 @@ def _drop_from_manifest(out: Path, name: str) -> None:
             r"out/\.kjrel-build: not a manifest kjrel build can read",
         ),
         (
+            # A forged manifest naming a Hub clone's own files, with their real digests.
+            lambda out: (out / MANIFEST_FILE).write_text(
+                json.dumps(
+                    {
+                        "files": {
+                            **json.loads((out / MANIFEST_FILE).read_text())["files"],
+                            ".git/HEAD": hashlib.sha256(b"ref: refs/heads/main\n").hexdigest(),
+                        }
+                    }
+                )
+            ),
+            r"out/\.kjrel-build: not a manifest kjrel build can read",
+        ),
+        (
             # 200 KB naming one path 100,000 folders deep: refused before any folder is listed.
             lambda out: (out / MANIFEST_FILE).write_text(
                 json.dumps({"files": {"a/" * 100_000 + "a": "00"}})
@@ -247,6 +262,7 @@ def _drop_from_manifest(out: Path, name: str) -> None:
         "user-file-at-a-build-path",
         "manifest-damaged",
         "manifest-names-a-path-outside",
+        "manifest-names-a-hidden-file",
         "manifest-path-100000-deep",
         "manifest-path-is-a-file-and-a-folder",
         "manifest-is-a-folder",
