@@ -10,6 +10,7 @@ are byte-identical however they were computed.
 import collections
 import contextlib
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -22,8 +23,10 @@ from tqdm import tqdm
 
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError, shown
+from kjrel_data.files import read_file
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
 from kjrel_data.labeller import GoldExample
+from kjrel_data.limits import MAX_DOCUMENT_BYTES
 from kjrel_data.load import (
     METADATA_FILE,
     AnnotationPass,
@@ -146,9 +149,15 @@ def build(
     scheduler: str | None = None,
 ) -> BuildResult:
     """Build raw_dir into out_dir (with docs_dir's datasheet and codebook), replacing it only if valid."""
-    missing = [name for name in DOCUMENTS if not (Path(docs_dir) / name).is_file()]
+    missing = [name for name in DOCUMENTS if not os.path.lexists(Path(docs_dir) / name)]
     if missing:
         raise InputError(f"{docs_dir}: {', '.join(missing)} not found there; pass --docs DIR.")
+    # Read before anything is built, as any input: regular files inside the folder, under a cap,
+    # so a link planted beside a received raw/ cannot copy an outside file into the build.
+    documents = {
+        name: read_file(Path(docs_dir) / name, MAX_DOCUMENT_BYTES, "a document", inside=docs_dir)
+        for name in DOCUMENTS
+    }
     with staging_folder(out_dir, raw_dir) as staging:
         writer = ShardWriter(staging)
         summary = None
@@ -159,7 +168,7 @@ def build(
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
-        write_documents(staging, summary, writer.close(), Path(docs_dir))
+        write_documents(staging, summary, writer.close(), documents)
         # Every batch's rows were validated before they were written; this checks what writing
         # made of them: checksums, card, and each shard's schema.
         validate_folder_files(staging)

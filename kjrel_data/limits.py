@@ -65,6 +65,8 @@ MAX_MANIFEST_BYTES = 50_000_000
 MAX_CSV_BYTES = 500_000_000
 # The round-1 codebook is 17 KB; an annotation guide with worked examples stays under 1 MB.
 MAX_CODEBOOK_BYTES = 5_000_000
+# DATASHEET.md and CODEBOOK.md, copied from --docs into every build: each is under 30 KB.
+MAX_DOCUMENT_BYTES = 5_000_000
 # A Label Studio JSON export carries each task's text, context and predictions: about 2 KB a
 # sentence, so 100,000 sentences (more than one import ever holds) make 200 MB. It is parsed
 # whole, at several times its size in memory.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kjrel_data.errors import InputError, shown
-from kjrel_data.files import file_sha256, open_file, read_file
+from kjrel_data.files import file_problem, file_sha256, open_file, read_file
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 from kjrel_data.limits import (
     CSV_FIELD_LIMIT,
@@ -156,7 +156,9 @@ def load_raw(raw_dir: Path) -> RawCorpus:
     )
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_csv(
+    path: Path, columns: tuple[str, ...], inside: Path
+) -> Iterator[tuple[int, dict[str, str]]]:
     if not os.path.lexists(path):
         raise InputError(
             f"{shown(path)}: file not found. It must exist, with the header {','.join(columns)}."
@@ -165,8 +167,9 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
     previous_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
     line_number = 1
     try:
-        # Inside its own folder, a regular file, under the cap: checked before the first byte.
-        binary = open_file(path, MAX_CSV_BYTES, "a CSV file", inside=path.parent)
+        # Inside the folder given (raw/ for its own files), a regular file, under the cap: checked
+        # before the first byte.
+        binary = open_file(path, MAX_CSV_BYTES, "a CSV file", inside=inside)
         with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             header = tuple(reader.fieldnames or ())
@@ -212,7 +215,7 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     seen: dict[str, int] = {}
     seen_files: dict[str, int] = {}
     metadata = []
-    for line_number, row in _read_csv(path, METADATA_COLUMNS):
+    for line_number, row in _read_csv(path, METADATA_COLUMNS, inside=raw_dir):
         where = f"{shown(path)}: row {line_number}"
         values = {
             name: (sys.intern(value) if name in SHARED_METADATA_COLUMNS else value)
@@ -392,13 +395,16 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     path = raw_dir / PASSES_FILE
     if not path.exists():
         return []
+    # Before its folder is listed for codebooks: raw/annotations/ may be a link out of raw/.
+    if problem := file_problem(path, MAX_CSV_BYTES, "a CSV file", inside=raw_dir):
+        raise InputError(problem)
     passes, problems = [], []
     # Checked like article files: regular files inside raw/, each under its cap before reading.
     stored_codebooks = {
         file_sha256(codebook, MAX_CODEBOOK_BYTES, "a codebook", inside=raw_dir)
         for codebook in sorted(path.parent.glob(CODEBOOK_PATTERN))
     }
-    for line_number, row in _read_csv(path, PASS_COLUMNS):
+    for line_number, row in _read_csv(path, PASS_COLUMNS, inside=raw_dir):
         where = f"{shown(path)}: row {line_number}"
         if row["codebook_sha256"] not in stored_codebooks:
             problems.append(
@@ -424,7 +430,7 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
                 round=int(row["round"]),
                 annotator=row["annotator"],
                 codebook_sha256=row["codebook_sha256"],
-                rows=read_label_file(label_path),
+                rows=read_label_file(label_path, inside=raw_dir),
             )
         )
     if problems:
@@ -432,12 +438,12 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     return passes
 
 
-def read_label_file(path: Path) -> list[LabelRow]:
-    """The rows of one label file (gold or a pass), checked against the label sets."""
+def read_label_file(path: Path, inside: Path | None = None) -> list[LabelRow]:
+    """The rows of one label file (gold or a pass), checked against the label sets; inside its folder."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     labels = []
-    for line_number, row in _read_csv(path, LABEL_COLUMNS):
+    for line_number, row in _read_csv(path, LABEL_COLUMNS, inside=inside or path.parent):
         where = f"{shown(path)}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
         issues = tuple(
             name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()

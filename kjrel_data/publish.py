@@ -1,7 +1,6 @@
 """Stage 6, publish: write the Hugging Face dataset folder (Parquet, card, datasheet, checksums) atomically."""
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +121,9 @@ def _text_bytes(table: pa.Table) -> int:
     )
 
 
-def write_documents(folder: Path, summary: CorpusSummary, shards: Shards, docs_dir: Path) -> None:
+def write_documents(
+    folder: Path, summary: CorpusSummary, shards: Shards, documents: dict[str, bytes]
+) -> None:
     """Beside the shards: card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
     (folder / CARD_FILE).write_text(
         render_card(summary, shards.data_files, shards.data_bytes), encoding="utf-8"
@@ -131,8 +132,8 @@ def write_documents(folder: Path, summary: CorpusSummary, shards: Shards, docs_d
         croissant_json(shards.data_files, shards.sha256_by_path), encoding="utf-8"
     )
     (folder / PLOT_FILE).write_bytes(issue_stance_plot(summary))
-    for document in DOCUMENTS:
-        shutil.copyfile(docs_dir / document, folder / document)
+    for name, content in documents.items():
+        (folder / name).write_bytes(content)
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
 
 

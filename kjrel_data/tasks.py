@@ -2,6 +2,7 @@
 
 import json
 import os
+import tempfile
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,17 @@ def export_tasks(corpus: Corpus, out_dir: Path) -> ExportedTasks:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for path, write in writers.items():
-            temporary = path.with_name(f".{path.name}.writing-{os.getpid()}")
-            with temporary.open("w", encoding="utf-8") as handle:
-                write(handle)
-            temporary.replace(path)
+            # A new file of a name no one could plant ahead (mkstemp creates it exclusively), so
+            # a link planted in the folder cannot redirect the write.
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=out_dir)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    write(handle)
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
     except OSError as error:
         raise OutputError(f"{out_dir}: cannot write the tasks there ({error.strerror}).") from None
     return ExportedTasks(

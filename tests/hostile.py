@@ -108,6 +108,8 @@ HOSTILE_INPUT_MATRIX = {
         "test_confine.test_a_listed_symlink_to_a_secret_is_never_read_nor_sent",
         "test_confine.test_a_symlinked_data_folder_leading_outside_is_refused",
         "test_confine.test_a_symlink_inside_the_folder_is_refused_too",
+        "test_confine.test_a_datasheet_beside_raw_linking_to_a_secret_is_never_copied_into_the_build",
+        "test_confine.test_an_annotations_folder_linking_out_of_raw_is_refused",
     ],
     "3 no writer writes a cell its reader refuses": [
         "test_writers.test_add_refuses_a_field_longer_than_its_column",
@@ -170,6 +172,7 @@ HOSTILE_INPUT_MATRIX = {
     "12 staging files never followed": [
         "test_writers.test_a_planted_staging_symlink_does_not_redirect_the_write",
         "test_writers.test_add_refuses_an_articles_folder_that_is_a_symlink_out_of_raw",
+        "test_writers.test_export_tasks_never_writes_through_a_link_planted_in_its_folder",
     ],
     "13 untrusted text escaped; build races; hidden files": [
         "test_card.test_a_hostile_title_outlet_and_annotator_are_shown_as_typed_in_the_built_card",

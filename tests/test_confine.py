@@ -384,3 +384,28 @@ def test_add_refuses_a_source_that_is_not_a_regular_file_by_name(
     pattern = r"FIFO \(named pipe\)" if kind == "fifo" else r"character device"
     assert_one_message(run, "add", rf"new\.txt: a {pattern}, not a regular file")
     assert snapshot(raw_copy) == before
+
+
+def test_a_datasheet_beside_raw_linking_to_a_secret_is_never_copied_into_the_build(
+    raw_copy, tmp_path, tmp_path_factory, capsys
+):
+    # Without --docs the documents come from raw/'s parent: a received folder supplies them.
+    honeypot = tmp_path_factory.mktemp("honeypot")
+    (honeypot / "token").write_bytes(SECRET)
+    (tmp_path / "DATASHEET.md").unlink()
+    (tmp_path / "DATASHEET.md").symlink_to(honeypot / "token")
+    run = build_refused(
+        raw_copy,
+        tmp_path,
+        capsys,
+        r"DATASHEET\.md: a symlink pointing outside .*; kjrel reads only",
+    )
+    assert run.touched_inside(honeypot) == []
+
+
+def test_an_annotations_folder_linking_out_of_raw_is_refused(raw_copy, tmp_path, capsys):
+    outside = tmp_path / "outside-annotations"
+    shutil.move(raw_copy / "annotations", outside)
+    (raw_copy / "annotations").symlink_to(outside)
+    run = build_refused(raw_copy, tmp_path, capsys, r"a symlink pointing outside .*/raw")
+    assert run.touched_inside(outside) == []

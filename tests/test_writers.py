@@ -956,3 +956,19 @@ def test_every_problem_of_a_task_is_a_line_naming_the_task(raw, task, tmp_path, 
     ).stdout
     assert "listing every problem with its task and annotation" in help_text
     assert "one message per task" not in help_text
+
+
+def test_export_tasks_never_writes_through_a_link_planted_in_its_folder(raw_copy, tmp_path, capsys):
+    out = tmp_path / "labelling"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n")
+    # Every name the staging file once took (pid-numbered), and the targets themselves.
+    for pid in range(os.getpid() - 50, os.getpid() + 50):
+        (out / f".tasks.json.writing-{pid}").symlink_to(victim)
+    (out / "label_config.xml").symlink_to(victim)
+    run = run_kjrel(["export-tasks", "--raw", raw_copy, "--out", out], capsys)
+    assert run.status == 0, run.stderr
+    assert victim.read_text() == "mine\n"
+    for name in ("tasks.json", "label_config.xml"):
+        assert (out / name).is_file() and not (out / name).is_symlink()
