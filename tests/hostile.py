@@ -168,6 +168,7 @@ HOSTILE_INPUT_MATRIX = {
         "test_confine.test_publish_with_a_malformed_endpoint_sends_nothing",
         "test_writers.test_an_internal_error_is_one_line_asking_for_a_report",
         "test_writers.test_debug_shows_the_traceback",
+        "test_writers.test_an_interrupt_while_kjrel_starts_is_one_line_and_exit_130",
     ],
     "12 staging files never followed": [
         "test_writers.test_a_planted_staging_symlink_does_not_redirect_the_write",

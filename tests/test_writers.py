@@ -972,3 +972,21 @@ def test_export_tasks_never_writes_through_a_link_planted_in_its_folder(raw_copy
     assert victim.read_text() == "mine\n"
     for name in ("tasks.json", "label_config.xml"):
         assert (out / name).is_file() and not (out / name).is_symlink()
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_kjrel_starts_is_one_line_and_exit_130(raw_copy, number):
+    # What the console script runs; the libraries take over a second to load, so the signal
+    # lands while they do.
+    script = "import sys; from kjrel_data.entry import run; sys.exit(run())"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "agreement", "--raw", str(raw_copy)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    threading.Timer(0.4, process.send_signal, [number]).start()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("kjrel"), stderr
