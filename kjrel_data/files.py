@@ -60,8 +60,12 @@ def open_file(
         descriptor = os.open(os.path.realpath(path), _OPEN_FLAGS)
     except OSError as failure:
         raise error(f"{shown(path)}: cannot be read ({failure.strerror}).") from None
-    # Checked again on what was opened: the path may have been replaced since it was checked.
-    if problem := _status_problem(path, os.fstat(descriptor), cap, kind):
+    # Checked again on what was opened: the path may have been replaced since it was checked,
+    # by a file of another kind, or a folder on the way by a link leading out.
+    problem = _status_problem(path, os.fstat(descriptor), cap, kind)
+    if problem is None and inside is not None and not _opened_inside(descriptor, inside):
+        problem = f"{shown(path)}: moved outside {shown(inside)} as kjrel opened it; not read."
+    if problem:
         os.close(descriptor)
         raise error(problem)
     os.set_blocking(descriptor, True)
@@ -103,6 +107,16 @@ def written_file_sha256(path: Path) -> str:
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _opened_inside(descriptor: int, inside: Path) -> bool:
+    """Whether the file open as descriptor lies inside the folder (where the system can tell)."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return True
+    folder = os.path.realpath(inside)
+    return os.path.commonpath([folder, opened]) == folder
 
 
 def _status_problem(path: Path, status: os.stat_result, cap: int, kind: str) -> str | None:
