@@ -409,3 +409,28 @@ def test_an_annotations_folder_linking_out_of_raw_is_refused(raw_copy, tmp_path,
     (raw_copy / "annotations").symlink_to(outside)
     run = build_refused(raw_copy, tmp_path, capsys, r"a symlink pointing outside .*/raw")
     assert run.touched_inside(outside) == []
+
+
+def test_a_folder_swapped_for_a_link_out_between_check_and_open_is_not_read(
+    tmp_path, tmp_path_factory, monkeypatch
+):
+    from kjrel_data import files
+    from kjrel_data.errors import InputError
+
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "labels.csv").write_bytes(SECRET)
+    folder = tmp_path / "raw"
+    (folder / "annotations").mkdir(parents=True)
+    (folder / "annotations" / "labels.csv").write_text("mine\n")
+    checked = files.file_problem
+
+    def check_then_swap(path, cap, kind, *, inside=None):
+        problem = checked(path, cap, kind, inside=inside)
+        # The race an attacker wins: the folder becomes a link out once the path was checked.
+        shutil.rmtree(folder / "annotations")
+        (folder / "annotations").symlink_to(outside)
+        return problem
+
+    monkeypatch.setattr(files, "file_problem", check_then_swap)
+    with pytest.raises(InputError, match=r"moved outside .* as kjrel opened it; not read"):
+        files.read_file(folder / "annotations" / "labels.csv", 100, "a CSV file", inside=folder)
