@@ -56,7 +56,10 @@ CONTINUING_WORDS = frozenset(
         "with",
     ]
 )
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+LONGEST_CONTINUING_WORD = max(map(len, CONTINUING_WORDS))
+# What may follow a sentence's stop: closing quotes and brackets.
+SENTENCE_CLOSERS = "\"'”’)]"
+SENTENCE_END = re.compile(rf"[.!?…][{re.escape(SENTENCE_CLOSERS)}]*$")
 # Prose is what body paragraphs are made of: a full sentence of some length.
 PROSE_MIN_WORDS = 8
 # Navigation and share buttons come in runs of short lines; a crosshead stands alone.
@@ -68,6 +71,10 @@ PARAGRAPH_LINE_LENGTH = 100
 # Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
 REPEATED_MIN_WORDS = 6
 DEK_MIN_CHROME_AFTER = 2
+# A joined paragraph longer than this is not tried against the line rules again: chrome is far
+# shorter (the longest the seeds and the layout benchmarks lose to a rule is 291 characters), and
+# matching at every join of a long run of broken paragraphs took time in the square of its length.
+JOIN_CHECK_MAX_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -539,21 +546,81 @@ def join_broken_paragraphs(
     paragraphs: list[str], patterns: list[tuple[str, re.Pattern]]
 ) -> list[str]:
     """Re-join a sentence that a page or column break split in two, unless the result is chrome."""
-    joined: list[str] = []
+    # Each paragraph is kept as its parts, joined once at the end: rebuilding, normalising and
+    # matching the whole paragraph at each join took time in the square of its length.
+    joined: list[_Paragraph] = []
     for paragraph in paragraphs:
-        if joined and continues(joined[-1], paragraph):
-            candidate = normalise_line(f"{joined[-1]} {paragraph}")
-            if matching_rule(candidate, patterns) is None:
-                joined[-1] = candidate
+        new = _Paragraph.of(paragraph)
+        if joined and continues(joined[-1].parts[-1], paragraph):
+            previous = joined[-1]
+            whole = previous.normalised_with(new)
+            length = previous.length + 1 + new.length if whole is None else whole.length
+            # Built only when it is to be matched: a long paragraph's text is built once, at the end.
+            if length > JOIN_CHECK_MAX_CHARS or (
+                matching_rule(
+                    f"{previous.text()} {paragraph}" if whole is None else whole.text(), patterns
+                )
+                is None
+            ):
+                if whole is None:
+                    previous.extend(new)
+                else:
+                    joined[-1] = whole
                 continue
-        joined.append(paragraph)
-    return joined
+        joined.append(new)
+    return [paragraph.text() for paragraph in joined]
+
+
+@dataclass
+class _Paragraph:
+    """A paragraph as the parts it was joined from, with what a join must know of them."""
+
+    parts: list[str]
+    length: int
+    normalised: bool
+    # The kinds of strong mark (`**`, `__`) that open a span in the text, none of them closed there.
+    openings: set[str]
+
+    @classmethod
+    def of(cls, text: str) -> "_Paragraph":
+        normalised = bool(text) and normalise_line(text) == text
+        return cls([text], len(text), normalised, _mark_kinds(STRONG_OPENING, text))
+
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+    def normalised_with(self, new: "_Paragraph") -> "_Paragraph | None":
+        """This text, a space and the new one normalised whole, or None when they are as they stand."""
+        # They are unless a strong mark opened in the first is closed in the second, the first is
+        # heading marks alone ("#" then "a" is a heading), or the second starts with a combining mark.
+        if (
+            self.normalised
+            and new.normalised
+            and not self.openings & _mark_kinds(STRONG_CLOSING, new.parts[0])
+            and not (len(self.parts) == 1 and set(self.parts[0]) == {"#"})
+            and not unicodedata.combining(new.parts[0][0])
+        ):
+            return None
+        return _Paragraph.of(normalise_line(f"{self.text()} {new.text()}"))
+
+    def extend(self, new: "_Paragraph") -> None:
+        self.parts += new.parts
+        self.length += 1 + new.length
+        self.openings |= new.openings
+
+
+def _mark_kinds(pattern: re.Pattern, text: str) -> set[str]:
+    return {match.group(1) for match in pattern.finditer(text)}
 
 
 def continues(previous: str, paragraph: str) -> bool:
     """True when `paragraph` carries on the sentence that `previous` left unfinished."""
-    if SENTENCE_END.search(previous):
+    # Only the end of `previous` is read: a sentence end there is a stop and its closing quotes
+    # and brackets, and its last word is at most as long as the longest continuing word.
+    closed = previous.rstrip(SENTENCE_CLOSERS + "\n")
+    if SENTENCE_END.search(previous, max(len(closed) - 1, 0)):
         return False
-    # From a word's start only, taken whole: from every letter, a long word is read once per letter.
-    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", previous)
+    # A last word cut by the tail's start is longer than any continuing word, so it is not one.
+    tail = previous[-(LONGEST_CONTINUING_WORD + 2) :]
+    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", tail)
     return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)
