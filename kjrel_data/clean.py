@@ -591,14 +591,13 @@ class _Paragraph:
 
     def normalised_with(self, new: "_Paragraph") -> "_Paragraph | None":
         """This text, a space and the new one normalised whole, or None when they are as they stand."""
-        # They are unless a strong mark opened in the first is closed in the second, the first is
-        # heading marks alone ("#" then "a" is a heading), or the second starts with a combining mark.
+        # They are (a space stops NFC's composing and reordering) unless a strong mark opened in
+        # the first is closed in the second, or the first is heading marks alone ("#" then "a").
         if (
             self.normalised
             and new.normalised
             and not self.openings & _mark_kinds(STRONG_CLOSING, new.parts[0])
             and not (len(self.parts) == 1 and set(self.parts[0]) == {"#"})
-            and not unicodedata.combining(new.parts[0][0])
         ):
             return None
         return _Paragraph.of(normalise_line(f"{self.text()} {new.text()}"))
