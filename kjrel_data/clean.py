@@ -553,19 +553,13 @@ def join_broken_paragraphs(
         new = _Paragraph.of(paragraph)
         if joined and continues(joined[-1].parts[-1], paragraph):
             previous = joined[-1]
-            whole = previous.normalised_with(new)
-            length = previous.length + 1 + new.length if whole is None else whole.length
+            cut, kept_length, tail = previous.joined_tail(new)
+            length = kept_length + (cut > 0) + len(tail)
             # Built only when it is to be matched: a long paragraph's text is built once, at the end.
             if length > JOIN_CHECK_MAX_CHARS or (
-                matching_rule(
-                    f"{previous.text()} {paragraph}" if whole is None else whole.text(), patterns
-                )
-                is None
+                matching_rule(" ".join([*previous.parts[:cut], tail]), patterns) is None
             ):
-                if whole is None:
-                    previous.extend(new)
-                else:
-                    joined[-1] = whole
+                previous.replace_from(cut, kept_length, tail)
                 continue
         joined.append(new)
     return [paragraph.text() for paragraph in joined]
@@ -578,34 +572,58 @@ class _Paragraph:
     parts: list[str]
     length: int
     normalised: bool
-    # The kinds of strong mark (`**`, `__`) that open a span in the text, none of them closed there.
+    # The kinds of strong mark (`**`, `__`) that open a span in the text, none of them closed there,
+    # and the first part holding one (len(parts) for none): a join that closes one changes the
+    # text from there on only.
     openings: set[str]
+    opened_from: int
 
     @classmethod
     def of(cls, text: str) -> "_Paragraph":
         normalised = bool(text) and normalise_line(text) == text
-        return cls([text], len(text), normalised, _mark_kinds(STRONG_OPENING, text))
+        openings = _mark_kinds(STRONG_OPENING, text)
+        return cls([text], len(text), normalised, openings, 0 if openings else 1)
 
     def text(self) -> str:
         return " ".join(self.parts)
 
-    def normalised_with(self, new: "_Paragraph") -> "_Paragraph | None":
-        """This text, a space and the new one normalised whole, or None when they are as they stand."""
-        # They are (a space stops NFC's composing and reordering) unless a strong mark opened in
-        # the first is closed in the second, or the first is heading marks alone ("#" then "a").
-        if (
-            self.normalised
-            and new.normalised
-            and not self.openings & _mark_kinds(STRONG_CLOSING, new.parts[0])
-            and not (len(self.parts) == 1 and set(self.parts[0]) == {"#"})
-        ):
-            return None
-        return _Paragraph.of(normalise_line(f"{self.text()} {new.text()}"))
+    def joined_tail(self, new: "_Paragraph") -> tuple[int, int, str]:
+        """This text and the new one joined and normalised: parts[:cut] (this long), then tail."""
+        normalised = self.normalised and new.normalised
+        if normalised and not self.openings & _mark_kinds(STRONG_CLOSING, new.parts[0]):
+            # Normalised as they stand (a space stops NFC's composing and reordering), unless the
+            # first is heading marks alone ("#" then "a" is a heading).
+            if not (len(self.parts) == 1 and set(self.parts[0]) == {"#"}):
+                return len(self.parts), self.length, new.parts[0]
+        elif normalised and self.opened_from > 0:
+            # The parts before the first strong opening are kept as they are: with no opening,
+            # they pair no marks, and a space after them isolates them from what changes after.
+            # The leading "a" stands for them, so that no heading is read at the start.
+            rest = self.parts[self.opened_from :]
+            tail = normalise_line(" ".join(["a", *rest, new.parts[0]]))
+            if tail != "a":
+                kept_length = self.length - len(" ".join(rest)) - 1
+                return self.opened_from, kept_length, tail[2:]
+        return 0, 0, normalise_line(f"{self.text()} {new.text()}")
 
-    def extend(self, new: "_Paragraph") -> None:
-        self.parts += new.parts
-        self.length += 1 + new.length
-        self.openings |= new.openings
+    def replace_from(self, cut: int, kept_length: int, tail: str) -> None:
+        """Keep the parts before `cut` and add `tail`, as joined_tail gave them."""
+        tail_openings = _mark_kinds(STRONG_OPENING, tail)
+        if cut < len(self.parts):
+            self.openings = tail_openings
+            self.normalised = bool(tail) or cut > 0
+        else:
+            self.openings |= tail_openings
+        # The tail is split at the word of its first opening, so that a later join that closes
+        # it normalises again from that word, not from the tail's start.
+        first = STRONG_OPENING.search(tail)
+        space = tail.rfind(" ", 0, first.start()) if first else -1
+        pieces = [tail[:space], tail[space + 1 :]] if space > 0 else [tail]
+        if self.opened_from >= cut:
+            self.opened_from = cut + len(pieces) - (1 if tail_openings else 0)
+        del self.parts[cut:]
+        self.parts += pieces
+        self.length = kept_length + (cut > 0) + len(tail)
 
 
 def _mark_kinds(pattern: re.Pattern, text: str) -> set[str]:

@@ -168,6 +168,19 @@ def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised)
     assert join_broken_paragraphs(paragraphs, LINE_PATTERNS) == expected
 
 
+# Strong marks that survive normalising alone ("(**a", "b**)") and pair once joined.
+STRONG_PIECES = ["(**", "**)", "(__", "__)", "**", "__", "a", "b", " ", "#", "# ", ".", "_*"]
+
+
+@settings(max_examples=3000)
+@given(st.lists(_pieces(STRONG_PIECES, max_size=8).map(lambda text: f"a{text}"), max_size=10))
+def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragraphs):
+    # Each paragraph starts lowercase, so each carries on the last.
+    paragraphs = [normalise_line(text) for text in paragraphs]
+    expected = _old_join_broken_paragraphs(paragraphs, LINE_PATTERNS)
+    assert join_broken_paragraphs(paragraphs, LINE_PATTERNS) == expected
+
+
 @settings(max_examples=2000)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=10), min_size=1, max_size=10))
 def test_articles_of_broken_paragraphs_are_cleaned_as_by_the_original(paragraphs):
@@ -272,3 +285,14 @@ def test_a_million_characters_of_paragraphs_that_each_carry_on_the_last_are_join
     clean_text, removed = clean_text_of(f"{prose}\n\n{middle}\n\n{last}", METADATA, RULES)
     assert clean_text == f"{prose}\n\n{middle.replace(chr(10) * 2, ' ')}\n\n{last}"
     assert removed == []
+
+
+def test_250k_characters_of_paragraphs_that_each_close_the_last_ones_strong_mark_are_joined():
+    # Each join paired a mark and normalised the whole paragraph so far again: minutes here.
+    prose = "This is the opening paragraph of the story and it reads as prose text here."
+    middle = "\n\n".join(f"and w{i}**) went on (**x{i}" for i in range(8_000))
+    last = prose.replace("opening", "closing")
+    text = f"{prose}\n\nand then (**a\n\n{middle}\n\n{last}"
+    clean_text, _ = clean_text_of(text, METADATA, RULES)
+    assert clean_text.count("**") == 1
+    assert clean_text.startswith(f"{prose}\n\nand then (a and w0) went on (x0 and w1)")
