@@ -173,6 +173,11 @@ HOSTILE_TEXTS = {
         "Some words of prose that go on {i} for a while.\n\n",
         "",
     ),
+    "paragraphs each carrying on the last (many lines)": (
+        "This is the opening paragraph of the story and it reads as prose text here.\n\n",
+        "and then w{i} went on with x{i} to z{i}\n\n",
+        "This is the closing paragraph of the story and it reads as prose text here.",
+    ),
 }
 CLEANING_SIZES = (25_000, 50_000, 100_000)
 

@@ -56,7 +56,10 @@ CONTINUING_WORDS = frozenset(
         "with",
     ]
 )
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+LONGEST_CONTINUING_WORD = max(map(len, CONTINUING_WORDS))
+# What may follow a sentence's stop: closing quotes and brackets.
+SENTENCE_CLOSERS = "\"'”’)]"
+SENTENCE_END = re.compile(rf"[.!?…][{re.escape(SENTENCE_CLOSERS)}]*$")
 # Prose is what body paragraphs are made of: a full sentence of some length.
 PROSE_MIN_WORDS = 8
 # Navigation and share buttons come in runs of short lines; a crosshead stands alone.
@@ -68,6 +71,10 @@ PARAGRAPH_LINE_LENGTH = 100
 # Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
 REPEATED_MIN_WORDS = 6
 DEK_MIN_CHROME_AFTER = 2
+# A joined paragraph longer than this is not tried against the line rules again: chrome is far
+# shorter (the longest the seeds and the layout benchmarks lose to a rule is 291 characters), and
+# matching at every join of a long run of broken paragraphs took time in the square of its length.
+JOIN_CHECK_MAX_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -539,21 +546,98 @@ def join_broken_paragraphs(
     paragraphs: list[str], patterns: list[tuple[str, re.Pattern]]
 ) -> list[str]:
     """Re-join a sentence that a page or column break split in two, unless the result is chrome."""
-    joined: list[str] = []
+    # Each paragraph is kept as its parts, joined once at the end: rebuilding, normalising and
+    # matching the whole paragraph at each join took time in the square of its length.
+    joined: list[_Paragraph] = []
     for paragraph in paragraphs:
-        if joined and continues(joined[-1], paragraph):
-            candidate = normalise_line(f"{joined[-1]} {paragraph}")
-            if matching_rule(candidate, patterns) is None:
-                joined[-1] = candidate
+        new = _Paragraph.of(paragraph)
+        if joined and continues(joined[-1].parts[-1], paragraph):
+            previous = joined[-1]
+            cut, kept_length, tail = previous.joined_tail(new)
+            length = kept_length + (cut > 0) + len(tail)
+            # Built only when it is to be matched: a long paragraph's text is built once, at the end.
+            if length > JOIN_CHECK_MAX_CHARS or (
+                matching_rule(" ".join([*previous.parts[:cut], tail]), patterns) is None
+            ):
+                previous.replace_from(cut, kept_length, tail)
                 continue
-        joined.append(paragraph)
-    return joined
+        joined.append(new)
+    return [paragraph.text() for paragraph in joined]
+
+
+@dataclass
+class _Paragraph:
+    """A paragraph as the parts it was joined from, with what a join must know of them."""
+
+    parts: list[str]
+    length: int
+    normalised: bool
+    # The kinds of strong mark (`**`, `__`) that open a span in the text, none of them closed there,
+    # and the first part holding one (len(parts) for none): a join that closes one changes the
+    # text from there on only.
+    openings: set[str]
+    opened_from: int
+
+    @classmethod
+    def of(cls, text: str) -> "_Paragraph":
+        normalised = bool(text) and normalise_line(text) == text
+        openings = _mark_kinds(STRONG_OPENING, text)
+        return cls([text], len(text), normalised, openings, 0 if openings else 1)
+
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+    def joined_tail(self, new: "_Paragraph") -> tuple[int, int, str]:
+        """This text and the new one joined and normalised: parts[:cut] (this long), then tail."""
+        normalised = self.normalised and new.normalised
+        if normalised and not self.openings & _mark_kinds(STRONG_CLOSING, new.parts[0]):
+            # Normalised as they stand (a space stops NFC's composing and reordering), unless the
+            # first is heading marks alone ("#" then "a" is a heading).
+            if not (len(self.parts) == 1 and set(self.parts[0]) == {"#"}):
+                return len(self.parts), self.length, new.parts[0]
+        elif normalised and self.opened_from > 0:
+            # The parts before the first strong opening are kept as they are: with no opening,
+            # they pair no marks, and a space after them isolates them from what changes after.
+            # The leading "a" stands for them, so that no heading is read at the start.
+            rest = self.parts[self.opened_from :]
+            tail = normalise_line(" ".join(["a", *rest, new.parts[0]]))
+            if tail != "a":
+                kept_length = self.length - len(" ".join(rest)) - 1
+                return self.opened_from, kept_length, tail[2:]
+        return 0, 0, normalise_line(f"{self.text()} {new.text()}")
+
+    def replace_from(self, cut: int, kept_length: int, tail: str) -> None:
+        """Keep the parts before `cut` and add `tail`, as joined_tail gave them."""
+        tail_openings = _mark_kinds(STRONG_OPENING, tail)
+        if cut < len(self.parts):
+            self.openings = tail_openings
+            self.normalised = bool(tail) or cut > 0
+        else:
+            self.openings |= tail_openings
+        # The tail is split at the word of its first opening, so that a later join that closes
+        # it normalises again from that word, not from the tail's start.
+        first = STRONG_OPENING.search(tail)
+        space = tail.rfind(" ", 0, first.start()) if first else -1
+        pieces = [tail[:space], tail[space + 1 :]] if space > 0 else [tail]
+        if self.opened_from >= cut:
+            self.opened_from = cut + len(pieces) - (1 if tail_openings else 0)
+        del self.parts[cut:]
+        self.parts += pieces
+        self.length = kept_length + (cut > 0) + len(tail)
+
+
+def _mark_kinds(pattern: re.Pattern, text: str) -> set[str]:
+    return {match.group(1) for match in pattern.finditer(text)}
 
 
 def continues(previous: str, paragraph: str) -> bool:
     """True when `paragraph` carries on the sentence that `previous` left unfinished."""
-    if SENTENCE_END.search(previous):
+    # Only the end of `previous` is read: a sentence end there is a stop and its closing quotes
+    # and brackets, and its last word is at most as long as the longest continuing word.
+    closed = previous.rstrip(SENTENCE_CLOSERS + "\n")
+    if SENTENCE_END.search(previous, max(len(closed) - 1, 0)):
         return False
-    # From a word's start only, taken whole: from every letter, a long word is read once per letter.
-    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", previous)
+    # A last word cut by the tail's start is longer than any continuing word, so it is not one.
+    tail = previous[-(LONGEST_CONTINUING_WORD + 2) :]
+    words = re.findall(r"(?<![A-Za-z])[A-Za-z]++$", tail)
     return paragraph[:1].islower() or (bool(words) and words[0].lower() in CONTINUING_WORDS)
