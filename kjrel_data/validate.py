@@ -22,7 +22,7 @@ from pandera.typing import Series
 
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import RULES
-from kjrel_data.errors import ValidationFailed
+from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
 from kjrel_data.label import LABEL_FIELDS, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
@@ -575,7 +575,7 @@ def built_file_problem(folder: Path, relative: str, cap: int, kind: str) -> str 
     # The build writes no symlinks, so one inside the folder was put there after it.
     if os.path.realpath(path) != os.path.join(os.path.realpath(folder), relative):
         return (
-            f"{path}: a symlink, which kjrel build never writes; kjrel does not follow it. "
+            f"{shown(path)}: a symlink, which kjrel build never writes; kjrel does not follow it. "
             "Put the file itself there, or rebuild."
         )
     return None
@@ -601,20 +601,20 @@ def _open_shard(
         shard = parquet.ParquetFile(folder / relative)
         schema = shard.schema_arrow
     except (OSError, pa.ArrowException) as error:
-        return None, f"{relative}: not a readable Parquet file ({error})."
+        return None, f"{shown(relative)}: not a readable Parquet file ({error})."
     if problem := _footer_problem(shard.metadata):
-        return None, f"{relative}: {problem}; the footer is not one kjrel build wrote."
+        return None, f"{shown(relative)}: {problem}; the footer is not one kjrel build wrote."
     expected = published_schema(config)
     version = (schema.metadata or {}).get(VERSION_KEY, b"none").decode()
     if version != DATASET_VERSION:
         return None, (
-            f"{relative}: built as dataset version {version}; this validator checks version "
+            f"{shown(relative)}: built as dataset version {version}; this validator checks version "
             f"{DATASET_VERSION}. Use the kjrel-data release that built it, or rebuild."
         )
     # Compared without field metadata: Parquet renames list items ("item" to "element").
     if not schema.equals(expected) or schema.metadata != expected.metadata:
         return None, (
-            f"{relative}: its Arrow schema (columns, types or the huggingface feature metadata) "
+            f"{shown(relative)}: its Arrow schema (columns, types or the huggingface feature metadata) "
             f"differs from schemas/{config}.features.json."
         )
     return shard, None
@@ -744,11 +744,11 @@ def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
         listed[relative] = digest
     present = set(dataset_files(folder))
     problems = [
-        f"{relative}: listed in {CHECKSUM_FILE} but missing."
+        f"{shown(relative)}: listed in {CHECKSUM_FILE} but missing."
         for relative in sorted(listed.keys() - present)
     ]
     problems += [
-        f"{relative}: not listed in {CHECKSUM_FILE} (added after the build?)."
+        f"{shown(relative)}: not listed in {CHECKSUM_FILE} (added after the build?)."
         for relative in sorted(present - listed.keys())
     ]
     # Each file is checked by name before it is hashed: a symlink or a FIFO is never opened.
@@ -757,7 +757,7 @@ def _checksum_problems(folder: Path) -> tuple[set[str], list[str]]:
             problems.append(problem)
         elif _built_sha256(folder, relative) != listed[relative]:
             problems.append(
-                f"{relative}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
+                f"{shown(relative)}: sha256 differs from {CHECKSUM_FILE}; the file was changed after the build."
             )
     return set(listed), problems
 

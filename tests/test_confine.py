@@ -434,3 +434,10 @@ def test_a_folder_swapped_for_a_link_out_between_check_and_open_is_not_read(
     monkeypatch.setattr(files, "file_problem", check_then_swap)
     with pytest.raises(InputError, match=r"moved outside .* as kjrel opened it; not read"):
         files.read_file(folder / "annotations" / "labels.csv", 100, "a CSV file", inside=folder)
+
+
+def test_a_line_break_in_a_built_folders_file_name_cannot_forge_a_message(folder, capsys):
+    (folder / "notes\nkjrel validate: forged line").write_text("mine\n")
+    run = run_kjrel(["validate", folder], capsys)
+    assert_one_message(run, "validate", r"notes\\nkjrel validate: forged line: not listed in")
+    assert "\nkjrel validate: forged line" not in run.stderr
