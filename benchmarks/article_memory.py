@@ -192,6 +192,7 @@ def cleaning_seconds(text: str) -> float:
     # Imported here, not at the top: the memory table's parent process stays small, and Linux
     # counts a parent's peak RSS in its children's ru_maxrss.
     from kjrel_data.clean import RULES, CleanArticle, clean_text_of, normalise_line
+    from kjrel_data.line_classifier import load_line_model
     from kjrel_data.load import ArticleMetadata
     from kjrel_data.split import split_sentences
 
@@ -213,7 +214,7 @@ def cleaning_seconds(text: str) -> float:
     )
     normalise_line.cache_clear()
     start = time.perf_counter()
-    clean_text, _ = clean_text_of(text, metadata, RULES)
+    clean_text, _ = clean_text_of(text, metadata, RULES, load_line_model())
     split_sentences([CleanArticle(metadata, clean_text)])
     return time.perf_counter() - start
 

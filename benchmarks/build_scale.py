@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from kjrel_data.build import build
 from kjrel_data.clean import PROSE_MIN_WORDS, RULES, clean_text_of
+from kjrel_data.line_classifier import load_line_model
 from kjrel_data.load import (
     ARTICLES_FOLDER,
     LABELS_FILE,
@@ -109,7 +110,7 @@ def seeds_of(raw_dir: Path) -> list[Seed]:
         rows = {row["article_id"]: row for row in csv.DictReader(handle)}
     seeds = []
     for article in load_raw(raw_dir).articles:
-        _, removed = clean_text_of(article.text, article.metadata, RULES)
+        _, removed = clean_text_of(article.text, article.metadata, RULES, load_line_model())
         touched = {line.line_number - 1 for line in removed}
         title = article.metadata.title
         titled = {line.line_number - 1 for line in removed if line.rule == "repeated_title"}

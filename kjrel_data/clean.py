@@ -26,12 +26,15 @@ from dataclasses import dataclass
 from importlib import resources
 
 from kjrel_data.errors import InputError
+from kjrel_data.line_classifier import LineModel, chrome_scores, load_line_model
 from kjrel_data.load import ArticleMetadata, RawArticle
 
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
-RULE_KINDS = ("line", "tail", "list", "inline", "structural")
+RULE_KINDS = ("line", "tail", "list", "inline", "structural", "classifier")
 STRUCTURAL_RULES = ("navigation_run", "repeated_line", "dek", "outside_body", "unfinished_ending")
+CLASSIFIER_RULE = "line_classifier"
+NO_WORDS_RULE = "no_words"
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
 CONTINUING_WORDS = frozenset(
     [
@@ -59,6 +62,7 @@ CONTINUING_WORDS = frozenset(
 LONGEST_CONTINUING_WORD = max(map(len, CONTINUING_WORDS))
 # What may follow a sentence's stop: closing quotes and brackets.
 SENTENCE_CLOSERS = "\"'”’)]"
+FOOTNOTE_MARKER_AT_END = re.compile(r"(?<=[.!?…\"'”’)\]])\d{1,3}$")
 SENTENCE_END = re.compile(rf"[.!?…][{re.escape(SENTENCE_CLOSERS)}]*$")
 # Prose is what body paragraphs are made of: a full sentence of some length.
 PROSE_MIN_WORDS = 8
@@ -71,6 +75,8 @@ PARAGRAPH_LINE_LENGTH = 100
 # Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
 REPEATED_MIN_WORDS = 6
 DEK_MIN_CHROME_AFTER = 2
+# A crosshead is a few words; the classifier leaves one between prose paragraphs to the rules.
+CROSSHEAD_MAX_WORDS = 10
 # A joined paragraph longer than this is not tried against the line rules again: chrome is far
 # shorter (the longest the seeds and the layout benchmarks lose to a rule is 291 characters), and
 # matching at every join of a long run of broken paragraphs took time in the square of its length.
@@ -85,6 +91,8 @@ class Rule:
     pattern: str | None = None
     outlet: str | None = None
     ignore_case: bool = False
+    # The chrome family a general rule was added for in 2.3 (the benchmark compares with and without).
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class RemovedLine:
     char_start: int
     char_end: int
     rule: str
+    score: float | None = None
 
 
 def load_rules() -> tuple[Rule, ...]:
@@ -111,9 +120,15 @@ def load_rules() -> tuple[Rule, ...]:
     rules = tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
     # The structural rules are named in this module's code; the file must declare exactly those.
     declared = {rule.name for rule in rules if rule.kind == "structural"}
-    if declared != set(STRUCTURAL_RULES) or any(rule.kind not in RULE_KINDS for rule in rules):
+    classifiers = [rule.name for rule in rules if rule.kind == "classifier"]
+    if (
+        declared != set(STRUCTURAL_RULES)
+        or classifiers != [CLASSIFIER_RULE]
+        or any(rule.kind not in RULE_KINDS for rule in rules)
+    ):
         raise ValueError(
-            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES}"
+            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES} "
+            f"and the classifier {CLASSIFIER_RULE}"
         )
     return rules
 
@@ -126,8 +141,11 @@ def clean_articles(
 ) -> tuple[list[CleanArticle], list[RemovedLine]]:
     """Clean each article's text; return the clean articles and everything removed, with its rule."""
     clean, removed = [], []
+    line_model = load_line_model()
     for article in raw_articles:
-        clean_text, article_removed = clean_text_of(article.text, article.metadata, rules)
+        clean_text, article_removed = clean_text_of(
+            article.text, article.metadata, rules, line_model
+        )
         if not clean_text:
             raise InputError(
                 f"{article.metadata.file}: nothing is left after cleaning (every line matched a chrome "
@@ -139,7 +157,10 @@ def clean_articles(
 
 
 def clean_text_of(
-    text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
+    text: str,
+    metadata: ArticleMetadata,
+    rules: tuple[Rule, ...],
+    line_model: LineModel | None,
 ) -> tuple[str, list[RemovedLine]]:
     """One article's clean text (paragraphs separated by a blank line) and everything removed."""
     patterns = compile_rules(rules, metadata)
@@ -150,6 +171,8 @@ def clean_text_of(
     _remove_navigation_runs(page)
     _apply_inline_rules(page, patterns["inline"])
     _remove_repeated_lines(page)
+    if line_model is not None:
+        _remove_classified_lines(page, line_model)
     blocks = _blocks(page)
     for block in blocks:
         rule = matching_rule(page.block_text(block), patterns["line"])
@@ -161,7 +184,15 @@ def clean_text_of(
     _remove_unfinished_ending(page, _blocks(page))
     paragraphs = [page.block_text(block) for block in _blocks(page)]
     removed = [
-        RemovedLine(metadata.article_id, number, page.lines[number - 1], start, end, rule)
+        RemovedLine(
+            metadata.article_id,
+            number,
+            page.lines[number - 1],
+            start,
+            end,
+            rule,
+            page.scores.get(number) if rule == CLASSIFIER_RULE else None,
+        )
         for number in sorted(page.spans)
         for start, end, rule in sorted(page.spans[number])
     ]
@@ -176,6 +207,8 @@ class _Page:
         self.spans: dict[int, list[tuple[int, int, str]]] = {}
         # Rules ask for a line's kept text many times between removals; it changes only on removal.
         self.kept_text: dict[int, str] = {}
+        # The classifier's chrome probability of each line it removed.
+        self.scores: dict[int, float] = {}
 
     def numbers(self) -> range:
         return range(1, len(self.lines) + 1)
@@ -338,6 +371,8 @@ def _apply_tail_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
 
 def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> None:
     # Lines are only removed up to the one being read, so what follows it is as counted here.
+    # A line that is prose on its own ends the list too: in text with no blank lines, what
+    # follows it up to the next blank line may be the rest of the page.
     prose_from = _prose_from(page)
     rule = None
     for number in page.numbers():
@@ -348,7 +383,7 @@ def _apply_list_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> No
             continue
         if heading is not None:
             rule = heading
-        elif rule is not None and prose_from[number]:
+        elif rule is not None and (prose_from[number] or is_prose(text)):
             rule = None
         if rule is not None:
             page.remove_rest(number, rule)
@@ -405,6 +440,9 @@ def _apply_inline_rules(page: _Page, patterns: list[tuple[str, re.Pattern]]) -> 
                 ):
                     taken.insert(index, (start, end))
                     page.remove(number, start, end, name)
+        # What a run-in removal leaves of a line may be a lone bracket or dash: no sentence.
+        if taken and page.kept(number) and not any(c.isalnum() for c in page.kept(number)):
+            page.remove_rest(number, NO_WORDS_RULE)
 
 
 def _remove_repeated_lines(page: _Page) -> None:
@@ -453,6 +491,45 @@ def _inside_longer(texts: dict[int, str]) -> set[int]:
 
 def _word_runs(words: list[str]) -> Iterator[tuple[str, str, str]]:
     return zip(words, words[1:], words[2:], strict=False)
+
+
+def _remove_classified_lines(page: _Page, line_model: LineModel) -> None:
+    # Scored on the raw page, so a line's score does not depend on which rules matched around it;
+    # only lines the rules left whole are the classifier's to remove.
+    scores = chrome_scores(line_model, [normalise_line(line) for line in page.lines])
+    chrome = {
+        number: score
+        for number, score in zip(page.numbers(), scores, strict=True)
+        if score is not None and score >= line_model.threshold and number not in page.spans
+    }
+    # A page the model would empty is one it cannot read (a few short lines): the rules decide.
+    if all(number in chrome for number in page.numbers() if page.kept(number)):
+        return
+    # A short line between two prose paragraphs is a crosshead or a one-line answer ("Why?"):
+    # short chrome inside the body is what the rules name.
+    prose = {number: is_prose(page.kept(number)) for number in page.numbers()}
+    for number in list(chrome):
+        before = _neighbour(page, number, -1)
+        after = _neighbour(page, number, 1)
+        if (
+            len(page.kept(number).split()) <= CROSSHEAD_MAX_WORDS
+            and prose.get(before, False)
+            and prose.get(after, False)
+        ):
+            del chrome[number]
+    for number, score in chrome.items():
+        page.scores[number] = round(score, 4)
+        page.remove_rest(number, CLASSIFIER_RULE)
+
+
+def _neighbour(page: _Page, number: int, step: int) -> int | None:
+    """The nearest line before (step -1) or after (step 1) with kept text, or None."""
+    number += step
+    while 1 <= number <= len(page.lines):
+        if page.kept(number):
+            return number
+        number += step
+    return None
 
 
 def _blocks(page: _Page) -> list[list[int]]:
@@ -511,8 +588,14 @@ def _remove_outside_body(page: _Page, blocks: list[list[int]]) -> None:
     # are not sentences. The body runs from the first paragraph that is a long prose sentence to
     # the last paragraph that ends one; short lines between them (a crosshead, "Why?") are kept.
     # A paragraph cut off at the end still counts by the full sentences before the cut.
+    # A footnote marker glued to the last stop ("routine.1", in text from a PDF) still ends it.
     texts = [
-        re.sub(r"([.!?…][\"'”’)\]]*) [^.!?…]*$", r"\1", page.block_text(block)) for block in blocks
+        re.sub(
+            r"([.!?…][\"'”’)\]]*) [^.!?…]*$",
+            r"\1",
+            FOOTNOTE_MARKER_AT_END.sub("", page.block_text(block)),
+        )
+        for block in blocks
     ]
     starts = [index for index, text in enumerate(texts) if is_prose(text)]
     ends = [index for index, text in enumerate(texts) if SENTENCE_END.search(text)]

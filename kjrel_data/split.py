@@ -84,7 +84,31 @@ def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
         for boundary in get_sentence_boundaries(LANGUAGE, paragraph)
     ]
     spans = split_missed_boundaries(merge_initialisms(segments, paragraph), paragraph)
-    return [span for span in (trim(paragraph, start, end) for start, end in spans) if span]
+    trimmed = [span for span in (trim(paragraph, start, end) for start, end in spans) if span]
+    return merge_fragments(trimmed, paragraph)
+
+
+def merge_fragments(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Join each span with no letter or digit (a lone bracket or quote) to the sentence before it."""
+    # Or to the one after it, when it comes first. A paragraph of nothing but such spans has no
+    # sentence: the cleaner removes those lines before this.
+    merged: list[tuple[int, int]] = []
+    pending_start = None
+    for start, end in spans:
+        if not has_word(text[start:end]):
+            if merged:
+                merged[-1] = (merged[-1][0], end)
+            elif pending_start is None:
+                pending_start = start
+            continue
+        merged.append((start if pending_start is None else pending_start, end))
+        pending_start = None
+    return merged
+
+
+def has_word(text: str) -> bool:
+    """True when the text has a letter or a digit."""
+    return any(character.isalnum() for character in text)
 
 
 def merge_initialisms(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

@@ -135,6 +135,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             Value("string"),
             "The cleaning rule that removed it (kjrel_data/cleaning_rules.toml).",
         ),
+        Column(
+            "score",
+            Value("float32"),
+            "The line classifier's probability that the line is chrome, where the rule is "
+            "line_classifier; null for every other rule.",
+        ),
     ),
     ANNOTATIONS: (
         Column("sentence_id", Value("string"), "The sentence labelled."),
@@ -258,6 +264,7 @@ def removed_table(removed: list[RemovedLine]) -> pa.Table:
             "char_end": line.char_end,
             "removed_text": line.line[line.char_start : line.char_end],
             "rule": line.rule,
+            "score": line.score,
         }
         for line in sorted(
             removed, key=lambda line: (line.article_id, line.line_number, line.char_start)

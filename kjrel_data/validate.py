@@ -21,7 +21,7 @@ from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from kjrel_data import DATASET_VERSION
-from kjrel_data.clean import RULES
+from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
 from kjrel_data.label import LABEL_FIELDS, text_sha256
@@ -100,6 +100,11 @@ def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
         & (frame["label_confidence"].notna() == model)
         & (frame["gold_note"].isna() | gold)
     )
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def score_exactly_for_classifier(frame: pd.DataFrame) -> pd.Series:
+    return frame["score"].notna() == (frame["rule"] == CLASSIFIER_RULE)
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -258,6 +263,7 @@ class RemovedLineModel(pandera.DataFrameModel):
     char_end: Series[pandera.Int32] = pandera.Field(ge=1)
     removed_text: Series[str] = pandera.Field(str_length={"min_value": 1})
     rule: Series[str] = pandera.Field(isin=[rule.name for rule in RULES])
+    score: Series[pandera.Float32] = pandera.Field(ge=0, le=1, nullable=True)
 
     class Config:
         name = REMOVED
@@ -265,6 +271,7 @@ class RemovedLineModel(pandera.DataFrameModel):
         unique = ["article_id", "line_number", "char_start"]
         start_before_end = {"start": "char_start", "end": "char_end"}
         removed_text_in_line = ()
+        score_exactly_for_classifier = ()
 
 
 class AnnotationModel(pandera.DataFrameModel):
@@ -355,6 +362,7 @@ HINTS = {
     "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "removed_text_in_line": "removed_text is not line[char_start:char_end]",
+    "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
     "article_found": "its article_id has no row in the articles table",
     "split_agrees_with_article": "it is in a different split from its article",
     "annotated_sentence_found": "its sentence_id has no row in the sentences table",
@@ -371,6 +379,7 @@ SHOWN_COLUMNS = {
     "issues_hold_primary_issue": ["issue", "issues"],
     "label_source_consistent": ["label_source", "label_confidence", "gold_note"],
     "removed_text_in_line": ["char_start", "char_end", "removed_text"],
+    "score_exactly_for_classifier": ["rule", "score"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],
     "annotated_sentence_found": ["sentence_found"],

@@ -38,7 +38,8 @@ METADATA = ArticleMetadata(
 
 
 def _clean(text: str, metadata: ArticleMetadata = METADATA) -> tuple[str, list]:
-    return clean_text_of(text, metadata, RULES)
+    """The rules alone: these tests are about them; tests/test_line_classifier.py tests the model."""
+    return clean_text_of(text, metadata, RULES, None)
 
 
 @pytest.mark.parametrize(
@@ -140,8 +141,11 @@ def test_sentences_broken_across_a_page_break_are_rejoined(paragraphs, expected)
 
 
 def test_a_join_that_would_make_chrome_is_not_made():
-    # "-" then "a …" would join into "- a …", which the key-point rule would remove, body and all.
-    assert _clean("-\n\na sentence carries on.") == ("-\n\na sentence carries on.", [])
+    # "-" then "a …" would join into "- a …", which the key-point rule would remove, body and all;
+    # a line of no words is removed first, and the sentence stays.
+    clean_text, removed = _clean("-\n\na sentence carries on.")
+    assert clean_text == "a sentence carries on."
+    assert [(line.line, line.rule) for line in removed] == [("-", "no_words")]
 
 
 def test_chrome_wrapped_over_several_lines_is_removed_line_by_line():

@@ -186,10 +186,10 @@ def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragr
 def test_articles_of_broken_paragraphs_are_cleaned_as_by_the_original(paragraphs):
     prose = "The two leaders met in Seoul on Monday and agreed to talk again soon."
     text = "\n\n".join([prose, *paragraphs, prose])
-    new = clean_text_of(text, METADATA, RULES)
+    new = clean_text_of(text, METADATA, RULES, None)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clean, "join_broken_paragraphs", _old_join_broken_paragraphs)
-        assert new == clean_text_of(text, METADATA, RULES)
+        assert new == clean_text_of(text, METADATA, RULES, None)
 
 
 @given(_pieces(["a", "an", "B", "The", " ", ".", ":", "é", ")", "”", "\n"], max_size=12))
@@ -240,7 +240,7 @@ HOSTILE_LINES = [
 @pytest.mark.parametrize(("unit", "ending"), HOSTILE_LINES)
 def test_a_hostile_line_of_100k_characters_is_cleaned_and_split(unit, ending):
     text = unit * (100_000 // len(unit)) + ending
-    clean_text, _ = clean_text_of(text, METADATA, RULES)
+    clean_text, _ = clean_text_of(text, METADATA, RULES, None)
     sentences = split_sentences([CleanArticle(METADATA, clean_text)])
     assert all(clean_text[s.char_start : s.char_end] == s.text for s in sentences)
 
@@ -256,7 +256,7 @@ def test_a_list_heading_over_a_paragraph_of_100k_lines_is_cleaned():
     # Each line of the list was judged by reading on to the paragraph's end: lines squared.
     body = "The two leaders met in Seoul on Monday and agreed to talk again soon.\n\n"
     text = body + "Related\n" + "a b\n" * 100_000 + "\n" + body.replace("Monday", "Friday")
-    clean_text, removed = clean_text_of(text, METADATA, RULES)
+    clean_text, removed = clean_text_of(text, METADATA, RULES, None)
     assert "a b" not in clean_text
     assert {line.rule for line in removed} >= {"related_list"}
 
@@ -264,7 +264,7 @@ def test_a_list_heading_over_a_paragraph_of_100k_lines_is_cleaned():
 def test_a_line_with_50k_run_in_advertisements_loses_each_of_them():
     # Each match was checked against every span taken before it on the line: markers squared.
     text = "The talks went on. Advertisement " * 50_000 + "They ended."
-    clean_text, removed = clean_text_of(text, METADATA, RULES)
+    clean_text, removed = clean_text_of(text, METADATA, RULES, None)
     assert "Advertisement" not in clean_text
     assert [line.rule for line in removed] == ["run_in_advertisement"] * 50_000
 
@@ -272,7 +272,7 @@ def test_a_line_with_50k_run_in_advertisements_loses_each_of_them():
 def test_30k_paragraphs_sharing_most_of_their_words_are_each_kept():
     # Each paragraph was compared with every other one for being inside it: paragraphs squared.
     text = "\n\n".join(f"Some words of prose that go on {i} for a while." for i in range(30_000))
-    clean_text, removed = clean_text_of(text, METADATA, RULES)
+    clean_text, removed = clean_text_of(text, METADATA, RULES, None)
     assert clean_text.count("\n\n") == 29_999
     assert removed == []
 
@@ -282,7 +282,7 @@ def test_a_million_characters_of_paragraphs_that_each_carry_on_the_last_are_join
     prose = "This is the opening paragraph of the story and it reads as prose text here."
     middle = "\n\n".join(f"and then w{i} went on with x{i} to z{i} again" for i in range(25_000))
     last = prose.replace("opening", "closing")
-    clean_text, removed = clean_text_of(f"{prose}\n\n{middle}\n\n{last}", METADATA, RULES)
+    clean_text, removed = clean_text_of(f"{prose}\n\n{middle}\n\n{last}", METADATA, RULES, None)
     assert clean_text == f"{prose}\n\n{middle.replace(chr(10) * 2, ' ')}\n\n{last}"
     assert removed == []
 
@@ -293,6 +293,6 @@ def test_250k_characters_of_paragraphs_that_each_close_the_last_ones_strong_mark
     middle = "\n\n".join(f"and w{i}**) went on (**x{i}" for i in range(8_000))
     last = prose.replace("opening", "closing")
     text = f"{prose}\n\nand then (**a\n\n{middle}\n\n{last}"
-    clean_text, _ = clean_text_of(text, METADATA, RULES)
+    clean_text, _ = clean_text_of(text, METADATA, RULES, None)
     assert clean_text.count("**") == 1
     assert clean_text.startswith(f"{prose}\n\nand then (a and w0) went on (x0 and w1)")

@@ -1,0 +1,437 @@
+"""A chrome-line classifier: a logistic model over features of a raw line and the lines around it.
+
+The cleaner's rules name the chrome they know; this model scores every other line for how much it
+reads like chrome (captions, credits, bylines, boxes, lists, footers), the way jusText scores
+paragraphs by length, stopwords and context. Its weights are data (line_classifier.json), trained
+deterministically by benchmarks/train_line_classifier.py on the dev layouts and the seeds; nothing
+is downloaded or trained at build time.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+MODEL_FILE = "line_classifier.json"
+# Words that make up a quarter to half of running English prose and little of chrome.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "against",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "during",
+        "each",
+        "even",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "more",
+        "most",
+        "much",
+        "must",
+        "no",
+        "not",
+        "now",
+        "of",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "said",
+        "same",
+        "she",
+        "should",
+        "since",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+# Vocabulary of the chrome families: each family is one feature, true when a line has a word of it.
+CHROME_VOCABULARY = {
+    "credit": r"photos?|credits?|images?|getty|afp|reuters|yonhap|kyodo|jiji|xinhua|epa|courtesy|"
+    r"pool|file|illustration|graphic|source|captions?",
+    "link": r"read (?:more|next|also)|related|recommended|more (?:from|on|about)|see also|trending|"
+    r"most (?:read|popular|viewed)|https?|www|\.com|\.org|click|watch|listen|podcast|video|gallery",
+    "account": r"subscribe[rds]*|subscription|sign (?:up|in)|log ?in|newsletters?|inbox|e-?mail|"
+    r"privacy|terms|unsubscribe|account|app|download|premium|offer|free trial|register",
+    "social": r"share|tweet|facebook|twitter|linkedin|whatsapp|follow|likes?|comments?|repl(?:y|ies)|"
+    r"votes?|points|report|flag|upvotes?|responses?|claps?|save|print|bookmark",
+    "stamp": r"ago|updated|published|posted|min(?:ute)?s? read|[ap]\.?m\.?|gmt|kst|jst|utc|est|edt|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|"
+    r"sept|oct|nov|dec|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december",
+    "rights": r"©|ⓒ|copyright|all rights reserved|reproduction|permission|disclaimer|views expressed",
+    "person": r"correspondent|reporter|editor|writer|columnist|contributor|fellow|professor|"
+    r"author|staff|bureau|reporting|editing|contributed|by",
+    "document": r"page|pp?\.|vol\.?|no\.|ibid|et al|doi|isbn|pdf|figure|table|box|endnotes?|"
+    r"footnotes?|references|contents|appendix|abstract|keywords",
+}
+VOCABULARY_PATTERNS = {
+    family: re.compile(rf"(?<![\w])(?:{words})(?![\w])", re.IGNORECASE)
+    for family, words in CHROME_VOCABULARY.items()
+}
+WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# An interview's turn: a speaker's label, then what they said, ending a sentence.
+SPEAKER_TURN = re.compile(r"^(?:Q|A|[A-Z][\w’'-]+)\s?:\s+\S.*[.!?…][\"'”’)\]]*$")
+# A line at least this share of the page's wrap width that ends no sentence runs on to the next.
+WRAPPED_SHARE = 0.7
+# Lines are told apart from their neighbours over this many non-blank lines on each side.
+CONTEXT_LINES = 2
+FEATURES = (
+    "words_log",
+    "characters_log",
+    "ends_sentence",
+    "ends_with_comma_or_hyphen",
+    "starts_lowercase",
+    "starts_with_digit",
+    "starts_with_bullet",
+    "capitalised_share",
+    "uppercase_share",
+    "stopword_share",
+    "digit_share",
+    "punctuation_share",
+    "has_separator",
+    "has_colon_early",
+    "speaker_turn",
+    "parenthetical",
+    "repeated",
+    "blank_before",
+    "blank_after",
+    "block_words_log",
+    "position",
+    "before_body",
+    "after_body",
+    "prose_nearby",
+    "prose_before",
+    "prose_after",
+    "chain_words_log",
+    "chain_prose",
+    "short_between_prose",
+    "continues_previous",
+    "continued_by_next",
+    "length_to_typical",
+    "typical_length_log",
+    "wrapped_page_share",
+    "previous_words_log",
+    "previous_ends_sentence",
+    "previous_chrome_words",
+    "next_words_log",
+    "next_ends_sentence",
+    "next_chrome_words",
+    "chrome_words",
+    *(f"vocabulary_{family}" for family in CHROME_VOCABULARY),
+)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One regression tree of the boosted model, as parallel arrays over its nodes (leaves: left -1)."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Gradient-boosted trees: a starting log-odds, trees scaled by the learning rate, a threshold."""
+
+    initial_log_odds: float
+    learning_rate: float
+    trees: tuple[Tree, ...]
+    threshold: float
+
+
+@cache
+def load_line_model() -> LineModel:
+    """The model shipped with the package."""
+    text = resources.files("kjrel_data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return model_from_json(json.loads(text))
+
+
+def model_from_json(data: dict) -> LineModel:
+    """A LineModel from its JSON form (as benchmarks/cleaner.py --train writes it)."""
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{MODEL_FILE} was trained on other features; retrain it")
+    return LineModel(
+        initial_log_odds=data["initial_log_odds"],
+        learning_rate=data["learning_rate"],
+        trees=tuple(
+            Tree(**{name: tuple(values) for name, values in tree.items()}) for tree in data["trees"]
+        ),
+        threshold=data["threshold"],
+    )
+
+
+def chrome_scores(model: LineModel, lines: list[str]) -> list[float | None]:
+    """Each line's probability of being chrome (None for blank lines), shared within a paragraph."""
+    scores = [
+        None if features is None else probability(model, features)
+        for features in line_features(lines)
+    ]
+    # The lines of one hard-wrapped paragraph are kept or dropped together, as jusText smooths
+    # over neighbours: each gets the paragraph's mean.
+    texts = [" ".join(line.split()) for line in lines]
+    filled = [number for number, text in enumerate(texts) if text]
+    typical = _typical_length([texts[number] for number in filled]) if filled else 80.0
+    for chain in _chain_members(texts, filled, typical):
+        if len(chain) > 1:
+            mean = sum(scores[number] or 0.0 for number in chain) / len(chain)
+            for number in chain:
+                scores[number] = mean
+    return scores
+
+
+def probability(model: LineModel, features: list[float]) -> float:
+    """The model's probability that a line with these features is chrome."""
+    total = model.initial_log_odds
+    for tree in model.trees:
+        node = 0
+        while tree.left[node] != -1:
+            node = (
+                tree.left[node]
+                if features[tree.feature[node]] <= tree.threshold[node]
+                else tree.right[node]
+            )
+        total += model.learning_rate * tree.value[node]
+    return 1 / (1 + math.exp(-max(min(total, 30.0), -30.0)))
+
+
+def line_features(lines: list[str]) -> list[list[float] | None]:
+    """The FEATURES of each normalised line of a page, None for blank lines."""
+    texts = [" ".join(line.split()) for line in lines]
+    filled = [number for number, text in enumerate(texts) if text]
+    if not filled:
+        return [None] * len(texts)
+    typical = _typical_length([texts[number] for number in filled])
+    chains = _chains(texts, filled, typical)
+    prose = {number: chains[number][1] for number in filled}
+    prose_numbers = [number for number in filled if prose[number]]
+    body_start = prose_numbers[0] if prose_numbers else len(texts)
+    body_end = prose_numbers[-1] if prose_numbers else -1
+    counts: dict[str, int] = {}
+    for number in filled:
+        counts[texts[number]] = counts.get(texts[number], 0) + 1
+    block_words = _block_words(texts)
+    index_of = {number: index for index, number in enumerate(filled)}
+    # How much of the page is hard-wrapped: its lines' features mean different things there.
+    wrapped_share = sum(
+        continues_line(texts[filled[index]], texts[filled[index + 1]], typical)
+        for index in range(len(filled) - 1)
+    ) / len(filled)
+    chrome_words = {number: _chrome_words(texts[number]) for number in filled}
+    features: list[list[float] | None] = [None] * len(texts)
+    for number in filled:
+        text = texts[number]
+        index = index_of[number]
+        previous = texts[filled[index - 1]] if index > 0 else ""
+        following = texts[filled[index + 1]] if index + 1 < len(filled) else ""
+        before = filled[max(index - CONTEXT_LINES, 0) : index]
+        after = filled[index + 1 : index + 1 + CONTEXT_LINES]
+        nearby = before + after
+        prose_before = any(prose[other] for other in before)
+        prose_after = any(prose[other] for other in after)
+        features[number] = [
+            *text_features(text),
+            float(counts[text] > 1),
+            float(number == 0 or not texts[number - 1]),
+            float(number + 1 == len(texts) or not texts[number + 1]),
+            math.log1p(block_words[number]),
+            number / max(len(texts) - 1, 1),
+            float(number < body_start),
+            float(number > body_end),
+            sum(prose[other] for other in nearby) / max(len(nearby), 1),
+            float(prose_before),
+            float(prose_after),
+            math.log1p(chains[number][0]),
+            float(prose[number]),
+            float(len(text.split()) <= 8 and prose_before and prose_after and not prose[number]),
+            float(bool(previous) and continues_line(previous, text, typical)),
+            float(bool(following) and continues_line(text, following, typical)),
+            min(len(text) / typical, 3.0),
+            math.log(typical),
+            wrapped_share,
+            math.log1p(len(previous.split())),
+            float(SENTENCE_END.search(previous) is not None),
+            chrome_words[filled[index - 1]] if index > 0 else 0.0,
+            math.log1p(len(following.split())),
+            float(SENTENCE_END.search(following) is not None),
+            chrome_words[filled[index + 1]] if index + 1 < len(filled) else 0.0,
+            chrome_words[number],
+            *(float(pattern.search(text) is not None) for pattern in VOCABULARY_PATTERNS.values()),
+        ]
+    return features
+
+
+def text_features(text: str) -> list[float]:
+    """The features of a line's own text, from words_log to parenthetical."""
+    words = text.split()
+    letter_words = WORD.findall(text)
+    characters = max(len(text), 1)
+    return [
+        math.log1p(len(words)),
+        math.log1p(len(text)),
+        float(SENTENCE_END.search(text) is not None),
+        float(text[-1] in ",-–—;:"),
+        float(text[0].islower()),
+        float(text[0].isdigit()),
+        float(text[0] in "-•*–·▪●"),
+        sum(word[0].isupper() for word in letter_words) / max(len(letter_words), 1),
+        sum(word.isupper() and len(word) > 1 for word in letter_words) / max(len(letter_words), 1),
+        sum(word.lower().strip(".,;:!?\"'’”") in STOPWORDS for word in words) / max(len(words), 1),
+        sum(character.isdigit() for character in text) / characters,
+        sum(not character.isalnum() and not character.isspace() for character in text) / characters,
+        float(any(mark in text for mark in ("|", "·", "•", " / ", "›", "»"))),
+        float(":" in text[:25]),
+        float(SPEAKER_TURN.match(text) is not None),
+        float(text[0] in "([" and text[-1] in ")]"),
+    ]
+
+
+def is_prose_line(text: str) -> bool:
+    """A line of eight words or more that ends a sentence, or a long line of running words."""
+    words = text.split()
+    return (len(words) >= 8 and SENTENCE_END.search(text) is not None) or len(words) >= 20
+
+
+def continues_line(previous: str, text: str, typical: float) -> bool:
+    """True when `text` reads as the rest of `previous` (a hard-wrapped or hyphen-broken line)."""
+    return SENTENCE_END.search(previous) is None and (
+        text[0].islower()
+        or previous[-1] in ",-–"
+        or previous.split()[-1].lower() in STOPWORDS
+        or len(previous) >= WRAPPED_SHARE * typical
+    )
+
+
+def _chain_members(texts: list[str], filled: list[int], typical: float) -> list[list[int]]:
+    """The page's chains: paragraphs as written, one long line or the lines of a hard-wrapped one."""
+    chains: list[list[int]] = []
+    for number in filled:
+        if (
+            chains
+            and number == chains[-1][-1] + 1
+            and continues_line(texts[chains[-1][-1]], texts[number], typical)
+        ):
+            chains[-1].append(number)
+        else:
+            chains.append([number])
+    return chains
+
+
+def _chains(texts: list[str], filled: list[int], typical: float) -> dict[int, tuple[int, bool]]:
+    """For each line, the words of its chain and whether the chain is prose."""
+    result: dict[int, tuple[int, bool]] = {}
+    for chain in _chain_members(texts, filled, typical):
+        joined = " ".join(texts[member] for member in chain)
+        words = len(joined.split())
+        prose = is_prose_line(joined) or (len(chain) >= 2 and words >= 15)
+        for member in chain:
+            result[member] = (words, prose)
+    return result
+
+
+def _chrome_words(text: str) -> float:
+    """How many chrome families' words the line has."""
+    return float(sum(pattern.search(text) is not None for pattern in VOCABULARY_PATTERNS.values()))
+
+
+def _block_words(texts: list[str]) -> list[int]:
+    """For each line, the words in its block of consecutive non-blank lines."""
+    totals = [0] * len(texts)
+    start = 0
+    for end in range(len(texts) + 1):
+        if end == len(texts) or not texts[end]:
+            words = sum(len(texts[number].split()) for number in range(start, end))
+            for number in range(start, end):
+                totals[number] = words
+            start = end + 1
+    return totals
+
+
+def _typical_length(texts: list[str]) -> float:
+    """The median length of the page's longer lines: a wrapped page's line width, or a paragraph's."""
+    lengths = sorted(len(text) for text in texts if len(text.split()) >= 5) or [80]
+    return max(float(lengths[len(lengths) // 2]), 20.0)

@@ -1,0 +1,127 @@
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kjrel_data.clean import CLASSIFIER_RULE, RULES, clean_text_of
+from kjrel_data.line_classifier import (
+    FEATURES,
+    MODEL_FILE,
+    chrome_scores,
+    continues_line,
+    line_features,
+    load_line_model,
+)
+from kjrel_data.load import ArticleMetadata
+
+REPO = Path(__file__).resolve().parent.parent
+METADATA = ArticleMetadata(
+    article_id="example",
+    file="articles/example.txt",
+    sha256="0" * 64,
+    outlet="The Example Times",
+    section=None,
+    title="Seoul and Tokyo agree to restart talks",
+    standfirst=None,
+    author=None,
+    published_date=None,
+    url=None,
+    kind="news",
+    language="en",
+    split="train",
+    copyright="-",
+)
+BODY = [
+    "South Korea and Japan agreed on Tuesday to restart regular security talks that were "
+    "suspended five years ago, officials in both capitals said.",
+    "The talks will cover missile warning data, maritime incidents and the protection of "
+    "each other's citizens in a regional crisis, the foreign ministry in Seoul said.",
+    "Analysts said the agreement showed how far relations had come since the dispute over "
+    "wartime labour rulings and export controls brought ties to a low point in 2019.",
+]
+
+
+def _page(*lines: str) -> str:
+    return "\n\n".join(lines)
+
+
+def test_every_non_blank_line_has_one_value_per_feature_and_blank_lines_none():
+    features = line_features(["A line of text here.", "", "Another, shorter one"])
+    assert features[1] is None
+    assert [len(row) for row in features if row is not None] == [len(FEATURES)] * 2
+
+
+@given(st.lists(st.text(max_size=40), max_size=12))
+def test_any_page_gets_a_probability_for_each_non_blank_line(lines):
+    lines = [line.replace("\n", " ").replace("\r", " ") for line in lines]
+    scores = chrome_scores(load_line_model(), lines)
+    assert len(scores) == len(lines)
+    for line, score in zip(lines, scores, strict=True):
+        assert (score is None) == (not line.split())
+        assert score is None or 0.0 <= score <= 1.0
+
+
+def test_a_credit_line_under_a_caption_scores_as_chrome_and_body_lines_do_not():
+    lines = [*BODY[:2], "Getty Images / Jung Yeon-je", BODY[2]]
+    scores = chrome_scores(load_line_model(), _page(*lines).split("\n"))
+    filled = [score for score in scores if score is not None]
+    assert filled[2] > 0.9
+    assert max(filled[0], filled[1], filled[3]) < load_line_model().threshold
+
+
+def test_a_hard_wrapped_line_carries_on_to_the_next():
+    assert continues_line("the two governments have restored each", "other to", 40)
+    assert not continues_line("The talks ended.", "Officials said", 40)
+
+
+def test_the_classifier_removes_lines_whole_with_its_rule_and_score():
+    text = _page(
+        "Seoul and Tokyo agree to restart talks",
+        *BODY[:2],
+        "Sign up to our daily Asia briefing, free in your inbox every weekday morning",
+        BODY[2],
+    )
+    clean_text, removed = clean_text_of(text, METADATA, RULES, load_line_model())
+    assert clean_text == "\n\n".join(BODY)
+    for line in removed:
+        assert (line.score is not None) == (line.rule == CLASSIFIER_RULE)
+        if line.score is not None:
+            assert load_line_model().threshold <= line.score <= 1
+            assert (line.char_start, line.char_end) == (0, len(line.line))
+
+
+def test_a_page_the_model_would_empty_is_left_to_the_rules():
+    clean_text, removed = clean_text_of("Why?\n\nBecause.", METADATA, RULES, load_line_model())
+    assert clean_text == "Why?\n\nBecause."
+    assert removed == []
+
+
+def _cleaner_benchmark():
+    spec = importlib.util.spec_from_file_location("cleaner", REPO / "benchmarks" / "cleaner.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_model_is_what_training_on_the_dev_layouts_and_seeds_gives():
+    # Deterministic training: the committed weights are reproduced from the data they name.
+    cleaner = _cleaner_benchmark()
+    shipped = json.loads((REPO / "kjrel_data" / MODEL_FILE).read_text(encoding="utf-8"))
+    training = cleaner.read_cases("dev") + cleaner.seed_cases()
+    assert shipped["trained_on"] == [case.name for case in training]
+    assert shipped["features"] == list(FEATURES)
+    retrained = cleaner.train(training)
+    assert retrained.threshold == shipped["threshold"]
+    for name in ("means", "scales", "weights"):
+        assert getattr(retrained, name) == pytest.approx(shipped[name], abs=1e-4)
+    assert retrained.bias == pytest.approx(shipped["bias"], abs=1e-4)
+
+
+def test_no_held_out_case_is_trained_on():
+    cleaner = _cleaner_benchmark()
+    shipped = json.loads((REPO / "kjrel_data" / MODEL_FILE).read_text(encoding="utf-8"))
+    held_out = {case.name for case in cleaner.read_cases("heldout")}
+    assert held_out and not held_out & set(shipped["trained_on"])
