@@ -32,7 +32,15 @@ from kjrel_data.load import ArticleMetadata, RawArticle
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
 RULE_KINDS = ("line", "tail", "list", "inline", "structural", "classifier")
-STRUCTURAL_RULES = ("navigation_run", "repeated_line", "dek", "outside_body", "unfinished_ending")
+STRUCTURAL_RULES = (
+    "navigation_run",
+    "repeated_line",
+    "running_header",
+    "footnote_block",
+    "dek",
+    "outside_body",
+    "unfinished_ending",
+)
 CLASSIFIER_RULE = "line_classifier"
 NO_WORDS_RULE = "no_words"
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
@@ -75,6 +83,10 @@ PARAGRAPH_LINE_LENGTH = 100
 # Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
 REPEATED_MIN_WORDS = 6
 DEK_MIN_CHROME_AFTER = 2
+# Running headers and footers are a title, a name or a page number, not a paragraph.
+RUNNING_HEADER_MAX_WORDS = 12
+FOOTNOTE_SEPARATOR = re.compile(r"[-_=—–]{5,}")
+FOOTNOTE_START = re.compile(r"(?:\d{1,3}|\[\d{1,3}\]|[*†‡]) ?[A-Z“\"‘']")
 # A crosshead is a few words; the classifier leaves one between prose paragraphs to the rules.
 CROSSHEAD_MAX_WORDS = 10
 # A joined paragraph longer than this is not tried against the line rules again: chrome is far
@@ -171,6 +183,8 @@ def clean_text_of(
     _remove_navigation_runs(page)
     _apply_inline_rules(page, patterns["inline"])
     _remove_repeated_lines(page)
+    _remove_running_headers(page)
+    _remove_footnote_blocks(page)
     if line_model is not None:
         _remove_classified_lines(page, line_model)
     blocks = _blocks(page)
@@ -457,6 +471,40 @@ def _remove_repeated_lines(page: _Page) -> None:
         repeated = counts[text] > 1 and kept_copy.get(text) != number
         if repeated or number in inside:
             page.remove_rest(number, "repeated_line")
+
+
+def _remove_running_headers(page: _Page) -> None:
+    # A PDF's running header or footer comes back on every page, its page number changed: short
+    # lines that occur again once digits are set aside, and that end no sentence.
+    masked = {
+        number: re.sub(r"\d+", "#", text)
+        for number in page.numbers()
+        if (text := page.kept(number))
+        and len(text.split()) <= RUNNING_HEADER_MAX_WORDS
+        and not SENTENCE_END.search(text)
+    }
+    counts = Counter(masked.values())
+    for number, text in masked.items():
+        if counts[text] > 1 and len(text) > 1:
+            page.remove_rest(number, "running_header")
+
+
+def _remove_footnote_blocks(page: _Page) -> None:
+    # In text from a PDF, a short rule ("____") closes the page's text and opens its footnotes:
+    # numbered notes and their wrapped lines, up to a blank line or the page's footer.
+    in_notes = False
+    for number in page.numbers():
+        raw = normalise_line(page.lines[number - 1])
+        text = page.kept(number)
+        if FOOTNOTE_SEPARATOR.fullmatch(raw):
+            following = _neighbour(page, number, 1)
+            in_notes = following is not None and bool(FOOTNOTE_START.match(page.kept(following)))
+            continue
+        if not raw or (page.removed(number) and in_notes and not FOOTNOTE_START.match(raw)):
+            in_notes = False
+            continue
+        if in_notes and text:
+            page.remove_rest(number, "footnote_block")
 
 
 def _inside_longer(texts: dict[int, str]) -> set[int]:
