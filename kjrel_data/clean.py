@@ -11,6 +11,8 @@ are tried again on whole paragraphs in between).
 - `inline`: the match is cut out of the line and the rest is kept (a dateline, a run-in caption).
 - `structural`: decided by the article's shape, not a pattern: runs of short navigation lines,
   lines repeated elsewhere, lines before the body starts or after it ends, a cut-off last sentence.
+- `correction`: a curator's correction of one line (raw/cleaning_corrections.csv), applied over
+  every rule: `drop` removes what is left of the line, `keep` keeps the whole line.
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
@@ -26,11 +28,12 @@ from dataclasses import dataclass
 from importlib import resources
 
 from kjrel_data.errors import InputError
-from kjrel_data.load import ArticleMetadata, RawArticle
+from kjrel_data.load import KEEP, ArticleMetadata, CleaningCorrection, RawArticle
 
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
-RULE_KINDS = ("line", "tail", "list", "inline", "structural")
+RULE_KINDS = ("line", "tail", "list", "inline", "structural", "correction")
+CORRECTION_RULE = "correction"
 STRUCTURAL_RULES = ("navigation_run", "repeated_line", "dek", "outside_body", "unfinished_ending")
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
 CONTINUING_WORDS = frozenset(
@@ -91,6 +94,8 @@ class Rule:
 class CleanArticle:
     metadata: ArticleMetadata
     clean_text: str
+    # Raw line numbers a curator's correction keeps whole, whatever the rules say.
+    lines_kept_by_correction: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,15 @@ def load_rules() -> tuple[Rule, ...]:
     rules = tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
     # The structural rules are named in this module's code; the file must declare exactly those.
     declared = {rule.name for rule in rules if rule.kind == "structural"}
-    if declared != set(STRUCTURAL_RULES) or any(rule.kind not in RULE_KINDS for rule in rules):
+    corrections = [(rule.name, rule.pattern) for rule in rules if rule.kind == "correction"]
+    if (
+        declared != set(STRUCTURAL_RULES)
+        or corrections != [(CORRECTION_RULE, None)]
+        or any(rule.kind not in RULE_KINDS for rule in rules)
+    ):
         raise ValueError(
-            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES}"
+            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES} and "
+            f"the rule {CORRECTION_RULE!r} of kind correction, without a pattern"
         )
     return rules
 
@@ -122,24 +133,34 @@ RULES = load_rules()
 
 
 def clean_articles(
-    raw_articles: list[RawArticle], rules: tuple[Rule, ...] = RULES
+    raw_articles: list[RawArticle],
+    rules: tuple[Rule, ...] = RULES,
+    corrections: tuple[CleaningCorrection, ...] = (),
 ) -> tuple[list[CleanArticle], list[RemovedLine]]:
     """Clean each article's text; return the clean articles and everything removed, with its rule."""
+    by_article: dict[str, list[CleaningCorrection]] = {}
+    for correction in corrections:
+        by_article.setdefault(correction.article_id, []).append(correction)
     clean, removed = [], []
     for article in raw_articles:
-        clean_text, article_removed = clean_text_of(article.text, article.metadata, rules)
+        own = tuple(by_article.get(article.metadata.article_id, ()))
+        clean_text, article_removed = clean_text_of(article.text, article.metadata, rules, own)
         if not clean_text:
             raise InputError(
                 f"{article.metadata.file}: nothing is left after cleaning (every line matched a chrome "
-                "rule). Check that the file holds the article body."
+                "rule or a drop correction). Check that the file holds the article body."
             )
-        clean.append(CleanArticle(metadata=article.metadata, clean_text=clean_text))
+        kept = tuple(sorted(item.line_number for item in own if item.action == KEEP))
+        clean.append(CleanArticle(article.metadata, clean_text, kept))
         removed.extend(article_removed)
     return clean, removed
 
 
 def clean_text_of(
-    text: str, metadata: ArticleMetadata, rules: tuple[Rule, ...]
+    text: str,
+    metadata: ArticleMetadata,
+    rules: tuple[Rule, ...],
+    corrections: tuple[CleaningCorrection, ...] = (),
 ) -> tuple[str, list[RemovedLine]]:
     """One article's clean text (paragraphs separated by a blank line) and everything removed."""
     patterns = compile_rules(rules, metadata)
@@ -159,6 +180,7 @@ def clean_text_of(
     _remove_dek(page, _blocks(page))
     _remove_outside_body(page, _blocks(page))
     _remove_unfinished_ending(page, _blocks(page))
+    _apply_corrections(page, corrections)
     paragraphs = [page.block_text(block) for block in _blocks(page)]
     removed = [
         RemovedLine(metadata.article_id, number, page.lines[number - 1], start, end, rule)
@@ -166,6 +188,16 @@ def clean_text_of(
         for start, end, rule in sorted(page.spans[number])
     ]
     return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs, patterns["line"])), removed
+
+
+def _apply_corrections(page: "_Page", corrections: tuple[CleaningCorrection, ...]) -> None:
+    # After every rule, so a curator's word is final; the build has checked each line is unchanged.
+    for correction in corrections:
+        if correction.action == KEEP:
+            page.spans.pop(correction.line_number, None)
+            page.kept_text.pop(correction.line_number, None)
+        else:
+            page.remove_rest(correction.line_number, CORRECTION_RULE)
 
 
 class _Page:
