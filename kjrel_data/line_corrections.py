@@ -7,7 +7,6 @@ from pathlib import Path
 from kjrel_data.clean import (
     RULES,
     RemovedLine,
-    clean_articles,
     clean_text_of,
     normalise_line,
     split_lines,
@@ -53,11 +52,8 @@ def stale_corrections(text: str, corrections: list[CleaningCorrection]) -> list[
     problems = []
     for correction in corrections:
         number = correction.line_number
-        if number > len(lines):
-            changed = f"the file now ends at line {len(lines)}"
-        elif line_sha256(lines[number - 1]) != correction.line_sha256:
-            changed = f"the line now reads {shown(_shortened(lines[number - 1]))!r}"
-        else:
+        changed = _change(lines, correction)
+        if changed is None:
             continue
         problems.append(
             f"article {correction.article_id!r} line {number} ({correction.action}): {changed}. "
@@ -66,6 +62,16 @@ def stale_corrections(text: str, corrections: list[CleaningCorrection]) -> list[
             f"one), or remove it with `kjrel uncorrect {correction.article_id} {number}`"
         )
     return problems
+
+
+def _change(lines: list[str], correction: CleaningCorrection) -> str | None:
+    """What changed under the correction's line since it was made, or None."""
+    number = correction.line_number
+    if number > len(lines):
+        return f"the file now ends at line {len(lines)}"
+    if line_sha256(lines[number - 1]) != correction.line_sha256:
+        return f"the line now reads {shown(_shortened(lines[number - 1]))!r}"
+    return None
 
 
 def refuse_stale_corrections(
@@ -135,33 +141,37 @@ def correct_line(
             )
         _, removed = clean_text_of(article.text, metadata, RULES)
         by_rules, rules = what_rules_do(removed, line, line_number)
-        others = [
-            item
-            for item in catalog.corrections
-            if (item.article_id, item.line_number) != (article_id, line_number)
-        ]
-        replaced = next((item for item in catalog.corrections if item not in others), None)
+        key = (article_id, line_number)
+        others = [item for item in catalog.corrections if _key(item) != key]
+        replaced = next((item for item in catalog.corrections if _key(item) == key), None)
         if by_rules == (KEPT_WHOLE if action == KEEP else REMOVED_WHOLE):
+            done = "keeps" if action == KEEP else "removes"
             undo = (
-                f"; to remove its {replaced.action} correction, run `kjrel uncorrect {article_id} {line_number}`"
+                f"; to remove its {replaced.action} correction, run "
+                f"`kjrel uncorrect {article_id} {line_number}`"
                 if replaced
                 else ""
             )
             raise InputError(
-                f"{shown(raw_dir / metadata.file)}: the cleaner already {'keeps' if action == KEEP else 'removes'} "
-                f"line {line_number} whole, so {action} would change nothing{undo}. Nothing was written."
+                f"{shown(raw_dir / metadata.file)}: the cleaner already {done} line {line_number} "
+                f"whole, so {action} would change nothing{undo}. Nothing was written."
             )
         correction = CleaningCorrection(
             article_id, line_number, line_sha256(line), action, (note or "").strip() or None
         )
-        corrections = sorted(
-            [*others, correction], key=lambda item: (item.article_id, item.line_number)
+        corrections = sorted([*others, correction], key=_key)
+        # Stale corrections of other lines are the build's to report; they are left out here.
+        own = tuple(
+            item
+            for item in corrections
+            if item.article_id == article_id and _change(lines, item) is None
         )
-        # The article must keep some text: the build refuses one that cleans to nothing.
-        clean_articles(
-            [article],
-            corrections=tuple(item for item in corrections if item.article_id == article_id),
-        )
+        if not clean_text_of(article.text, metadata, RULES, own)[0]:
+            raise InputError(
+                f"{shown(raw_dir / metadata.file)}: with line {line_number} dropped, nothing is "
+                "left of the article once cleaned, and the build refuses an empty article. "
+                "Nothing was written."
+            )
         write_raw_files(raw_dir, [(path, _corrections_bytes(path, corrections))])
     return LineCorrected(correction, line, by_rules, rules, replaced, path)
 
@@ -173,12 +183,7 @@ def uncorrect_line(raw_dir: Path, article_id: str, line_number: int) -> Cleaning
     with raw_lock(raw_dir):
         corrections = load_catalog(raw_dir).corrections
         removed = next(
-            (
-                item
-                for item in corrections
-                if (item.article_id, item.line_number) == (article_id, line_number)
-            ),
-            None,
+            (item for item in corrections if _key(item) == (article_id, line_number)), None
         )
         if removed is None:
             raise InputError(
@@ -188,6 +193,10 @@ def uncorrect_line(raw_dir: Path, article_id: str, line_number: int) -> Cleaning
         rest = [item for item in corrections if item is not removed]
         write_raw_files(raw_dir, [(path, _corrections_bytes(path, rest))])
     return removed
+
+
+def _key(correction: CleaningCorrection) -> tuple[str, int]:
+    return correction.article_id, correction.line_number
 
 
 def _article(articles: list[ArticleMetadata], article_id: str, raw_dir: Path) -> ArticleMetadata:

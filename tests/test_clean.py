@@ -499,3 +499,38 @@ def test_clean_articles_lists_the_lines_kept_by_correction_in_order():
 def test_the_rules_declare_the_correction_rule_without_a_pattern():
     [rule] = [rule for rule in RULES if rule.kind == "correction"]
     assert (rule.name, rule.pattern) == (CORRECTION_RULE, None) and rule.description
+
+
+@given(lines, st.data())
+def test_a_kept_line_has_no_removal_and_a_dropped_line_keeps_nothing(generated, data):
+    numbers = range(1, len(generated) + 1)
+    actions = data.draw(
+        st.lists(
+            st.sampled_from(["keep", "drop", None]),
+            min_size=len(generated),
+            max_size=len(generated),
+        )
+    )
+    corrections = tuple(
+        _correction(number, action)
+        for number, action in zip(numbers, actions, strict=True)
+        if action
+    )
+    _, removed = clean_text_of("\n".join(generated), METADATA, RULES, corrections)
+    for correction in corrections:
+        line = generated[correction.line_number - 1]
+        spans = sorted(
+            (item.char_start, item.char_end)
+            for item in removed
+            if item.line_number == correction.line_number
+        )
+        if correction.action == "keep":
+            assert spans == []
+        else:
+            kept = "".join(
+                line[end:start]
+                for (_, end), (start, _) in zip(
+                    [(0, 0), *spans], [*spans, (len(line), 0)], strict=True
+                )
+            )
+            assert not kept.strip()

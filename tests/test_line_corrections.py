@@ -256,7 +256,7 @@ def test_correct_refuses_with_one_message_and_changes_nothing(raw, capsys, argum
 
 def test_correct_refuses_to_drop_the_last_text_of_an_article(raw):
     _replace_article(raw, [OUTLET, "", LINES[2]])
-    with pytest.raises(InputError, match=r"nothing is left after cleaning"):
+    with pytest.raises(InputError, match=r"with line 3 dropped, nothing is left of the article"):
         correct_line(raw, ARTICLE, 3, "drop")
     assert not (raw / CORRECTIONS_FILE).exists()
 
@@ -300,3 +300,11 @@ def test_correct_waits_for_no_one_while_another_writer_holds_raw(raw, capsys):
     run = run_kjrel(["correct", ARTICLE, "5", "drop", "--raw", raw], capsys)
     assert_one_message(run, "correct", r"\.kjrel\.lock exists: another `kjrel add`")
     assert not (raw / CORRECTIONS_FILE).exists()
+
+
+def test_correct_works_beside_a_stale_correction_of_another_line(raw):
+    correct_line(raw, ARTICLE, 7, "drop")
+    _replace_article(raw, LINES[:6])
+    corrected = correct_line(raw, ARTICLE, 5, "drop")
+    assert corrected.correction.line_number == 5
+    assert [item.line_number for item in load_catalog(raw).corrections] == [5, 7]
