@@ -203,14 +203,19 @@ def _parser() -> argparse.ArgumentParser:
         "Line numbers are the removed table's and `kjrel review`'s (from 1).",
         epilog=EXIT_CODES,
     )
-    correct_parser.add_argument("article_id", help="the article, as in raw/articles.csv")
     correct_parser.add_argument(
-        "line_number", type=_positive_int, help="the line in its raw file, from 1"
+        "article_id", metavar="ARTICLE_ID", help="the article, as in raw/articles.csv"
+    )
+    correct_parser.add_argument(
+        "line_number",
+        type=_positive_int,
+        metavar="LINE_NUMBER",
+        help="the line in its raw file, from 1",
     )
     correct_parser.add_argument(
         "action", choices=CORRECTION_ACTIONS, help="keep the whole line, or drop it"
     )
-    correct_parser.add_argument("--note", help="why (stored with the correction)")
+    correct_parser.add_argument("--note", metavar="TEXT", help="why (stored with the correction)")
     correct_parser.add_argument(
         "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
     )
@@ -223,9 +228,11 @@ def _parser() -> argparse.ArgumentParser:
         "the cleaning rules decide that line again at the next build.",
         epilog=EXIT_CODES,
     )
-    uncorrect_parser.add_argument("article_id", help="the article, as in raw/articles.csv")
     uncorrect_parser.add_argument(
-        "line_number", type=_positive_int, help="the corrected line, from 1"
+        "article_id", metavar="ARTICLE_ID", help="the article, as in raw/articles.csv"
+    )
+    uncorrect_parser.add_argument(
+        "line_number", type=_positive_int, metavar="LINE_NUMBER", help="the corrected line, from 1"
     )
     uncorrect_parser.add_argument(
         "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
