@@ -1,4 +1,5 @@
-"""Adding an article to raw/: its bytes copied unchanged, its sha256 and metadata appended as one row."""
+"""Adding an article to raw/: its bytes copied unchanged, its sha256 and metadata appended as one row,
+and what the cleaner will make of it."""
 
 import dataclasses
 import hashlib
@@ -6,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from kjrel_data.clean import RemovedLine, clean_articles
 from kjrel_data.errors import InputError, shown
 from kjrel_data.load import (
     ARTICLE_ID_PATTERN,
@@ -14,6 +16,8 @@ from kjrel_data.load import (
     METADATA_COLUMNS,
     METADATA_FILE,
     SPLITS,
+    ArticleMetadata,
+    RawArticle,
     decode_article,
     load_raw,
     parse_published_date,
@@ -21,6 +25,7 @@ from kjrel_data.load import (
     text_fingerprint,
 )
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
+from kjrel_data.split import split_sentences
 
 # The options of `kjrel add` whose names differ from the field they fill.
 OPTION_NAMES = {"article_id": "--id", "published_date": "--published"}
@@ -30,6 +35,9 @@ COPYRIGHT_TEMPLATE = (
     "Copyright {outlet}. Publisher's text, included for non-commercial research; "
     "not licensed by this project."
 )
+# What `kjrel add` shows of the cleaned article: enough to see whether the body survived.
+PREVIEW_SENTENCES = 5
+PREVIEW_CHARS = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,12 +58,21 @@ class NewArticle:
 
 
 @dataclasses.dataclass(frozen=True)
+class CleaningPreview:
+    """What the cleaner removes from a new article, and its first sentences once cleaned."""
+
+    removed: list[RemovedLine]
+    first_sentences: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
 class AddedArticle:
     article_id: str
     file: str
     sha256: str
     size: int
     split: str
+    preview: CleaningPreview
 
 
 def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
@@ -119,10 +136,57 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
             "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
         }
         metadata = appended_rows(raw_dir / METADATA_FILE, METADATA_COLUMNS, [row])
+        # Before anything is written: an article the build would refuse (nothing left once
+        # cleaned) is refused here.
+        preview = cleaning_preview(RawArticle(_metadata_of(row, str(source)), text))
         # The article goes in first: a kill between the renames leaves a file without its row,
         # which the build names, rather than a row without its file.
         write_raw_files(raw_dir, [(target, data), (raw_dir / METADATA_FILE, metadata)])
-    return AddedArticle(article_id, relative_file, sha256, len(data), split)
+    return AddedArticle(article_id, relative_file, sha256, len(data), split, preview)
+
+
+def cleaning_preview(article: RawArticle) -> CleaningPreview:
+    """What the build's cleaner and splitter make of this one article (InputError if nothing is left)."""
+    clean, removed = clean_articles([article])
+    sentences = split_sentences(clean)
+    return CleaningPreview(removed, [item.text for item in sentences[:PREVIEW_SENTENCES]])
+
+
+def preview_lines(preview: CleaningPreview) -> list[str]:
+    """The removed lines as `  line N [rule]: text`, then the first sentences, escaped and shortened."""
+    pieces: dict[int, list[RemovedLine]] = {}
+    for item in preview.removed:
+        pieces.setdefault(item.line_number, []).append(item)
+    lines = [
+        f"The cleaner removes {len(pieces)} lines:" if pieces else "The cleaner removes no line."
+    ]
+    for number, items in pieces.items():
+        rules = ", ".join(dict.fromkeys(item.rule for item in items))
+        text = " … ".join(item.line[item.char_start : item.char_end] for item in items)
+        lines.append(f"  line {number} [{rules}]: {shown(_shortened(text))}")
+    lines.append(f"Its first {len(preview.first_sentences)} sentences once cleaned:")
+    lines += [
+        f"  {index}. {shown(_shortened(text))}"
+        for index, text in enumerate(preview.first_sentences, start=1)
+    ]
+    return lines
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def _metadata_of(row: dict[str, str | None], file: str) -> ArticleMetadata:
+    """The metadata the build will read back from the new row (empty cells read as None)."""
+    values = {name: value or None for name, value in row.items()}
+    published = values["published_date"]
+    return ArticleMetadata(
+        **{
+            **values,
+            "file": file,
+            "published_date": parse_published_date(published) if published else None,
+        }
+    )
 
 
 def derived_article_id(outlet: str, title: str) -> str:

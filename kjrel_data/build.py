@@ -27,10 +27,12 @@ from kjrel_data.files import read_file
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
 from kjrel_data.labeller import GoldExample
 from kjrel_data.limits import MAX_DOCUMENT_BYTES
+from kjrel_data.line_corrections import refuse_stale_corrections
 from kjrel_data.load import (
     METADATA_FILE,
     AnnotationPass,
     ArticleMetadata,
+    CleaningCorrection,
     LabelRow,
     load_catalog,
     read_article,
@@ -71,6 +73,7 @@ class Batch:
     gold_labels: tuple[LabelRow, ...]
     annotation_passes: tuple[AnnotationPass, ...]
     examples: tuple[GoldExample, ...]
+    corrections: tuple[CleaningCorrection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ class BuildResult:
 
 def build_batch(batch: Batch) -> Corpus:
     """Clean, split, label and validate one batch of articles into its published tables."""
-    clean, removed = clean_articles([read_article(batch.raw_dir, row) for row in batch.articles])
+    clean, removed = clean_articles(
+        [read_article(batch.raw_dir, row) for row in batch.articles],
+        corrections=batch.corrections,
+    )
     labelled = attach_labels(
         split_sentences(clean),
         list(batch.gold_labels),
@@ -102,11 +108,20 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
     """The build's batches, in article_id order, and the number of articles in them."""
     catalog = load_catalog(raw_dir)
     refuse_near_copies(catalog.raw_dir, catalog.articles)
+    # Every stale correction at once, before any batch is cleaned.
+    refuse_stale_corrections(catalog.raw_dir, catalog.articles, catalog.corrections)
     article_ids = frozenset(row.article_id for row in catalog.articles)
     check_label_rows(catalog.gold_labels, catalog.annotation_passes, article_ids)
     gold_by_article = _by_article(catalog.gold_labels)
     pass_rows_by_article = [_by_article(item.rows) for item in catalog.annotation_passes]
-    examples = tuple(_training_examples(catalog.raw_dir, catalog.articles, catalog.gold_labels))
+    examples = tuple(
+        _training_examples(
+            catalog.raw_dir, catalog.articles, catalog.gold_labels, catalog.corrections
+        )
+    )
+    corrections_by_article: dict[str, list[CleaningCorrection]] = {}
+    for item in catalog.corrections:
+        corrections_by_article.setdefault(item.article_id, []).append(item)
     result = []
     for start in range(0, len(catalog.articles), BATCH_ARTICLES):
         articles = tuple(catalog.articles[start : start + BATCH_ARTICLES])
@@ -123,6 +138,7 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
                     )
                 ),
                 examples=examples,
+                corrections=tuple(item for i in ids for item in corrections_by_article.get(i, [])),
             )
         )
     return result, len(catalog.articles)
@@ -292,13 +308,18 @@ def _by_article(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
 
 
 def _training_examples(
-    raw_dir: Path, articles: list[ArticleMetadata], gold_labels: list[LabelRow]
+    raw_dir: Path,
+    articles: list[ArticleMetadata],
+    gold_labels: list[LabelRow],
+    corrections: list[CleaningCorrection],
 ) -> list[GoldExample]:
     # The labeller learns from the train split's gold, so those articles are split once up front;
     # every batch then labels with the same model whatever its articles.
     gold_articles = {article_id_of(row.sentence_id) for row in gold_labels}
     training = [row for row in articles if row.split == "train" and row.article_id in gold_articles]
-    clean, _ = clean_articles([read_article(raw_dir, row) for row in training])
+    clean, _ = clean_articles(
+        [read_article(raw_dir, row) for row in training], corrections=tuple(corrections)
+    )
     return gold_examples(
         split_sentences(clean), gold_labels, frozenset(row.article_id for row in training)
     )

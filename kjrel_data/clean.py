@@ -11,6 +11,8 @@ are tried again on whole paragraphs in between).
 - `inline`: the match is cut out of the line and the rest is kept (a dateline, a run-in caption).
 - `structural`: decided by the article's shape, not a pattern: runs of short navigation lines,
   lines repeated elsewhere, lines before the body starts or after it ends, a cut-off last sentence.
+- `correction`: a curator's correction of one line (raw/cleaning_corrections.csv), applied over
+  every rule: `drop` removes what is left of the line, `keep` keeps the whole line.
 Every removal is recorded with its line, its span in that line and its rule.
 """
 
@@ -27,11 +29,11 @@ from importlib import resources
 
 from kjrel_data.errors import InputError
 from kjrel_data.line_classifier import LineModel, chrome_scores, load_line_model
-from kjrel_data.load import ArticleMetadata, RawArticle
+from kjrel_data.load import KEEP, ArticleMetadata, CleaningCorrection, RawArticle
 
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
-RULE_KINDS = ("line", "tail", "list", "inline", "structural", "classifier")
+RULE_KINDS = ("line", "tail", "list", "inline", "structural", "classifier", "correction")
 STRUCTURAL_RULES = (
     "navigation_run",
     "repeated_line",
@@ -42,6 +44,7 @@ STRUCTURAL_RULES = (
     "unfinished_ending",
 )
 CLASSIFIER_RULE = "line_classifier"
+CORRECTION_RULE = "correction"
 NO_WORDS_RULE = "no_words"
 # Words a sentence cannot end on: a paragraph ending on one was cut by a page or column break.
 CONTINUING_WORDS = frozenset(
@@ -87,6 +90,8 @@ DEK_MIN_CHROME_AFTER = 2
 RUNNING_HEADER_MAX_WORDS = 12
 FOOTNOTE_SEPARATOR = re.compile(r"[-_=—–]{5,}")
 FOOTNOTE_START = re.compile(r"(?:\d{1,3}|\[\d{1,3}\]|[*†‡]) ?[A-Z“\"‘']")
+# The classifier reads a page's shape: its lines before, around and after the body.
+CLASSIFIER_MIN_LINES = 10
 # A crosshead is a few words; the classifier leaves one between prose paragraphs to the rules.
 CROSSHEAD_MAX_WORDS = 10
 # A joined paragraph longer than this is not tried against the line rules again: chrome is far
@@ -111,6 +116,8 @@ class Rule:
 class CleanArticle:
     metadata: ArticleMetadata
     clean_text: str
+    # Raw line numbers a curator's correction keeps whole, whatever the rules say.
+    lines_kept_by_correction: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,14 +140,17 @@ def load_rules() -> tuple[Rule, ...]:
     # The structural rules are named in this module's code; the file must declare exactly those.
     declared = {rule.name for rule in rules if rule.kind == "structural"}
     classifiers = [rule.name for rule in rules if rule.kind == "classifier"]
+    corrections = [(rule.name, rule.pattern) for rule in rules if rule.kind == "correction"]
     if (
         declared != set(STRUCTURAL_RULES)
         or classifiers != [CLASSIFIER_RULE]
+        or corrections != [(CORRECTION_RULE, None)]
         or any(rule.kind not in RULE_KINDS for rule in rules)
     ):
         raise ValueError(
-            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES} "
-            f"and the classifier {CLASSIFIER_RULE}"
+            f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES}, "
+            f"the classifier {CLASSIFIER_RULE!r} and the rule {CORRECTION_RULE!r} of kind "
+            "correction, without a pattern"
         )
     return rules
 
@@ -149,21 +159,28 @@ RULES = load_rules()
 
 
 def clean_articles(
-    raw_articles: list[RawArticle], rules: tuple[Rule, ...] = RULES
+    raw_articles: list[RawArticle],
+    rules: tuple[Rule, ...] = RULES,
+    corrections: tuple[CleaningCorrection, ...] = (),
 ) -> tuple[list[CleanArticle], list[RemovedLine]]:
     """Clean each article's text; return the clean articles and everything removed, with its rule."""
+    by_article: dict[str, list[CleaningCorrection]] = {}
+    for correction in corrections:
+        by_article.setdefault(correction.article_id, []).append(correction)
     clean, removed = [], []
     line_model = load_line_model()
     for article in raw_articles:
+        own = tuple(by_article.get(article.metadata.article_id, ()))
         clean_text, article_removed = clean_text_of(
-            article.text, article.metadata, rules, line_model
+            article.text, article.metadata, rules, line_model, own
         )
         if not clean_text:
             raise InputError(
                 f"{article.metadata.file}: nothing is left after cleaning (every line matched a chrome "
-                "rule). Check that the file holds the article body."
+                "rule or a drop correction). Check that the file holds the article body."
             )
-        clean.append(CleanArticle(metadata=article.metadata, clean_text=clean_text))
+        kept = tuple(sorted(item.line_number for item in own if item.action == KEEP))
+        clean.append(CleanArticle(article.metadata, clean_text, kept))
         removed.extend(article_removed)
     return clean, removed
 
@@ -173,6 +190,7 @@ def clean_text_of(
     metadata: ArticleMetadata,
     rules: tuple[Rule, ...],
     line_model: LineModel | None,
+    corrections: tuple[CleaningCorrection, ...] = (),
 ) -> tuple[str, list[RemovedLine]]:
     """One article's clean text (paragraphs separated by a blank line) and everything removed."""
     patterns = compile_rules(rules, metadata)
@@ -196,6 +214,7 @@ def clean_text_of(
     _remove_dek(page, _blocks(page))
     _remove_outside_body(page, _blocks(page))
     _remove_unfinished_ending(page, _blocks(page))
+    _apply_corrections(page, corrections)
     paragraphs = [page.block_text(block) for block in _blocks(page)]
     removed = [
         RemovedLine(
@@ -211,6 +230,16 @@ def clean_text_of(
         for start, end, rule in sorted(page.spans[number])
     ]
     return PARAGRAPH_SEPARATOR.join(join_broken_paragraphs(paragraphs, patterns["line"])), removed
+
+
+def _apply_corrections(page: "_Page", corrections: tuple[CleaningCorrection, ...]) -> None:
+    # After every rule, so a curator's word is final; the build has checked each line is unchanged.
+    for correction in corrections:
+        if correction.action == KEEP:
+            page.spans.pop(correction.line_number, None)
+            page.kept_text.pop(correction.line_number, None)
+        else:
+            page.remove_rest(correction.line_number, CORRECTION_RULE)
 
 
 class _Page:
@@ -550,8 +579,12 @@ def _remove_classified_lines(page: _Page, line_model: LineModel) -> None:
         for number, score in zip(page.numbers(), scores, strict=True)
         if score is not None and score >= line_model.threshold and number not in page.spans
     }
-    # A page the model would empty is one it cannot read (a few short lines): the rules decide.
-    if all(number in chrome for number in page.numbers() if page.kept(number)):
+    # A page of a few lines has no shape to read, nor does one the model would empty: the rules
+    # decide there.
+    kept = [number for number in page.numbers() if page.kept(number)]
+    if sum(score is not None for score in scores) < CLASSIFIER_MIN_LINES or all(
+        number in chrome for number in kept
+    ):
         return
     # A short line between two prose paragraphs is a crosshead or a one-line answer ("Why?"):
     # short chrome inside the body is what the rules name.

@@ -15,7 +15,7 @@ import pyarrow as pa
 from huggingface_hub import HfApi
 
 from kjrel_data import __version__
-from kjrel_data.add import NewArticle, add_article
+from kjrel_data.add import NewArticle, add_article, preview_lines
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.build import build, prepare
 from kjrel_data.changelog import label_changes
@@ -23,7 +23,16 @@ from kjrel_data.codebook import refresh_codebook
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.hub import publish_to_hub
-from kjrel_data.load import KINDS, METADATA_FILE, PASSES_FILE, SPLITS, read_label_file
+from kjrel_data.line_corrections import correct_line, uncorrect_line
+from kjrel_data.load import (
+    CORRECTION_ACTIONS,
+    CORRECTIONS_FILE,
+    KINDS,
+    METADATA_FILE,
+    PASSES_FILE,
+    SPLITS,
+    read_label_file,
+)
 from kjrel_data.summary import CorpusSummary
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.tasks import export_tasks
@@ -183,6 +192,53 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_parser.set_defaults(run=_run_add)
 
+    correct_parser = commands.add_parser(
+        "correct",
+        help="correct the cleaner on one raw line: keep it whole, or drop it",
+        description=f"Record in raw/{CORRECTIONS_FILE} that the build keeps LINE_NUMBER of the "
+        "article's raw file whole (keep) or drops what the cleaner left of it (drop), over every "
+        "cleaning rule. The line's sha256 is recorded with it: if the line changes, the build "
+        "refuses the correction as stale. Refuses an unknown article, a line out of range or blank, "
+        "and a correction that changes nothing; replaces an earlier correction of the same line. "
+        "Line numbers are the removed table's and `kjrel review`'s (from 1).",
+        epilog=EXIT_CODES,
+    )
+    correct_parser.add_argument(
+        "article_id", metavar="ARTICLE_ID", help="the article, as in raw/articles.csv"
+    )
+    correct_parser.add_argument(
+        "line_number",
+        type=_positive_int,
+        metavar="LINE_NUMBER",
+        help="the line in its raw file, from 1",
+    )
+    correct_parser.add_argument(
+        "action", choices=CORRECTION_ACTIONS, help="keep the whole line, or drop it"
+    )
+    correct_parser.add_argument("--note", metavar="TEXT", help="why (stored with the correction)")
+    correct_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    correct_parser.set_defaults(run=_run_correct)
+
+    uncorrect_parser = commands.add_parser(
+        "uncorrect",
+        help="remove the correction of one raw line",
+        description=f"Remove the correction of LINE_NUMBER of the article from raw/{CORRECTIONS_FILE}; "
+        "the cleaning rules decide that line again at the next build.",
+        epilog=EXIT_CODES,
+    )
+    uncorrect_parser.add_argument(
+        "article_id", metavar="ARTICLE_ID", help="the article, as in raw/articles.csv"
+    )
+    uncorrect_parser.add_argument(
+        "line_number", type=_positive_int, metavar="LINE_NUMBER", help="the corrected line, from 1"
+    )
+    uncorrect_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    uncorrect_parser.set_defaults(run=_run_uncorrect)
+
     validate_parser = commands.add_parser(
         "validate",
         help="check a built folder against its checksums and the schemas",
@@ -336,7 +392,41 @@ def _run_add(arguments: argparse.Namespace) -> int:
         f"({added.size:,} bytes, sha256 {added.sha256[:12]}…, split {added.split}), "
         f"file {arguments.raw / added.file}."
     )
-    print("Run `kjrel build` to include it.")
+    print("\n".join(preview_lines(added.preview)))
+    print(
+        f"If the cleaner is wrong about a line, `kjrel correct {added.article_id} LINE keep|drop` "
+        "corrects it; `kjrel review` shows every line and sentence of the build. "
+        "Run `kjrel build` to include it."
+    )
+    return 0
+
+
+def _run_correct(arguments: argparse.Namespace) -> int:
+    corrected = correct_line(
+        arguments.raw, arguments.article_id, arguments.line_number, arguments.action, arguments.note
+    )
+    correction = corrected.correction
+    rules = f" by {', '.join(corrected.rules)}" if corrected.rules else ""
+    replaced = (
+        f", replacing its {corrected.replaced.action} correction" if corrected.replaced else ""
+    )
+    print(
+        f"Line {correction.line_number} of {correction.article_id}: {correction.action} "
+        f"(by the cleaning rules alone it is {corrected.by_rules}{rules}){replaced}; recorded in "
+        f"{corrected.corrections_file}."
+    )
+    print(f"  line {correction.line_number}: {shown(corrected.line)}")
+    print("Run `kjrel build` to apply it.")
+    return 0
+
+
+def _run_uncorrect(arguments: argparse.Namespace) -> int:
+    removed = uncorrect_line(arguments.raw, arguments.article_id, arguments.line_number)
+    print(
+        f"Removed the {removed.action} correction of line {removed.line_number} of "
+        f"{removed.article_id} from {arguments.raw / CORRECTIONS_FILE}; the cleaning rules decide "
+        "that line again at the next build."
+    )
     return 0
 
 

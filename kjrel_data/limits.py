@@ -4,9 +4,10 @@
 # file, and refusing it before reading keeps memory bounded.
 MAX_ARTICLE_BYTES = 5_000_000
 
-# The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv) may
-# hold, checked when kjrel writes a row and when it reads one. Each is well past any real value and
-# far below what makes a file unreadable, so one pasted-in page cannot lock every later command out.
+# The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv,
+# cleaning_corrections.csv) may hold, checked when kjrel writes a row and when it reads one. Each is
+# well past any real value and far below what makes a file unreadable, so one pasted-in page cannot
+# lock every later command out.
 MAX_FIELD_CHARS = {
     # Ids and paths: derived ids are at most 60 characters; a hand-picked one needs no more than this.
     "article_id": 200,
@@ -17,6 +18,7 @@ MAX_FIELD_CHARS = {
     "sha256": 64,
     "text_sha256": 64,
     "codebook_sha256": 64,
+    "line_sha256": 64,
     # Names of a publisher, section, author or annotator: a long institute name is under 100.
     "outlet": 300,
     "section": 300,
@@ -37,6 +39,9 @@ MAX_FIELD_CHARS = {
     "stance": 50,
     "stance_holder": 50,
     "issue": 50,
+    "action": 20,
+    # A raw line number: far more digits than any article's line count has.
+    "line_number": 20,
     # Every issue label joined by ';' fits several times over.
     "issues": 1_000,
     # An annotator's reason for a label, with kjrel's provenance: a few paragraphs at most.

@@ -1,4 +1,4 @@
-"""Stage 1, load: read raw/ (articles, metadata, gold labels, annotation passes), checking checksums."""
+"""Stage 1, load: read raw/ (articles, metadata, gold labels, annotation passes, cleaning corrections), checking checksums."""
 
 import csv
 import datetime
@@ -26,6 +26,11 @@ from kjrel_data.limits import (
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
 PASSES_FILE = "annotations/passes.csv"
+# Curators' corrections of the cleaner, one raw line each; optional.
+CORRECTIONS_FILE = "cleaning_corrections.csv"
+KEEP = "keep"
+DROP = "drop"
+CORRECTION_ACTIONS = (KEEP, DROP)
 # Each round's codebook, exactly as its annotators read it, beside the passes.
 CODEBOOK_PATTERN = "CODEBOOK-*.md"
 ARTICLES_FOLDER = "articles"
@@ -55,6 +60,7 @@ SHARED_METADATA_COLUMNS = frozenset(
 OPTIONAL_METADATA_COLUMNS = frozenset({"section", "standfirst", "author", "published_date", "url"})
 LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues", "note")
 PASS_COLUMNS = ("pass", "round", "annotator", "codebook_sha256", "file")
+CORRECTION_COLUMNS = ("article_id", "line_number", "line_sha256", "action", "note")
 ISSUES_SEPARATOR = ";"
 
 
@@ -108,6 +114,17 @@ class AnnotationPass:
 
 
 @dataclass(frozen=True)
+class CleaningCorrection:
+    """A curator's correction of one raw line: keep it whole, or drop what the cleaner kept of it."""
+
+    article_id: str
+    line_number: int
+    line_sha256: str
+    action: str
+    note: str | None
+
+
+@dataclass(frozen=True)
 class RawCorpus:
     articles: list[RawArticle]
     gold_labels: list[LabelRow]
@@ -122,10 +139,11 @@ class RawCatalog:
     articles: list[ArticleMetadata]
     gold_labels: list[LabelRow]
     annotation_passes: list[AnnotationPass]
+    corrections: list[CleaningCorrection]
 
 
 def load_catalog(raw_dir: Path) -> RawCatalog:
-    """Read and check raw/'s metadata (sorted by article_id), gold labels and passes."""
+    """Read and check raw/'s metadata (sorted by article_id), gold labels, passes and corrections."""
     raw_dir = Path(raw_dir)
     require_raw_dir(raw_dir)
     metadata = _read_metadata(raw_dir)
@@ -135,6 +153,7 @@ def load_catalog(raw_dir: Path) -> RawCatalog:
         articles=metadata,
         gold_labels=read_label_file(raw_dir / LABELS_FILE),
         annotation_passes=_read_passes(raw_dir),
+        corrections=read_corrections(raw_dir, frozenset(row.article_id for row in metadata)),
     )
 
 
@@ -495,3 +514,52 @@ def read_label_file(path: Path, inside: Path | None = None) -> list[LabelRow]:
     if problems:
         raise InputError("\n".join(problems))
     return labels
+
+
+def read_corrections(raw_dir: Path, article_ids: frozenset[str]) -> list[CleaningCorrection]:
+    """raw/'s cleaning corrections, sorted by article and line; none when the file is absent."""
+    path = raw_dir / CORRECTIONS_FILE
+    # A dangling link is not "absent": reading it is refused by name.
+    if not os.path.lexists(path):
+        return []
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    corrections = []
+    for line_number, row in _read_csv(path, CORRECTION_COLUMNS, inside=raw_dir):
+        row_problems = []
+        if row["article_id"] not in article_ids:
+            row_problems.append(
+                f"article_id {row['article_id']!r} is not in {METADATA_FILE}; correct only listed articles"
+            )
+        if not re.fullmatch(r"[1-9][0-9]*", row["line_number"]):
+            row_problems.append(
+                f"line_number {row['line_number']!r} is not a line number (a whole number from 1)"
+            )
+        if not re.fullmatch(r"[0-9a-f]{64}", row["line_sha256"]):
+            row_problems.append("line_sha256 must be 64 lowercase hex digits")
+        if row["action"] not in CORRECTION_ACTIONS:
+            row_problems.append(
+                f"action {row['action']!r} is not one of {', '.join(CORRECTION_ACTIONS)}"
+            )
+        key = (row["article_id"], row["line_number"])
+        if key in seen:
+            row_problems.append(
+                f"a second correction of line {row['line_number']} of this article (first: row "
+                f"{seen[key]}); keep one"
+            )
+        seen.setdefault(key, line_number)
+        if row_problems:
+            problems.append(f"{shown(path)}: row {line_number}: {'; '.join(row_problems)}.")
+            continue
+        corrections.append(
+            CleaningCorrection(
+                article_id=row["article_id"],
+                line_number=int(row["line_number"]),
+                line_sha256=row["line_sha256"],
+                action=row["action"],
+                note=row["note"].strip() or None,
+            )
+        )
+    if problems:
+        raise InputError("\n".join(problems))
+    return sorted(corrections, key=lambda item: (item.article_id, item.line_number))

@@ -1,4 +1,4 @@
-"""Writing into raw/ (new articles, imported labels): under a lock, rows appended, files replaced whole or not at all."""
+"""Writing into raw/ (new articles, imported labels, cleaning corrections): under a lock, rows appended, files replaced whole or not at all."""
 
 import contextlib
 import csv
@@ -36,8 +36,8 @@ def raw_lock(raw_dir: Path) -> Iterator[None]:
                 lock_handle = os.open(lock, _CREATE_NEW, 0o666)
             except FileExistsError:
                 raise InputError(
-                    f"{shown(lock)} exists: another `kjrel add` or `kjrel import-annotations` is "
-                    "running, or one was killed. If none is running, delete the lock file and try "
+                    f"{shown(lock)} exists: another `kjrel add`, `kjrel import-annotations`, "
+                    "`kjrel correct` or `kjrel uncorrect` is running, or one was killed. If none is running, delete the lock file and try "
                     "again."
                 ) from None
         yield
@@ -81,6 +81,25 @@ def appended_rows(
     csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]]
 ) -> bytes:
     """The CSV file's bytes with rows appended: earlier bytes untouched, its own line ending kept."""
+    _refuse_bad_cells(csv_file, columns, rows, "cannot append a row")
+    existing = read_file(csv_file, MAX_CSV_BYTES, "a CSV file", inside=csv_file.parent)
+    line_ending = "\r\n" if b"\r\n" in existing else "\n"
+    separator = b"" if existing.endswith(b"\n") or not existing else line_ending.encode()
+    return existing + separator + _csv_lines(columns, rows, line_ending).encode("utf-8")
+
+
+def csv_file_bytes(
+    csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]]
+) -> bytes:
+    """A whole CSV file's bytes, its header and rows, for a file that is replaced, not appended to."""
+    _refuse_bad_cells(csv_file, columns, rows, "cannot write a row")
+    header = _csv_lines(columns, [{column: column for column in columns}], "\n")
+    return (header + _csv_lines(columns, rows, "\n")).encode("utf-8")
+
+
+def _refuse_bad_cells(
+    csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]], what: str
+) -> None:
     problems = [
         problem
         for row in rows
@@ -88,11 +107,12 @@ def appended_rows(
         if (problem := cell_problem(column, row[column] or ""))
     ]
     if problems:
-        raise InputError(
-            f"{shown(csv_file)}: cannot append a row: {'; '.join(problems)}. Nothing was written."
-        )
-    existing = read_file(csv_file, MAX_CSV_BYTES, "a CSV file", inside=csv_file.parent)
-    line_ending = "\r\n" if b"\r\n" in existing else "\n"
+        raise InputError(f"{shown(csv_file)}: {what}: {'; '.join(problems)}. Nothing was written.")
+
+
+def _csv_lines(
+    columns: tuple[str, ...], rows: list[dict[str, str | None]], line_ending: str
+) -> str:
     # A writer ending its rows with \r\n quotes any cell holding \r or \n (with \n alone, a cell's
     # bare \r would go unquoted and split the row when read); each row then gets the file's ending.
     buffer = io.StringIO()
@@ -103,8 +123,7 @@ def appended_rows(
         buffer.truncate()
         writer.writerow([row[column] or "" for column in columns])
         lines.append(buffer.getvalue().removesuffix("\r\n") + line_ending)
-    separator = b"" if existing.endswith(b"\n") or not existing else line_ending.encode()
-    return existing + separator + "".join(lines).encode("utf-8")
+    return "".join(lines)
 
 
 def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
@@ -122,8 +141,8 @@ def write_raw_files(raw_dir: Path, files: list[tuple[Path, bytes]]) -> None:
                 descriptor = os.open(temporary, _CREATE_NEW, 0o666)
             except FileExistsError:
                 raise InputError(
-                    f"{shown(temporary)} exists: an interrupted `kjrel add` or `kjrel "
-                    "import-annotations` left it, or someone put it there. It is not part of raw/: "
+                    f"{shown(temporary)} exists: an interrupted `kjrel add`, `kjrel "
+                    "import-annotations`, `kjrel correct` or `kjrel uncorrect` left it, or someone put it there. It is not part of raw/: "
                     "delete it and try again."
                 ) from None
             created.append(temporary)

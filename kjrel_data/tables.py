@@ -118,6 +118,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "clean_text", Value("string"), "The cleaned body: paragraphs separated by a blank line."
         ),
+        Column(
+            "lines_kept_by_correction",
+            List(Value("int32")),
+            "Raw line numbers (from 1, sorted) that a curator's correction keeps whole, whatever "
+            "the cleaning rules say (raw/cleaning_corrections.csv); empty for most articles.",
+        ),
     ),
     REMOVED: (
         Column("article_id", Value("string"), "The article the line was removed from."),
@@ -133,7 +139,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "rule",
             Value("string"),
-            "The cleaning rule that removed it (kjrel_data/cleaning_rules.toml).",
+            "The cleaning rule that removed it (kjrel_data/cleaning_rules.toml); `correction` for "
+            "a line a curator's correction drops (raw/cleaning_corrections.csv).",
         ),
         Column(
             "score",
@@ -203,6 +210,7 @@ def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
             "source_file": article.metadata.file,
             "source_sha256": article.metadata.sha256,
             "clean_text": article.clean_text,
+            "lines_kept_by_correction": list(article.lines_kept_by_correction),
         }
         for article in sorted(clean_articles, key=lambda article: article.metadata.article_id)
     ]

@@ -142,6 +142,15 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+@extensions.register_check_method(supported_types=pd.Series)
+def line_numbers_sorted(series: pd.Series) -> pd.Series:
+    def valid(numbers) -> bool:
+        numbers = list(numbers)
+        return numbers == sorted(set(numbers)) and all(number >= 1 for number in numbers)
+
+    return series.map(lambda numbers: numbers is not None and valid(numbers))
+
+
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def removed_text_in_line(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(
@@ -212,6 +221,7 @@ class ArticleModel(pandera.DataFrameModel):
     source_file: Series[str] = pandera.Field(str_length={"min_value": 1})
     source_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
     clean_text: Series[str] = pandera.Field(str_length={"min_value": 1})
+    lines_kept_by_correction: Series[object] = pandera.Field(line_numbers_sorted=())
 
     class Config:
         name = ARTICLES

@@ -116,6 +116,8 @@ HOSTILE_INPUT_MATRIX = {
         "test_writers.test_import_refuses_a_note_longer_than_its_column",
         "test_writers.test_reading_a_field_longer_than_its_column_names_row_and_field",
         "test_writers.test_what_appended_rows_accepts_reads_back_unchanged",
+        "test_line_corrections.test_correct_refuses_with_one_message_and_changes_nothing",
+        "test_line_corrections.test_a_bad_correction_row_is_one_error_naming_file_and_row",
     ],
     "4 no row lost to a concurrent writer": [
         "test_writers.test_two_adds_at_once_lose_no_row",
@@ -123,6 +125,7 @@ HOSTILE_INPUT_MATRIX = {
         "test_writers.test_an_add_during_an_import_loses_no_row",
         "test_writers.test_an_import_during_an_add_loses_no_row",
         "test_writers.test_a_signal_during_the_renames_takes_effect_once_raw_is_complete",
+        "test_line_corrections.test_correct_waits_for_no_one_while_another_writer_holds_raw",
     ],
     "5 card data paths confined to the folder": [
         "test_confine.test_a_card_path_up_and_out_is_refused_by_name_unread",
@@ -154,6 +157,7 @@ HOSTILE_INPUT_MATRIX = {
         "test_confine.test_a_codebook_symlinked_to_dev_zero_is_refused",
         "test_confine.test_a_fifo_codebook_is_refused_by_name_without_hanging",
         "test_confine.test_an_input_over_its_cap_is_refused_before_reading",
+        "test_confine.test_a_corrections_file_symlinked_outside_raw_is_refused",
         "test_confine.test_an_export_over_its_cap_is_refused_before_reading",
         "test_confine.test_a_footer_declaring_more_rows_than_its_bytes_is_refused_before_reading",
         "test_confine.test_a_row_group_declaring_more_bytes_than_the_cap_is_refused",
@@ -169,6 +173,7 @@ HOSTILE_INPUT_MATRIX = {
         "test_writers.test_an_internal_error_is_one_line_asking_for_a_report",
         "test_writers.test_debug_shows_the_traceback",
         "test_writers.test_an_interrupt_while_kjrel_starts_is_one_line_and_exit_130",
+        "test_line_corrections.test_stale_corrections_fail_the_build_listing_each_and_raw_is_unchanged",
     ],
     "12 staging files never followed": [
         "test_writers.test_a_planted_staging_symlink_does_not_redirect_the_write",

@@ -8,6 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kjrel_data.clean import (
+    CORRECTION_RULE,
     RULES,
     clean_articles,
     clean_text_of,
@@ -16,7 +17,7 @@ from kjrel_data.clean import (
     normalise_line,
     split_lines,
 )
-from kjrel_data.load import ArticleMetadata, load_raw
+from kjrel_data.load import ArticleMetadata, CleaningCorrection, RawArticle, load_raw
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 METADATA = ArticleMetadata(
@@ -464,3 +465,76 @@ def test_a_cut_off_ending_after_an_advertisement_is_recorded_once_per_span():
         ("run_in_advertisement", " Advertisement"),
         ("unfinished_ending", "The talks were expected to continue into"),
     ]
+
+
+BODY = (
+    "Seoul and Tokyo agreed on Tuesday to resume regular talks between their ministers.\n\n"
+    "Officials said the next meeting would be held in Busan later this year, with trade first."
+)
+
+
+def _correction(line_number: int, action: str) -> CleaningCorrection:
+    return CleaningCorrection(METADATA.article_id, line_number, "0" * 64, action, None)
+
+
+def test_a_keep_correction_keeps_a_line_a_rule_removed_whole():
+    text = f"Recent Features\n\n{BODY}"
+    clean, removed = clean_text_of(text, METADATA, RULES, None, (_correction(1, "keep"),))
+    assert clean.startswith("Recent Features\n\nSeoul") and removed == []
+    assert _clean(text)[1][0].rule == "navigation"
+
+
+def test_a_drop_correction_removes_a_kept_line_with_rule_correction():
+    clean, removed = clean_text_of(BODY, METADATA, RULES, None, (_correction(3, "drop"),))
+    assert clean == BODY.split("\n")[0]
+    assert [
+        (item.line_number, item.rule, item.line[item.char_start : item.char_end])
+        for item in removed
+    ] == [(3, "correction", BODY.split("\n")[2])]
+
+
+def test_clean_articles_lists_the_lines_kept_by_correction_in_order():
+    article = RawArticle(METADATA, f"Recent Features\n\nTokyo Report\n\n{BODY}")
+    corrections = (_correction(3, "keep"), _correction(1, "keep"), _correction(7, "drop"))
+    [clean], _ = clean_articles([article], corrections=corrections)
+    assert clean.lines_kept_by_correction == (1, 3)
+
+
+def test_the_rules_declare_the_correction_rule_without_a_pattern():
+    [rule] = [rule for rule in RULES if rule.kind == "correction"]
+    assert (rule.name, rule.pattern) == (CORRECTION_RULE, None) and rule.description
+
+
+@given(lines, st.data())
+def test_a_kept_line_has_no_removal_and_a_dropped_line_keeps_nothing(generated, data):
+    numbers = range(1, len(generated) + 1)
+    actions = data.draw(
+        st.lists(
+            st.sampled_from(["keep", "drop", None]),
+            min_size=len(generated),
+            max_size=len(generated),
+        )
+    )
+    corrections = tuple(
+        _correction(number, action)
+        for number, action in zip(numbers, actions, strict=True)
+        if action
+    )
+    _, removed = clean_text_of("\n".join(generated), METADATA, RULES, None, corrections)
+    for correction in corrections:
+        line = generated[correction.line_number - 1]
+        spans = sorted(
+            (item.char_start, item.char_end)
+            for item in removed
+            if item.line_number == correction.line_number
+        )
+        if correction.action == "keep":
+            assert spans == []
+        else:
+            kept = "".join(
+                line[end:start]
+                for (_, end), (start, _) in zip(
+                    [(0, 0), *spans], [*spans, (len(line), 0)], strict=True
+                )
+            )
+            assert not kept.strip()

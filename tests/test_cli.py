@@ -36,6 +36,8 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         ["agreement"],
         ["codebook"],
         ["label-changes"],
+        ["correct"],
+        ["uncorrect"],
     ],
 )
 def test_every_command_has_help(command):

@@ -304,6 +304,7 @@ def test_a_fifo_codebook_is_refused_by_name_without_hanging(raw_copy, tmp_path, 
         ("articles.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
         ("labels.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
         ("annotations/passes.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
+        ("cleaning_corrections.csv", 600_000_000, r"600,000,000 bytes, more than the 500,000,000"),
     ],
 )
 def test_an_input_over_its_cap_is_refused_before_reading(
@@ -322,6 +323,17 @@ def test_a_label_file_symlinked_outside_raw_is_refused(raw_copy, honeypot, tmp_p
     (raw_copy / "labels.csv").unlink()
     (raw_copy / "labels.csv").symlink_to(honeypot / "labels.csv")
     run = build_refused(raw_copy, tmp_path, capsys, r"labels\.csv: a symlink pointing outside")
+    assert run.touched_inside(honeypot) == []
+
+
+def test_a_corrections_file_symlinked_outside_raw_is_refused(raw_copy, honeypot, tmp_path, capsys):
+    (honeypot / "cleaning_corrections.csv").write_text(
+        "article_id,line_number,line_sha256,action,note\n", encoding="utf-8"
+    )
+    (raw_copy / "cleaning_corrections.csv").symlink_to(honeypot / "cleaning_corrections.csv")
+    run = build_refused(
+        raw_copy, tmp_path, capsys, r"cleaning_corrections\.csv: a symlink pointing outside"
+    )
     assert run.touched_inside(honeypot) == []
 
 
