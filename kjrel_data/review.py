@@ -218,7 +218,6 @@ def review_page(articles: Sequence[ReviewArticle]) -> str:
         f"<style>{_STYLE}</style></head>",
         "<body>",
         "<h1>kjrel review: what the cleaner removed, and what it kept</h1>",
-        _legend(),
         '<section id="suspicious">',
         f"<h2>Suspicious sentences ({len(suspicious)})</h2>",
     ]
@@ -228,7 +227,7 @@ def review_page(articles: Sequence[ReviewArticle]) -> str:
         parts.append("</ol>")
     else:
         parts.append("<p>None.</p>")
-    parts.append("</section>")
+    parts += ["</section>", _legend()]
     parts += [_article_section(article) for article in articles]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -345,13 +344,15 @@ def _line_row(
         for piece, removed in line_pieces(line, spans)
     )
     removed = bool(spans)
+    # A blank line has nothing to keep or drop.
     command = f"kjrel correct {article_id} {number} {'keep' if removed else 'drop'}"
+    command_cell = f"<code>{escaped(command)}</code>" if line.strip() else ""
     return (
         f'<tr id="{_anchor("line", article_id, str(number))}"'
         f"{_CLASS_REMOVED if removed else ''}>"
         f'<td class="number">{number}</td><td class="text">{text}</td>'
         f'<td class="rule">{escaped(", ".join(rules.get(number, [])))}</td>'
-        f'<td class="command"><code>{escaped(command)}</code></td></tr>'
+        f'<td class="command">{command_cell}</td></tr>'
     )
 
 
