@@ -36,6 +36,7 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         ["agreement"],
         ["codebook"],
         ["label-changes"],
+        ["review"],
     ],
 )
 def test_every_command_has_help(command):
