@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as compute
 
 from kjrel_data.build import prepare
 from kjrel_data.clean import SENTENCE_END, split_lines
@@ -28,7 +29,8 @@ DEFAULT_OUT = Path("review.html")
 SHORT_SENTENCE_WORDS = 4
 # Model labels the labeller is less sure of than this are worth a reader's look.
 LOW_CONFIDENCE = 0.5
-MODEL_SOURCE = LABEL_SOURCE.names[1]
+# The label_source of the automatic labeller's labels (declared in LABEL_SOURCE).
+MODEL_SOURCE = "model"
 # Words publishers' chrome is made of: links, credits, wire agencies, sign-up prompts, addresses.
 # The address pattern starts only where a run of address characters starts, so it is linear.
 CHROME_VOCABULARY = re.compile(
@@ -180,24 +182,19 @@ def write_review(
 def review_articles(corpus: Corpus, raw_lines: dict[str, tuple[str, ...]]) -> list[ReviewArticle]:
     """The corpus's articles named in raw_lines, with their removed rows and sentences, by id."""
     rows = {
-        config: _rows_of(corpus, config, raw_lines) for config in (ARTICLES, REMOVED, SENTENCES)
+        config: _rows_by_article(corpus, config, raw_lines)
+        for config in (ARTICLES, REMOVED, SENTENCES)
     }
     return [
         ReviewArticle(
-            article_id=article["article_id"],
+            article_id=article_id,
             title=article["title"],
             outlet=article["outlet"],
-            raw_lines=raw_lines[article["article_id"]],
-            removed=tuple(
-                row for row in rows[REMOVED] if row["article_id"] == article["article_id"]
-            ),
-            sentences=tuple(
-                _with_label_names(row)
-                for row in rows[SENTENCES]
-                if row["article_id"] == article["article_id"]
-            ),
+            raw_lines=raw_lines[article_id],
+            removed=tuple(rows[REMOVED].get(article_id, [])),
+            sentences=tuple(map(_with_label_names, rows[SENTENCES].get(article_id, []))),
         )
-        for article in sorted(rows[ARTICLES], key=lambda article: article["article_id"])
+        for article_id, (article,) in sorted(rows[ARTICLES].items())
     ]
 
 
@@ -383,9 +380,16 @@ def _anchor(*parts: str) -> str:
     return escaped("-".join(parts))
 
 
-def _rows_of(corpus: Corpus, config: str, raw_lines: dict[str, tuple[str, ...]]) -> list[dict]:
+def _rows_by_article(
+    corpus: Corpus, config: str, raw_lines: dict[str, tuple[str, ...]]
+) -> dict[str, list[dict]]:
     table = pa.concat_tables(corpus[config].values())
-    return [row for row in table.to_pylist() if row["article_id"] in raw_lines]
+    # Only the chosen articles' rows become Python objects; the tables keep their sorted order.
+    chosen = table.filter(compute.is_in(table["article_id"], pa.array(list(raw_lines))))
+    grouped: dict[str, list[dict]] = {}
+    for row in chosen.to_pylist():
+        grouped.setdefault(row["article_id"], []).append(row)
+    return grouped
 
 
 def _with_label_names(row: dict) -> dict:

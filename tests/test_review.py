@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kjrel_data.labels import LABEL_SOURCE
 from kjrel_data.review import (
     CHECKS,
     LOW_CONFIDENCE,
+    MODEL_SOURCE,
     ReviewArticle,
     escaped,
     has_chrome_vocabulary,
@@ -151,6 +153,7 @@ def test_each_check_finds_what_it_says(sentence, names):
 
 
 def test_checks_are_declared_once_with_distinct_names():
+    assert MODEL_SOURCE in LABEL_SOURCE.names
     assert len({check.name for check in CHECKS}) == len(CHECKS)
     page = review_page([])
     for check in CHECKS:
