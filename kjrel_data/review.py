@@ -438,6 +438,7 @@ td.command code { font-size: 0.8em; color: #555; white-space: nowrap; user-selec
 tr.removed { background: #fff4f2; }
 del { color: #b0281a; text-decoration: line-through; text-decoration-thickness: 2px; }
 tr.flag, .flag { background: #fff6c7; }
+tr { scroll-margin-top: 2.5em; }
 tr:target { outline: 3px solid #2f6fd6; }
 #suspicious li { margin-bottom: 0.4em; }
 ul.reasons { margin: 0; font-size: 0.9em; color: #6b5200; }
