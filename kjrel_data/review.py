@@ -146,8 +146,8 @@ def write_review(
     raw_dir, out = Path(raw_dir), Path(out)
     if Path(os.path.realpath(out)).is_relative_to(Path(os.path.realpath(raw_dir))):
         raise OutputError(
-            f"--out {shown(out)} is inside the --raw folder {shown(raw_dir)}, which only "
-            "`kjrel add` changes; write the page elsewhere."
+            f"--out {shown(out)} is inside the --raw folder {shown(raw_dir)}, and the review "
+            "never writes into raw/; choose an --out outside it."
         )
     catalog = load_catalog(raw_dir)
     known = {row.article_id: row for row in catalog.articles}
