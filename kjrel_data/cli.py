@@ -33,6 +33,7 @@ from kjrel_data.load import (
     SPLITS,
     read_label_file,
 )
+from kjrel_data.review import DEFAULT_OUT, write_review
 from kjrel_data.summary import CorpusSummary
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.tasks import export_tasks
@@ -331,6 +332,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     import_parser.set_defaults(run=_run_import_annotations)
 
+    review_parser = commands.add_parser(
+        "review",
+        help="write one HTML page showing every line the cleaner removed, to check it",
+        description="Build raw/ in memory and write a self-contained HTML page (no script, no "
+        "network): suspicious sentences first (no end punctuation, very short, link or credit "
+        "wording, low model confidence), then per article every raw line with its number, removed "
+        "text struck through beside its rule, and the sentences with their labels. Each line "
+        "shows the `kjrel correct` command that would keep or drop it.",
+        epilog=EXIT_CODES,
+    )
+    review_parser.add_argument(
+        "article_ids", nargs="*", metavar="ARTICLE_ID", help="articles to show (default: all)"
+    )
+    review_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    review_parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"the page to write (default: {DEFAULT_OUT})"
+    )
+    review_parser.set_defaults(run=_run_review)
+
     publish_parser = commands.add_parser(
         "publish",
         help="validate a built folder and upload it to the Hugging Face Hub",
@@ -499,6 +521,17 @@ def _run_import_annotations(arguments: argparse.Namespace) -> int:
     )
     if imported.added:
         print("Run `kjrel build` to publish them as gold.")
+    return 0
+
+
+def _run_review(arguments: argparse.Namespace) -> int:
+    written = write_review(
+        arguments.raw, arguments.out, arguments.article_ids, show_progress=sys.stderr.isatty()
+    )
+    print(
+        f"Wrote {written.path}: {written.articles} articles, {written.removed_lines} lines with "
+        f"text removed, {written.suspicious_sentences} suspicious sentences."
+    )
     return 0
 
 

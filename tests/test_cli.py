@@ -38,6 +38,7 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         ["label-changes"],
         ["correct"],
         ["uncorrect"],
+        ["review"],
     ],
 )
 def test_every_command_has_help(command):
