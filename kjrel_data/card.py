@@ -145,7 +145,10 @@ def _body(summary: CorpusSummary) -> str:
         _articles_table(summary),
         "## Cleaning rules",
         "Everything the cleaner removed (a whole line, or part of one) is in the `removed` config "
-        "with the rule that removed it; the rules are in `kjrel_data/cleaning_rules.toml`. A "
+        "with the rule that removed it; the rules are in `kjrel_data/cleaning_rules.toml`. "
+        "Lines no rule touched are scored by a chrome-line classifier (a model trained on invented "
+        "layout pages, not a person's judgement); the ones it removed have the rule "
+        "`line_classifier` and their probability in `score`. A "
         "curator's correction of one raw line overrides them: a line it drops is in `removed` "
         "with the rule `correction`, and a line it keeps is listed in its article's "
         "`lines_kept_by_correction`.",
