@@ -19,6 +19,7 @@ Every removal is recorded with its line, its span in that line and its rule.
 import array
 import bisect
 import functools
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -28,7 +29,12 @@ from dataclasses import dataclass
 from importlib import resources
 
 from kjrel_data.errors import InputError
-from kjrel_data.line_classifier import LineModel, chrome_scores, load_line_model
+from kjrel_data.line_classifier import (
+    LineModel,
+    chrome_scores,
+    chrome_vocabulary,
+    load_line_model,
+)
 from kjrel_data.load import KEEP, ArticleMetadata, CleaningCorrection, RawArticle
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -88,10 +94,14 @@ REPEATED_MIN_WORDS = 6
 DEK_MIN_CHROME_AFTER = 2
 # Running headers and footers are a title, a name or a page number, not a paragraph.
 RUNNING_HEADER_MAX_WORDS = 12
+RUNNING_HEADER_MIN_GAP = 5
 FOOTNOTE_SEPARATOR = re.compile(r"[-_=—–]{5,}")
 FOOTNOTE_START = re.compile(r"(?:\d{1,3}|\[\d{1,3}\]|[*†‡]) ?[A-Z“\"‘']")
 # The classifier reads a page's shape: its lines before, around and after the body.
 CLASSIFIER_MIN_LINES = 10
+# Chrome families whose words make a line of prose chrome-like (a caption's credit, a newsletter's
+# pitch); dates, people's roles and document words are as common in the body.
+PROSE_VETO_FAMILIES = frozenset({"credit", "link", "account", "social", "rights"})
 # A crosshead is a few words; the classifier leaves one between prose paragraphs to the rules.
 CROSSHEAD_MAX_WORDS = 10
 # A joined paragraph longer than this is not tried against the line rules again: chrome is far
@@ -108,7 +118,7 @@ class Rule:
     pattern: str | None = None
     outlet: str | None = None
     ignore_case: bool = False
-    # The chrome family a general rule was added for in 2.3 (the benchmark compares with and without).
+    # The chrome family a general rule was added for in 3.0 (the benchmark compares with and without).
     family: str | None = None
 
 
@@ -144,6 +154,7 @@ def load_rules() -> tuple[Rule, ...]:
     if (
         declared != set(STRUCTURAL_RULES)
         or classifiers != [CLASSIFIER_RULE]
+        or NO_WORDS_RULE not in {rule.name for rule in rules}
         or corrections != [(CORRECTION_RULE, None)]
         or any(rule.kind not in RULE_KINDS for rule in rules)
     ):
@@ -504,30 +515,37 @@ def _remove_repeated_lines(page: _Page) -> None:
 
 def _remove_running_headers(page: _Page) -> None:
     # A PDF's running header or footer comes back on every page, its page number changed: short
-    # lines that occur again once digits are set aside, and that end no sentence.
-    masked = {
-        number: re.sub(r"\d+", "#", text)
-        for number in page.numbers()
-        if (text := page.kept(number))
-        and len(text.split()) <= RUNNING_HEADER_MAX_WORDS
-        and not SENTENCE_END.search(text)
-    }
-    counts = Counter(masked.values())
-    for number, text in masked.items():
-        if counts[text] > 1 and len(text) > 1:
-            page.remove_rest(number, "running_header")
+    # lines that occur again once digits are set aside, that end no sentence and do not carry on
+    # one (a lowercase start), each a page's worth of lines after the last.
+    copies: dict[str, list[int]] = {}
+    for number in page.numbers():
+        text = page.kept(number)
+        if (
+            len(text) > 1
+            and len(text.split()) <= RUNNING_HEADER_MAX_WORDS
+            and not text[0].islower()
+            and not SENTENCE_END.search(text)
+        ):
+            copies.setdefault(re.sub(r"\d+", "#", text), []).append(number)
+    for numbers in copies.values():
+        gaps = [later - earlier for earlier, later in itertools.pairwise(numbers)]
+        if gaps and min(gaps) >= RUNNING_HEADER_MIN_GAP:
+            for number in numbers:
+                page.remove_rest(number, "running_header")
 
 
 def _remove_footnote_blocks(page: _Page) -> None:
     # In text from a PDF, a short rule ("____") closes the page's text and opens its footnotes:
-    # numbered notes and their wrapped lines, up to a blank line or the page's footer.
+    # numbered notes and their wrapped lines, up to a blank line or the page's footer. Lines are
+    # only removed up to the one being read, so the next kept lines are as counted here.
+    _, following = _kept_neighbours(page)
     in_notes = False
     for number in page.numbers():
         raw = normalise_line(page.lines[number - 1])
         text = page.kept(number)
         if FOOTNOTE_SEPARATOR.fullmatch(raw):
-            following = _neighbour(page, number, 1)
-            in_notes = following is not None and bool(FOOTNOTE_START.match(page.kept(following)))
+            after = following[number]
+            in_notes = after is not None and bool(FOOTNOTE_START.match(page.kept(after)))
             continue
         if not raw or (page.removed(number) and in_notes and not FOOTNOTE_START.match(raw)):
             in_notes = False
@@ -586,16 +604,21 @@ def _remove_classified_lines(page: _Page, line_model: LineModel) -> None:
         number in chrome for number in kept
     ):
         return
-    # A short line between two prose paragraphs is a crosshead or a one-line answer ("Why?"):
-    # short chrome inside the body is what the rules name.
-    prose = {number: is_prose(page.kept(number)) for number in page.numbers()}
+    # A short line between two prose paragraphs is a crosshead or a one-line answer ("Why?"), as
+    # is a short sentence between prose and the page's edge (a one-line lede or closing line);
+    # a line of prose with no words of a chrome family that vetoes it is a paragraph of the body.
+    # Chrome of those shapes is what the rules name.
+    previous, following = _kept_neighbours(page)
     for number in list(chrome):
-        before = _neighbour(page, number, -1)
-        after = _neighbour(page, number, 1)
-        if (
-            len(page.kept(number).split()) <= CROSSHEAD_MAX_WORDS
-            and prose.get(before, False)
-            and prose.get(after, False)
+        text = page.kept(number)
+        sides = [
+            None if neighbour is None else is_prose(page.kept(neighbour))
+            for neighbour in (previous[number], following[number])
+        ]
+        short = len(text.split()) <= CROSSHEAD_MAX_WORDS
+        edge_sentence = SENTENCE_END.search(text) is not None and True in sides
+        if (short and (sides == [True, True] or (edge_sentence and False not in sides))) or (
+            is_prose(text) and not set(chrome_vocabulary(text)) & PROSE_VETO_FAMILIES
         ):
             del chrome[number]
     for number, score in chrome.items():
@@ -603,14 +626,19 @@ def _remove_classified_lines(page: _Page, line_model: LineModel) -> None:
         page.remove_rest(number, CLASSIFIER_RULE)
 
 
-def _neighbour(page: _Page, number: int, step: int) -> int | None:
-    """The nearest line before (step -1) or after (step 1) with kept text, or None."""
-    number += step
-    while 1 <= number <= len(page.lines):
-        if page.kept(number):
-            return number
-        number += step
-    return None
+def _kept_neighbours(page: _Page) -> tuple[dict[int, int | None], dict[int, int | None]]:
+    """For each line, the nearest line before it and after it with kept text (None at the ends)."""
+    previous: dict[int, int | None] = {}
+    following: dict[int, int | None] = {}
+    last = None
+    for number in page.numbers():
+        previous[number] = last
+        last = number if page.kept(number) else last
+    last = None
+    for number in reversed(page.numbers()):
+        following[number] = last
+        last = number if page.kept(number) else last
+    return previous, following
 
 
 def _blocks(page: _Page) -> list[list[int]]:

@@ -434,7 +434,7 @@ def _run_correct(arguments: argparse.Namespace) -> int:
     )
     print(
         f"Line {correction.line_number} of {correction.article_id}: {correction.action} "
-        f"(by the cleaning rules alone it is {corrected.by_rules}{rules}){replaced}; recorded in "
+        f"(by the cleaner without corrections it is {corrected.by_rules}{rules}){replaced}; recorded in "
         f"{corrected.corrections_file}."
     )
     print(f"  line {correction.line_number}: {shown(corrected.line)}")

@@ -1,10 +1,10 @@
-"""A chrome-line classifier: a logistic model over features of a raw line and the lines around it.
+"""A chrome-line classifier: gradient-boosted trees over features of a raw line and its neighbours.
 
 The cleaner's rules name the chrome they know; this model scores every other line for how much it
 reads like chrome (captions, credits, bylines, boxes, lists, footers), the way jusText scores
-paragraphs by length, stopwords and context. Its weights are data (line_classifier.json), trained
-deterministically by benchmarks/train_line_classifier.py on the dev layouts and the seeds; nothing
-is downloaded or trained at build time.
+paragraphs by length, stopwords and context. Its trees are data (line_classifier.json), trained
+deterministically by `python benchmarks/cleaner.py --train` on the dev layouts and the seeds;
+nothing is downloaded or trained at build time.
 """
 
 import json
@@ -301,7 +301,7 @@ def line_features(lines: list[str]) -> list[list[float] | None]:
         continues_line(texts[filled[index]], texts[filled[index + 1]], typical)
         for index in range(len(filled) - 1)
     ) / len(filled)
-    chrome_words = {number: _chrome_words(texts[number]) for number in filled}
+    chrome_words = {number: float(len(chrome_vocabulary(texts[number]))) for number in filled}
     features: list[list[float] | None] = [None] * len(texts)
     for number in filled:
         text = texts[number]
@@ -413,9 +413,9 @@ def _chains(texts: list[str], filled: list[int], typical: float) -> dict[int, tu
     return result
 
 
-def _chrome_words(text: str) -> float:
-    """How many chrome families' words the line has."""
-    return float(sum(pattern.search(text) is not None for pattern in VOCABULARY_PATTERNS.values()))
+def chrome_vocabulary(text: str) -> list[str]:
+    """The chrome families whose words the text has."""
+    return [family for family, pattern in VOCABULARY_PATTERNS.items() if pattern.search(text)]
 
 
 def _block_words(texts: list[str]) -> list[int]:

@@ -35,7 +35,7 @@ REMOVED_WHOLE = "removed whole"
 class LineCorrected:
     correction: CleaningCorrection
     line: str
-    # What the rules alone do to the line, and the rules that removed any of it.
+    # What the cleaner does to the line without corrections, and the rules that removed any of it.
     by_rules: str
     rules: tuple[str, ...]
     replaced: CleaningCorrection | None
@@ -58,9 +58,9 @@ def stale_corrections(text: str, corrections: list[CleaningCorrection]) -> list[
             continue
         problems.append(
             f"article {correction.article_id!r} line {number} ({correction.action}): {changed}. "
-            "Re-check the line and re-add the correction: `kjrel correct "
-            f"{correction.article_id} LINE {correction.action}` (at line {number} it replaces this "
-            f"one), or remove it with `kjrel uncorrect {correction.article_id} {number}`"
+            f"Remove it with `kjrel uncorrect {correction.article_id} {number}`, re-check the "
+            f"line, and correct it again where it is now: `kjrel correct {correction.article_id} "
+            f"LINE {correction.action}`"
         )
     return problems
 

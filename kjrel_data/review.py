@@ -149,6 +149,12 @@ def write_review(
             f"--out {shown(out)} is inside the --raw folder {shown(raw_dir)}, and the review "
             "never writes into raw/; choose an --out outside it."
         )
+    if out.is_dir() or not out.name:
+        raise OutputError(f"--out {shown(out)} is a folder; give the path of the page to write.")
+    if not os.access(out.parent if str(out.parent) else Path("."), os.W_OK):
+        raise OutputError(
+            f"--out {shown(out)}: cannot write in {shown(out.parent)}; choose a writable folder."
+        )
     catalog = load_catalog(raw_dir)
     known = {row.article_id: row for row in catalog.articles}
     unknown = sorted({article_id for article_id in article_ids if article_id not in known})

@@ -9,6 +9,7 @@ from .conftest import REPO
 
 
 # The first table each prints (the labeller's calibration table after it is not quoted).
+@pytest.mark.slow
 @pytest.mark.parametrize(("script", "table_rows"), [("cleaner.py", 12), ("labeller.py", 5)])
 def test_readme_tables_are_what_the_benchmark_prints(script, table_rows):
     result = subprocess.run(

@@ -31,6 +31,7 @@ from kjrel_data.clean import (
     normalise_line,
     strip_strong,
 )
+from kjrel_data.line_classifier import load_line_model
 from kjrel_data.split import ends_in_initialism, split_sentences
 
 from .test_clean import METADATA
@@ -296,3 +297,14 @@ def test_250k_characters_of_paragraphs_that_each_close_the_last_ones_strong_mark
     clean_text, _ = clean_text_of(text, METADATA, RULES, None)
     assert clean_text.count("**") == 1
     assert clean_text.startswith(f"{prose}\n\nand then (a and w0) went on (x0 and w1)")
+
+
+def test_20k_rules_between_paragraphs_and_a_page_the_classifier_reads_are_cleaned():
+    # Each rule looked ahead past every rule already removed for a footnote (and the classifier's
+    # guard did the same for each line it scored): a minute for 20,000 here, hours at 5 MB.
+    prose = "This is the opening paragraph of the story and it reads as prose text here."
+    rules = "\n".join("-----" for _ in range(20_000))
+    text = "\n\n".join([prose, rules, *(prose.replace("opening", f"n{i}") for i in range(12))])
+    clean_text, removed = clean_text_of(text, METADATA, RULES, load_line_model())
+    assert clean_text.startswith(prose)
+    assert {line.rule for line in removed if line.line == "-----"} == {"separator"}
