@@ -133,8 +133,9 @@ CHROME_VOCABULARY = {
     r"most (?:read|popular|viewed)|https?|www|\.com|\.org|click|watch|listen|podcast|video|gallery",
     "account": r"subscribe[rds]*|subscription|sign (?:up|in)|log ?in|newsletters?|inbox|e-?mail|"
     r"privacy|terms|unsubscribe|account|app|download|premium|offer|free trial|register",
+    # Words of share and comment controls; "report", "save" and "print" are as common in the body.
     "social": r"share|tweet|facebook|twitter|linkedin|whatsapp|follow|likes?|comments?|repl(?:y|ies)|"
-    r"votes?|points|report|flag|upvotes?|responses?|claps?|save|print|bookmark",
+    r"votes?|points|upvotes?|responses?|claps?|bookmark",
     "stamp": r"ago|updated|published|posted|min(?:ute)?s? read|[ap]\.?m\.?|gmt|kst|jst|utc|est|edt|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|jun|jul|aug|sep|"
     r"sept|oct|nov|dec|january|february|march|april|may|june|july|august|september|october|"

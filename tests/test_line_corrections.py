@@ -109,7 +109,7 @@ def test_stale_corrections_name_a_changed_line_and_one_past_the_end():
     assert len(problems) == 2
     assert "line 3 (keep): the line now reads 'Third line.'" in problems[0]
     assert "line 4 (drop): the file now ends at line 3" in problems[1]
-    assert all("re-add the correction" in problem for problem in problems)
+    assert all("re-check the line" in problem for problem in problems)
 
 
 def test_an_absent_corrections_file_means_no_corrections(raw):
@@ -201,7 +201,7 @@ def test_stale_corrections_fail_the_build_listing_each_and_raw_is_unchanged(raw,
     assert "Jeju" in run.stderr
     assert f"article '{ARTICLE}' line 7 (drop): the file now ends at line 6" in run.stderr
     assert "line 1 " not in run.stderr
-    assert "re-add the correction" in run.stderr
+    assert "re-check the line" in run.stderr
     assert _snapshot(raw) == before
     assert not (tmp_path / "out").exists()
 

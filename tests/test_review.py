@@ -241,7 +241,12 @@ def test_kjrel_review_refuses_to_write_into_raw(raw_copy, tmp_path, capsys):
 
 def test_an_unwritable_out_is_one_error(raw_copy, tmp_path, capsys):
     run = run_kjrel(["review", "--raw", raw_copy, "--out", tmp_path / "missing" / "r.html"], capsys)
-    assert_one_message(run, "review", r"cannot write the review page there")
+    assert_one_message(run, "review", r"cannot write in .*missing; choose a writable folder")
+
+
+def test_a_folder_as_out_is_one_error_before_anything_is_built(raw_copy, tmp_path, capsys):
+    run = run_kjrel(["review", "--raw", raw_copy, "--out", tmp_path], capsys)
+    assert_one_message(run, "review", r"is a folder; give the path of the page to write")
 
 
 def _browser_missing() -> str | None:
