@@ -30,6 +30,8 @@ from importlib import resources
 
 from kjrel_data.errors import InputError
 from kjrel_data.line_classifier import (
+    SENTENCE_CLOSERS,
+    SENTENCE_END,
     LineModel,
     chrome_scores,
     chrome_vocabulary,
@@ -77,10 +79,7 @@ CONTINUING_WORDS = frozenset(
     ]
 )
 LONGEST_CONTINUING_WORD = max(map(len, CONTINUING_WORDS))
-# What may follow a sentence's stop: closing quotes and brackets.
-SENTENCE_CLOSERS = "\"'”’)]"
 FOOTNOTE_MARKER_AT_END = re.compile(r"(?<=[.!?…\"'”’)\]])\d{1,3}$")
-SENTENCE_END = re.compile(rf"[.!?…][{re.escape(SENTENCE_CLOSERS)}]*$")
 # Prose is what body paragraphs are made of: a full sentence of some length.
 PROSE_MIN_WORDS = 8
 # Navigation and share buttons come in runs of short lines; a crosshead stands alone.

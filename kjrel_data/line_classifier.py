@@ -10,6 +10,7 @@ nothing is downloaded or trained at build time.
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -151,7 +152,10 @@ VOCABULARY_PATTERNS = {
     for family, words in CHROME_VOCABULARY.items()
 }
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# What may follow a sentence's stop: closing quotes and brackets. Declared here, where the cleaner
+# (kjrel_data/clean.py) imports it from.
+SENTENCE_CLOSERS = "\"'”’)]"
+SENTENCE_END = re.compile(rf"[.!?…][{re.escape(SENTENCE_CLOSERS)}]*$")
 # An interview's turn: a speaker's label, then what they said, ending a sentence.
 SPEAKER_TURN = re.compile(r"^(?:Q|A|[A-Z][\w’'-]+)\s?:\s+\S.*[.!?…][\"'”’)\]]*$")
 # A line at least this share of the page's wrap width that ends no sentence runs on to the next.
@@ -248,10 +252,9 @@ def model_from_json(data: dict) -> LineModel:
 
 def chrome_scores(model: LineModel, lines: list[str]) -> list[float | None]:
     """Each line's probability of being chrome (None for blank lines), shared within a paragraph."""
-    scores = [
-        None if features is None else probability(model, features)
-        for features in line_features(lines)
-    ]
+    scores: list[float | None] = [None] * len(lines)
+    for number, row in _feature_rows(lines):
+        scores[number] = probability(model, row)
     # The lines of one hard-wrapped paragraph are kept or dropped together, as jusText smooths
     # over neighbours: each gets the paragraph's mean.
     texts = [" ".join(line.split()) for line in lines]
@@ -282,10 +285,19 @@ def probability(model: LineModel, features: list[float]) -> float:
 
 def line_features(lines: list[str]) -> list[list[float] | None]:
     """The FEATURES of each normalised line of a page, None for blank lines."""
+    features: list[list[float] | None] = [None] * len(lines)
+    for number, row in _feature_rows(lines):
+        features[number] = row
+    return features
+
+
+def _feature_rows(lines: list[str]) -> Iterator[tuple[int, list[float]]]:
+    """(line index, FEATURES) of each non-blank line, one at a time: a page of many short lines
+    is scored without holding every line's features at once."""
     texts = [" ".join(line.split()) for line in lines]
     filled = [number for number, text in enumerate(texts) if text]
     if not filled:
-        return [None] * len(texts)
+        return
     typical = _typical_length([texts[number] for number in filled])
     chains = _chains(texts, filled, typical)
     prose = {number: chains[number][1] for number in filled}
@@ -303,7 +315,6 @@ def line_features(lines: list[str]) -> list[list[float] | None]:
         for index in range(len(filled) - 1)
     ) / len(filled)
     chrome_words = {number: float(len(chrome_vocabulary(texts[number]))) for number in filled}
-    features: list[list[float] | None] = [None] * len(texts)
     for number in filled:
         text = texts[number]
         index = index_of[number]
@@ -314,36 +325,43 @@ def line_features(lines: list[str]) -> list[list[float] | None]:
         nearby = before + after
         prose_before = any(prose[other] for other in before)
         prose_after = any(prose[other] for other in after)
-        features[number] = [
-            *text_features(text),
-            float(counts[text] > 1),
-            float(number == 0 or not texts[number - 1]),
-            float(number + 1 == len(texts) or not texts[number + 1]),
-            math.log1p(block_words[number]),
-            number / max(len(texts) - 1, 1),
-            float(number < body_start),
-            float(number > body_end),
-            sum(prose[other] for other in nearby) / max(len(nearby), 1),
-            float(prose_before),
-            float(prose_after),
-            math.log1p(chains[number][0]),
-            float(prose[number]),
-            float(len(text.split()) <= 8 and prose_before and prose_after and not prose[number]),
-            float(bool(previous) and continues_line(previous, text, typical)),
-            float(bool(following) and continues_line(text, following, typical)),
-            min(len(text) / typical, 3.0),
-            math.log(typical),
-            wrapped_share,
-            math.log1p(len(previous.split())),
-            float(SENTENCE_END.search(previous) is not None),
-            chrome_words[filled[index - 1]] if index > 0 else 0.0,
-            math.log1p(len(following.split())),
-            float(SENTENCE_END.search(following) is not None),
-            chrome_words[filled[index + 1]] if index + 1 < len(filled) else 0.0,
-            chrome_words[number],
-            *(float(pattern.search(text) is not None) for pattern in VOCABULARY_PATTERNS.values()),
-        ]
-    return features
+        yield (
+            number,
+            [
+                *text_features(text),
+                float(counts[text] > 1),
+                float(number == 0 or not texts[number - 1]),
+                float(number + 1 == len(texts) or not texts[number + 1]),
+                math.log1p(block_words[number]),
+                number / max(len(texts) - 1, 1),
+                float(number < body_start),
+                float(number > body_end),
+                sum(prose[other] for other in nearby) / max(len(nearby), 1),
+                float(prose_before),
+                float(prose_after),
+                math.log1p(chains[number][0]),
+                float(prose[number]),
+                float(
+                    len(text.split()) <= 8 and prose_before and prose_after and not prose[number]
+                ),
+                float(bool(previous) and continues_line(previous, text, typical)),
+                float(bool(following) and continues_line(text, following, typical)),
+                min(len(text) / typical, 3.0),
+                math.log(typical),
+                wrapped_share,
+                math.log1p(len(previous.split())),
+                float(SENTENCE_END.search(previous) is not None),
+                chrome_words[filled[index - 1]] if index > 0 else 0.0,
+                math.log1p(len(following.split())),
+                float(SENTENCE_END.search(following) is not None),
+                chrome_words[filled[index + 1]] if index + 1 < len(filled) else 0.0,
+                chrome_words[number],
+                *(
+                    float(pattern.search(text) is not None)
+                    for pattern in VOCABULARY_PATTERNS.values()
+                ),
+            ],
+        )
 
 
 def text_features(text: str) -> list[float]:
