@@ -11,8 +11,11 @@ import pyarrow as pa
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.load import checks_gold
 
 SINGLE_FIELDS = (STANCE, STANCE_HOLDER, ISSUE)
+# The name gold labels go by when a check round's passes are compared with them.
+GOLD_PASS = "gold"
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,16 @@ class FieldAgreement:
     confusion: list[list[int]]
 
 
-def agreement(annotations: pa.Table) -> list[FieldAgreement]:
-    """Agreement for every pair of passes within a round, on the sentences both labelled."""
+def agreement(annotations: pa.Table, sentences: pa.Table | None = None) -> list[FieldAgreement]:
+    """Agreement for every pair of passes within a round, on the sentences both labelled.
+
+    With the sentences table, a check round's passes are also compared with the gold labels.
+    """
     # `issues` is a set per sentence: its percent agreement counts identical sets, and its kappa
     # and alpha are the means over issue labels of the per-label (present or absent) figures.
     rows = annotations.to_pylist()
+    if sentences is not None:
+        rows += gold_rows(rows, sentences)
     results = []
     for round_number in sorted({row["round"] for row in rows}):
         by_pass: dict[str, dict[str, dict]] = {}
@@ -47,6 +55,32 @@ def agreement(annotations: pa.Table) -> list[FieldAgreement]:
                 results.append(_single(round_number, first, second, label_set, pairs))
             results.append(_multiple(round_number, first, second, pairs))
     return results
+
+
+def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
+    """The gold labels of the sentences each check round annotated, as a pass named gold of that round."""
+    checked: dict[int, set[str]] = {}
+    for row in annotation_rows:
+        if checks_gold(row["pass"]):
+            checked.setdefault(row["round"], set()).add(row["sentence_id"])
+    if not checked:
+        return []
+    fields = [label_set.field for label_set in (*SINGLE_FIELDS, ISSUES)]
+    gold = {
+        row["sentence_id"]: row
+        for row in sentences.select(["sentence_id", "label_source", *fields]).to_pylist()
+        if row["label_source"] == "gold"
+    }
+    return [
+        {
+            "round": round_number,
+            "pass": GOLD_PASS,
+            "sentence_id": sentence_id,
+            **{name: gold[sentence_id][name] for name in fields},
+        }
+        for round_number, sentence_ids in sorted(checked.items())
+        for sentence_id in sorted(sentence_ids & gold.keys())
+    ]
 
 
 def _single(

@@ -36,7 +36,7 @@ from kjrel_data.load import (
 from kjrel_data.review import DEFAULT_OUT, write_review
 from kjrel_data.summary import CorpusSummary
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
-from kjrel_data.tasks import export_tasks
+from kjrel_data.tasks import RoundPlan, export_tasks
 from kjrel_data.validate import schema_documents, validate_folder
 
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
@@ -299,12 +299,17 @@ def _parser() -> argparse.ArgumentParser:
 
     export_parser = commands.add_parser(
         "export-tasks",
-        help="write Label Studio tasks for the sentences without gold labels",
+        help="write Label Studio tasks for a human round: new labels, overlap, or a check of gold",
         description="Build raw/ in memory and write, into OUT, tasks.json (one Label Studio task per "
-        "sentence without gold labels, the model's labels as pre-annotations, lowest confidence "
-        "first) and label_config.xml (the labelling config for stance, stance_holder and issue). "
-        "Import tasks.json into a Label Studio project set up with that config; export the "
-        "annotations as JSON and bring them back with `kjrel import-annotations`.",
+        "sentence without annotation labels: those without model labels first, then the least "
+        "confident model labels first), label_config.xml (the labelling config for stance, "
+        "stance_holder and issue, with a 'not article text' choice) and project.json (the Label "
+        "Studio project's settings: the config and how many annotators each task gets; POST it to "
+        "/api/projects). By default the model's labels are shown as pre-annotations to correct. "
+        "Each task's data records its round (round_kind) and whether the model's labels were "
+        "shown (model_labels_shown), so `kjrel import-annotations` records the labels' "
+        "provenance. Export the annotations as JSON and bring them back with "
+        "`kjrel import-annotations`.",
         epilog=EXIT_CODES,
     )
     export_parser.add_argument(
@@ -313,22 +318,56 @@ def _parser() -> argparse.ArgumentParser:
     export_parser.add_argument(
         "--out", type=Path, default=Path("labelling"), help="output folder (default: labelling)"
     )
+    export_parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="leave the model's labels out of the tasks (no predictions): each import becomes a "
+        "single_blind label row instead of single_model_shown",
+    )
+    export_parser.add_argument(
+        "--overlap",
+        type=_overlap,
+        default=1,
+        metavar="N",
+        help="give every task to N (2 or more) annotators, blind to the model; project.json sets "
+        "Label Studio's overlap (maximum_annotations N, on 100%% of tasks), and the import stores "
+        "each annotator's labels as an annotation pass in raw/annotations/, for `kjrel agreement`",
+    )
+    export_parser.add_argument(
+        "--check",
+        action="store_true",
+        help="a check round: tasks for the sentences that already have annotation labels, blind "
+        "to them and to the model; the import stores each annotator's labels as a gold-check "
+        "pass, which `kjrel agreement` compares with gold",
+    )
     export_parser.set_defaults(run=_run_export_tasks)
 
     import_parser = commands.add_parser(
         "import-annotations",
-        help="merge a Label Studio JSON export into raw/labels.csv as gold labels",
+        help="merge a Label Studio JSON export into raw/: labels, annotation passes, line drops",
         description="Check every task of a Label Studio JSON export (made from `kjrel export-tasks` "
-        "tasks) and append its annotations to raw/labels.csv as gold labels. Refuses unknown labels, "
-        "sentences that are unknown or changed since export, and annotations that disagree with "
-        "each other or with existing gold, listing every problem with its task and annotation; "
-        "then nothing is changed. "
+        "tasks). A task of a single-annotator round becomes a raw/labels.csv row whose "
+        "label_source is single_blind or single_model_shown (from the task's "
+        "model_labels_shown). The annotations of an overlap or check round become annotation "
+        "passes in raw/annotations/, one per Label Studio user, in the next round, with the "
+        "codebook they read. A sentence marked 'not article text' becomes a drop of its raw line "
+        "in raw/cleaning_corrections.csv where that line can be found and dropping it renumbers "
+        "no labelled sentence; otherwise it is listed with the `kjrel correct` command to run. "
+        "Refuses unknown labels, sentences that are unknown or changed since export, and "
+        "annotations that disagree with each other or with existing gold, listing every problem "
+        "with its task and annotation; then nothing is changed. "
         "Tasks nobody annotated are skipped.",
         epilog=EXIT_CODES,
     )
     import_parser.add_argument("export", type=Path, help="the Label Studio export (JSON format)")
     import_parser.add_argument(
         "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    import_parser.add_argument(
+        "--codebook",
+        type=Path,
+        help="the codebook the annotators read, stored with an overlap or check round's passes "
+        "(default: CODEBOOK.md beside the raw folder)",
     )
     import_parser.set_defaults(run=_run_import_annotations)
 
@@ -401,6 +440,14 @@ def _run_build(arguments: argparse.Namespace) -> int:
 def _positive_int(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _overlap(value: str) -> int:
+    if not value.isdigit() or int(value) < 2:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a whole number of at least 2 (overlap means several annotators)"
+        )
     return int(value)
 
 
@@ -477,7 +524,7 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
     if annotations.num_rows == 0:
         print(f"No annotation passes in {arguments.raw / PASSES_FILE}.")
         return 0
-    results = agreement(annotations)
+    results = agreement(annotations, pa.concat_tables(corpus[SENTENCES].values()))
     print(agreement_table(results))
     print()
     print(confusion_tables(results))
@@ -500,27 +547,53 @@ def _run_label_changes(arguments: argparse.Namespace) -> int:
 
 
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
-    exported = export_tasks(prepare(arguments.raw), arguments.out)
+    plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
+    exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
     print(
-        f"Wrote {exported.tasks} tasks to {exported.tasks_file} "
+        f"Wrote {exported.tasks} tasks for a {plan.kind} round to {exported.tasks_file} "
         f"({exported.model_labelled} with the model's labels to correct, "
-        f"{exported.tasks - exported.model_labelled} unlabelled) and the labelling config to "
-        f"{exported.config_file}."
+        f"{exported.tasks - exported.model_labelled} without), the labelling config to "
+        f"{exported.config_file} and the project settings to {exported.project_file}."
     )
+    if plan.annotators > 1:
+        print(
+            f"Create the project from {exported.project_file} (POST /api/projects): its "
+            f"maximum_annotations {plan.annotators} and overlap_cohort_percentage 100 give every "
+            f"task to {plan.annotators} annotators. Set by hand, that is the project's Quality "
+            "settings: overlap of annotations on 100% of tasks."
+        )
     if exported.tasks == 0:
-        print("Every sentence has gold labels: there is nothing to annotate.")
+        what = "has annotation labels" if not plan.check else "lacks annotation labels"
+        print(f"Every sentence {what}: there is nothing to annotate.")
     return 0
 
 
 def _run_import_annotations(arguments: argparse.Namespace) -> int:
-    imported = import_annotations(arguments.raw, arguments.export)
+    imported = import_annotations(arguments.raw, arguments.export, arguments.codebook)
     print(
-        f"Added gold labels for {len(imported.added)} sentences to {imported.labels_file}; "
-        f"{imported.already_gold} were already gold with the same labels, "
+        f"Added labels for {len(imported.added)} sentences to {imported.labels_file}; "
+        f"{imported.already_gold} already had the same labels, "
         f"{imported.unannotated} tasks had no annotation."
     )
-    if imported.added:
-        print("Run `kjrel build` to publish them as gold.")
+    if imported.passes:
+        print(
+            f"Stored {len(imported.passes)} annotation passes of round {imported.round} "
+            f"({imported.pass_rows} rows): {', '.join(imported.passes)}. `kjrel agreement` "
+            "compares them."
+        )
+    if imported.already_in_passes:
+        print(f"{imported.already_in_passes} annotators' passes were already stored.")
+    if imported.gold_disagreements:
+        print(
+            f"The check round labels {len(imported.gold_disagreements)} gold sentences "
+            f"differently: {', '.join(imported.gold_disagreements)}."
+        )
+    for line in imported.dropped_lines:
+        print(f"Dropped as not article text: {line}")
+    for message in imported.skipped_drops:
+        print(message, file=sys.stderr)
+    if imported.added or imported.passes or imported.dropped_lines:
+        print("Run `kjrel build` to publish them.")
     return 0
 
 

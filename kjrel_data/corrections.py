@@ -1,26 +1,69 @@
-"""Importing a Label Studio export into raw/labels.csv: every row checked, all merged or none."""
+"""Importing a Label Studio export into raw/: labels, annotation passes and line drops, all or none."""
 
+import hashlib
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as compute
 
 from kjrel_data.build import prepare
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUE, ISSUES
-from kjrel_data.limits import MAX_EXPORT_BYTES
-from kjrel_data.load import ISSUES_SEPARATOR, LABEL_COLUMNS, LABELS_FILE, LabelRow, read_label_file
-from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
+from kjrel_data.limits import MAX_CODEBOOK_BYTES, MAX_EXPORT_BYTES
+from kjrel_data.line_corrections import (
+    corrections_file_bytes,
+    lines_holding,
+    planned_correction,
+)
+from kjrel_data.load import (
+    CORRECTIONS_FILE,
+    DROP,
+    GOLD_CHECK_MARK,
+    ISSUES_SEPARATOR,
+    LABEL_COLUMNS,
+    LABELS_FILE,
+    PASS_COLUMNS,
+    PASSES_FILE,
+    LabelRow,
+    RawCatalog,
+    load_catalog,
+    read_article,
+)
+from kjrel_data.raw_files import (
+    appended_rows,
+    cell_problem,
+    csv_file_bytes,
+    raw_lock,
+    write_raw_files,
+)
 from kjrel_data.tables import SENTENCES
-from kjrel_data.tasks import CHOICE_SETS, NOTE_CONTROL, OTHER_ISSUES_CONTROL
+from kjrel_data.tasks import (
+    CHECK,
+    CHOICE_SETS,
+    NOT_ARTICLE_TEXT,
+    NOT_ARTICLE_TEXT_CONTROL,
+    NOTE_CONTROL,
+    OTHER_ISSUES_CONTROL,
+    ROUND_KINDS,
+    SINGLE,
+)
 
 CONTROLS = frozenset(
-    {*(label_set.field for label_set in CHOICE_SETS), OTHER_ISSUES_CONTROL, NOTE_CONTROL}
+    {
+        *(label_set.field for label_set in CHOICE_SETS),
+        OTHER_ISSUES_CONTROL,
+        NOTE_CONTROL,
+        NOT_ARTICLE_TEXT_CONTROL,
+    }
 )
+CODEBOOK_FILE = "CODEBOOK.md"
+SINGLE_BLIND = "single_blind"
+SINGLE_MODEL_SHOWN = "single_model_shown"
 
 
 @dataclass(frozen=True)
@@ -29,11 +72,21 @@ class ImportedLabels:
     added: list[str]
     already_gold: int
     unannotated: int
+    # Annotation passes written (overlap and check rounds), with their round and rows.
+    passes: list[str] = field(default_factory=list)
+    round: int | None = None
+    pass_rows: int = 0
+    already_in_passes: int = 0
+    # Gold sentences a check round labels differently: `kjrel agreement` gives the figures.
+    gold_disagreements: list[str] = field(default_factory=list)
+    # Raw lines dropped for sentences marked not article text, and those that could not be.
+    dropped_lines: list[str] = field(default_factory=list)
+    skipped_drops: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Labels:
-    """One annotation's labels, with who made them and their note."""
+    """One annotation's labels (or its mark of not article text), with who made them and their note."""
 
     stance: str
     stance_holder: str
@@ -41,41 +94,73 @@ class _Labels:
     issues: tuple[str, ...]
     note: str
     annotator: str
+    # Label Studio's number for the annotator, which names their pass; None where the export has none.
+    user: int | None = None
+    not_article_text: bool = False
 
 
-def import_annotations(raw_dir: Path, export_file: Path) -> ImportedLabels:
-    """Merge the annotations of a Label Studio JSON export into raw_dir's gold labels, or change nothing."""
+@dataclass(frozen=True)
+class _Task:
+    """A checked task: its round, whether it showed the model's labels, and its kept annotations."""
+
+    kind: str
+    model_labels_shown: bool
+    annotations: list[_Labels]
+    # For a single-annotator round, the labels its annotations settle on.
+    settled: _Labels | None
+
+
+def import_annotations(
+    raw_dir: Path, export_file: Path, codebook_file: Path | None = None
+) -> ImportedLabels:
+    """Merge a Label Studio JSON export into raw_dir (labels, passes, line drops), or change nothing."""
     raw_dir, export_file = Path(raw_dir), Path(export_file)
+    codebook_file = Path(codebook_file) if codebook_file else raw_dir.parent / CODEBOOK_FILE
     tasks = _read_export(export_file)
     # The lock is held from reading raw/ to writing it: labels another command adds meanwhile are
     # not overwritten by rows computed from the file before them.
     with raw_lock(raw_dir):
-        return _import_tasks(raw_dir, export_file, tasks)
+        return _import_tasks(raw_dir, export_file, codebook_file, tasks)
 
 
-def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabels:
+def _import_tasks(
+    raw_dir: Path, export_file: Path, codebook_file: Path, tasks: list
+) -> ImportedLabels:
     sentences = pa.concat_tables(prepare(raw_dir)[SENTENCES].values())
     current = dict(
         zip(sentences["sentence_id"].to_pylist(), sentences["text_sha256"].to_pylist(), strict=True)
     )
+    catalog = load_catalog(raw_dir)
     labels_file = raw_dir / LABELS_FILE
-    gold = {row.sentence_id: row for row in read_label_file(labels_file)}
+    gold = {row.sentence_id: row for row in catalog.gold_labels}
     new_labels: dict[str, _Labels] = {}
     new_rows: dict[str, dict[str, str]] = {}
     first_task: dict[str, str] = {}
+    # Overlap and check rounds: (gold check?, user) -> sentence_id -> labels, and where each came from.
+    pass_labels: dict[tuple[bool, int], dict[str, _Labels]] = {}
+    pass_task: dict[tuple[bool, int, str], str] = {}
+    drops: dict[str, str] = {}
     problems: list[str] = []
     already_gold = unannotated = 0
     for position, task in enumerate(tasks, start=1):
-        where = f"{shown(export_file.name)}: task {_task_name(task, position)}"
-        sentence_id, labels, task_problems = _task_labels(task, current)
+        name = _task_name(task, position)
+        where = f"{shown(export_file.name)}: task {name}"
+        sentence_id, checked, task_problems = _checked_task(task, current)
         if sentence_id:
             where += f" ({sentence_id!r})"
         if task_problems:
             problems += [f"{where}: {problem}" for problem in task_problems]
             continue
-        if labels is None:
+        if checked is None:
             unannotated += 1
             continue
+        if all(labels.not_article_text for labels in checked.annotations):
+            drops.setdefault(sentence_id, where)
+            continue
+        if checked.kind != SINGLE:
+            problems += _add_pass_labels(pass_labels, pass_task, checked, sentence_id, name, where)
+            continue
+        labels = checked.settled
         known = gold.get(sentence_id)
         if known is not None:
             if _key(known) == _key(labels):
@@ -96,19 +181,21 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
                 )
             continue
         new_labels[sentence_id] = labels
-        first_task[sentence_id] = _task_name(task, position)
+        first_task[sentence_id] = name
+        shown_model = checked.model_labels_shown
         row = _label_row(
             sentence_id,
             current[sentence_id],
             labels,
+            SINGLE_MODEL_SHOWN if shown_model else SINGLE_BLIND,
             f"Label Studio: annotated by user {labels.annotator}"
-            + (", shown the model's labels" if task.get("predictions") else "")
-            + f" ({export_file.name}, task {first_task[sentence_id]})",
+            + (", shown the model's labels" if shown_model else ", blind to the model's labels")
+            + f" ({export_file.name}, task {name})",
         )
         row_problems = [
             f"{where}: {problem}; shorten or correct it in Label Studio and export again."
             for column in LABEL_COLUMNS
-            if (problem := cell_problem(column, row[column]))
+            if (problem := cell_problem(column, row.get(column) or ""))
         ]
         if row_problems:
             problems += row_problems
@@ -119,11 +206,280 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
             f"{len(problems)} problem(s) in {shown(export_file)}; nothing was imported and {shown(labels_file)} is "
             "unchanged:\n" + "\n".join(problems)
         )
+    files: list[tuple[Path, bytes]] = []
     added = sorted(new_rows)
     if added:
         content = appended_rows(labels_file, LABEL_COLUMNS, [new_rows[key] for key in added])
-        write_raw_files(raw_dir, [(labels_file, content)])
-    return ImportedLabels(labels_file, added, already_gold, unannotated)
+        files.append((labels_file, content))
+    written_passes = _pass_files(raw_dir, catalog, current, pass_labels, codebook_file)
+    files += written_passes.files
+    taken = (
+        {
+            sentence_id
+            for rows in (
+                catalog.gold_labels,
+                *(annotation_pass.rows for annotation_pass in catalog.annotation_passes),
+            )
+            for sentence_id in (row.sentence_id for row in rows)
+        }
+        | set(new_rows)
+        | {sentence_id for labels in pass_labels.values() for sentence_id in labels}
+    )
+    dropped, skipped, corrections = _planned_drops(raw_dir, catalog, sentences, drops, taken)
+    if dropped:
+        path = raw_dir / CORRECTIONS_FILE
+        files.append((path, corrections_file_bytes(path, corrections)))
+    if files:
+        write_raw_files(raw_dir, files)
+    return ImportedLabels(
+        labels_file,
+        added,
+        already_gold,
+        unannotated,
+        passes=written_passes.names,
+        round=written_passes.round,
+        pass_rows=written_passes.rows,
+        already_in_passes=written_passes.already_stored,
+        gold_disagreements=sorted(
+            sentence_id
+            for (checks_gold, _), labels in pass_labels.items()
+            if checks_gold
+            for sentence_id, item in labels.items()
+            if sentence_id in gold and _key(gold[sentence_id]) != _key(item)
+        ),
+        dropped_lines=dropped,
+        skipped_drops=skipped,
+    )
+
+
+def _add_pass_labels(
+    pass_labels: dict[tuple[bool, int], dict[str, _Labels]],
+    pass_task: dict[tuple[bool, int, str], str],
+    checked: _Task,
+    sentence_id: str,
+    name: str,
+    where: str,
+) -> list[str]:
+    """File each annotation of an overlap or check task under its annotator's pass; the problems."""
+    problems = []
+    for labels in checked.annotations:
+        if labels.not_article_text:
+            # Some annotators labelled the sentence: their labels are the pass rows it gets.
+            continue
+        if labels.user is None:
+            problems.append(
+                f"{where}: an annotation without the annotator's user number (completed_by); "
+                "each annotator's labels become their own annotation pass. Export again from "
+                "Label Studio."
+            )
+            continue
+        key = (checked.kind == CHECK, labels.user)
+        known = pass_labels.setdefault(key, {}).get(sentence_id)
+        if known is None:
+            pass_labels[key][sentence_id] = labels
+            pass_task[(*key, sentence_id)] = name
+        elif _key(known) != _key(labels):
+            problems.append(
+                f"{where}: user {labels.user} labels this sentence differently in task "
+                f"{pass_task[(*key, sentence_id)]} ({_describe(known)}; here {_describe(labels)}). "
+                "Keep one in Label Studio and export again."
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class _PassFiles:
+    names: list[str]
+    round: int | None
+    rows: int
+    already_stored: int
+    files: list[tuple[Path, bytes]]
+
+
+def _pass_files(
+    raw_dir: Path,
+    catalog: RawCatalog,
+    current: dict[str, str],
+    pass_labels: dict[tuple[bool, int], dict[str, _Labels]],
+    codebook_file: Path,
+) -> _PassFiles:
+    """One annotation pass per Label Studio annotator, in the next round; none already stored."""
+    passes_file = raw_dir / PASSES_FILE
+    stored = {
+        (annotation_pass.annotator, _pass_key(annotation_pass.rows))
+        for annotation_pass in catalog.annotation_passes
+    }
+    new = {}
+    already_stored = 0
+    for (checks_gold, user), labels in sorted(pass_labels.items()):
+        rows = [
+            _pass_row(sentence_id, current[sentence_id], labels[sentence_id])
+            for sentence_id in sorted(labels)
+        ]
+        annotator = f"Label Studio user {user}"
+        # A pass already stored with these very labels is the same export imported again.
+        if any(
+            who == annotator and _pass_key_of(rows) <= stored_rows for who, stored_rows in stored
+        ):
+            already_stored += 1
+            continue
+        new[(checks_gold, user)] = (annotator, rows)
+    if not new:
+        return _PassFiles([], None, 0, already_stored, [])
+    round_number = max((item.round for item in catalog.annotation_passes), default=0) + 1
+    codebook = _codebook(codebook_file)
+    codebook_sha256 = hashlib.sha256(codebook).hexdigest()
+    files: list[tuple[Path, bytes]] = []
+    if codebook_sha256 not in {item.codebook_sha256 for item in catalog.annotation_passes}:
+        stored_codebook = passes_file.parent / f"CODEBOOK-round{round_number}.md"
+        if stored_codebook.exists() and stored_codebook.read_bytes() != codebook:
+            raise InputError(
+                f"{shown(stored_codebook)} exists and is not {shown(codebook_file)}; move it aside "
+                "or name the round's codebook with --codebook. Nothing was imported."
+            )
+        if not stored_codebook.exists():
+            files.append((stored_codebook, codebook))
+    pass_rows = []
+    for (checks_gold, user), (annotator, rows) in sorted(new.items()):
+        name = (
+            f"round{round_number}-{GOLD_CHECK_MARK if checks_gold else ''}label-studio-user-{user}"
+        )
+        path = passes_file.parent / f"{name}.csv"
+        if path.exists():
+            raise InputError(
+                f"{shown(path)} exists but {shown(passes_file)} does not list it; move it aside. "
+                "Nothing was imported."
+            )
+        files.append((path, csv_file_bytes(path, LABEL_COLUMNS, rows)))
+        pass_rows.append(
+            {
+                "pass": name,
+                "round": str(round_number),
+                "annotator": annotator,
+                "annotator_kind": "human",
+                "model": "",
+                "codebook_sha256": codebook_sha256,
+                "file": path.name,
+            }
+        )
+    passes_content = (
+        appended_rows(passes_file, PASS_COLUMNS, pass_rows)
+        if passes_file.exists()
+        else csv_file_bytes(passes_file, PASS_COLUMNS, pass_rows)
+    )
+    files.append((passes_file, passes_content))
+    return _PassFiles(
+        [row["pass"] for row in pass_rows],
+        round_number,
+        sum(len(rows) for _, rows in new.values()),
+        already_stored,
+        files,
+    )
+
+
+def _codebook(codebook_file: Path) -> bytes:
+    # The codebook in force is stored with the passes, so their labels can be read as meant.
+    if not codebook_file.exists():
+        raise InputError(
+            f"{shown(codebook_file)}: no such codebook. The passes of an overlap or check round "
+            "record the codebook their annotators read; give it with --codebook. Nothing was imported."
+        )
+    return read_file(codebook_file, MAX_CODEBOOK_BYTES, "a codebook")
+
+
+def _pass_row(sentence_id: str, sha256: str, labels: _Labels) -> dict[str, str]:
+    return {
+        "sentence_id": sentence_id,
+        "text_sha256": sha256,
+        "stance": labels.stance,
+        "stance_holder": labels.stance_holder,
+        "issue": labels.issue,
+        "issues": ISSUES_SEPARATOR.join(labels.issues),
+        "note": labels.note,
+    }
+
+
+def _pass_key(rows: list[LabelRow]) -> frozenset:
+    return frozenset(
+        (row.sentence_id, row.stance, row.stance_holder, row.issue, row.issues) for row in rows
+    )
+
+
+def _pass_key_of(rows: list[dict[str, str]]) -> frozenset:
+    return frozenset(
+        (
+            row["sentence_id"],
+            row["stance"],
+            row["stance_holder"],
+            row["issue"],
+            tuple(row["issues"].split(ISSUES_SEPARATOR)),
+        )
+        for row in rows
+    )
+
+
+def _planned_drops(
+    raw_dir: Path,
+    catalog: RawCatalog,
+    sentences: pa.Table,
+    drops: dict[str, str],
+    taken: set[str],
+) -> tuple[list[str], list[str], list]:
+    """The raw lines to drop for sentences marked not article text, those skipped and why, and the corrections."""
+    by_id = {
+        row["sentence_id"]: row
+        for row in sentences.select(["sentence_id", "article_id", "sentence_index", "text"])
+        .filter(compute.is_in(sentences["sentence_id"], pa.array(sorted(drops), pa.string())))
+        .to_pylist()
+    }
+    metadata = {row.article_id: row for row in catalog.articles}
+    corrections = list(catalog.corrections)
+    dropped, skipped = [], []
+    for sentence_id, where in sorted(drops.items()):
+        sentence = by_id[sentence_id]
+        article_id = sentence["article_id"]
+        text = read_article(raw_dir, metadata[article_id]).text
+        lines = lines_holding(text, sentence["text"])
+        # Dropping a line renumbers the sentences after it, which label rows name by number.
+        labelled_after = sorted(
+            other
+            for other in taken
+            if other.rpartition("-")[0] == article_id
+            and int(other.rpartition("-")[2]) >= sentence["sentence_index"]
+        )
+        reason = None
+        if len(lines) != 1:
+            reason = (
+                "its text spans raw lines or was changed by cleaning"
+                if not lines
+                else f"its text stands on {len(lines)} raw lines ({', '.join(map(str, lines))})"
+            )
+        elif labelled_after:
+            reason = (
+                f"dropping line {lines[0]} would renumber sentences that label rows name "
+                f"({', '.join(labelled_after[:3])}{'…' if len(labelled_after) > 3 else ''})"
+            )
+        if reason is None:
+            try:
+                corrected, corrections = planned_correction(
+                    raw_dir,
+                    catalog.articles,
+                    corrections,
+                    article_id,
+                    lines[0],
+                    DROP,
+                    f"not article text, said a Label Studio annotator ({where})",
+                )
+            except InputError as error:
+                reason = str(error).removesuffix(" Nothing was written.")
+            else:
+                dropped.append(f"{article_id} line {lines[0]}: {corrected.line}")
+                continue
+        skipped.append(
+            f"{where}: marked not article text, but {reason}; nothing was dropped for it. Find its "
+            f"raw line in `kjrel review` and run `kjrel correct {article_id} LINE drop`."
+        )
+    return dropped, skipped, corrections
 
 
 def _read_export(export_file: Path) -> list:
@@ -190,10 +546,10 @@ def _shown_id(value: int | str) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
-def _task_labels(
+def _checked_task(
     task: object, current: dict[str, str]
-) -> tuple[str | None, _Labels | None, list[str]]:
-    """The task's sentence id, its agreed labels (None when nobody annotated it) and its problems."""
+) -> tuple[str | None, _Task | None, list[str]]:
+    """The task's sentence id, its round and kept annotations (None when nobody annotated it), its problems."""
     data = task.get("data") if isinstance(task, Mapping) else None
     sentence_id = data.get("sentence_id") if isinstance(data, Mapping) else None
     if not isinstance(sentence_id, str):
@@ -214,6 +570,18 @@ def _task_labels(
             [
                 "is stale: the sentence text changed since the tasks were exported. Export the tasks "
                 "again and redo this one."
+            ],
+        )
+    kind, model_labels_shown = data.get("round_kind"), data.get("model_labels_shown")
+    # Read as written, never by truth: the string "false" must not count as shown.
+    if kind not in ROUND_KINDS or not isinstance(model_labels_shown, bool):
+        return (
+            sentence_id,
+            None,
+            [
+                f"data.round_kind must be one of {', '.join(ROUND_KINDS)} and "
+                "data.model_labels_shown true or false, as `kjrel export-tasks` writes them; "
+                "without them the labels' provenance is unknown. Export the tasks again."
             ],
         )
     # Only a missing key means no annotation: {}, "" or false is not what Label Studio writes.
@@ -239,25 +607,42 @@ def _task_labels(
     if problems:
         return sentence_id, None, problems
     kept = [a for a in annotations if not a.get("was_cancelled")]
-    # An annotation marked ground truth settles the task; otherwise every annotation must agree.
-    kept = [a for a in kept if a.get("ground_truth")] or kept
     if not kept:
         return sentence_id, None, []
     parsed = [_annotation_labels(annotation) for annotation in kept]
     problems = [problem for _, annotation_problems in parsed for problem in annotation_problems]
     if problems:
         return sentence_id, None, problems
-    if len({_key(labels) for labels, _ in parsed}) > 1:
+    every = [labels for labels, _ in parsed]
+    if kind != SINGLE:
+        # Each annotator's labels stand on their own: passes are compared, not settled.
+        users = [labels.user for labels in every if labels.user is not None]
+        if len(users) != len(set(users)):
+            return (
+                sentence_id,
+                None,
+                [
+                    "holds two annotations by one user; keep one each in Label Studio and export again."
+                ],
+            )
+        return sentence_id, _Task(kind, model_labels_shown, every, None), []
+    # An annotation marked ground truth settles the task; otherwise every annotation must agree.
+    settling = [
+        labels
+        for labels, annotation in zip(every, kept, strict=True)
+        if annotation.get("ground_truth")
+    ] or every
+    if len({_key(labels) for labels in settling}) > 1:
         return (
             sentence_id,
             None,
             [
-                f"its {len(kept)} annotations disagree ("
-                + "; ".join(_describe(labels) for labels, _ in parsed)
+                f"its {len(settling)} annotations disagree ("
+                + "; ".join(_describe(labels) for labels in settling)
                 + "). Settle it in Label Studio (delete one, or mark one as ground truth) and export again."
             ],
         )
-    return sentence_id, parsed[0][0], []
+    return sentence_id, _Task(kind, model_labels_shown, settling, settling[0]), []
 
 
 def _annotation_name(annotation: Mapping) -> str:
@@ -317,6 +702,19 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
     if problems:
         # Counting choices among results already refused would only repeat them.
         return None, problems
+    marked = chosen.pop(NOT_ARTICLE_TEXT_CONTROL, [])
+    if marked and marked != [NOT_ARTICLE_TEXT]:
+        return None, [
+            f"{who}: {NOT_ARTICLE_TEXT_CONTROL} choices must be [{NOT_ARTICLE_TEXT!r}] or none "
+            f"(here {len(marked)} choice(s))."
+        ]
+    annotator, user, annotator_problems = _annotator(annotation, who)
+    if problem := cell_problem("note", note):
+        annotator_problems.append(f"{who}: {problem}.")
+    if marked:
+        # Labels left in hidden controls are not what the annotator submitted: they are ignored.
+        labels = _Labels("", "", "", (), note, annotator, user, not_article_text=True)
+        return (None, annotator_problems) if annotator_problems else (labels, [])
     for label_set in CHOICE_SETS:
         values = chosen.get(label_set.field, [])
         if len(values) != 1:
@@ -344,30 +742,41 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
     if issue == "none" and other_issues:
         problems.append(f"{who}: issue 'none' with other issues; 'none' stands alone.")
     issues = tuple(sorted({issue, *other_issues}, key=ISSUES.id_of))
+    problems += annotator_problems
+    return (
+        None if problems else _Labels(stance, holder, issue, issues, note, annotator, user)
+    ), problems
+
+
+def _annotator(annotation: Mapping, who: str) -> tuple[str, int | None, list[str]]:
+    """Who made the annotation, as shown in a note; their user number where given; the problems."""
     # Label Studio writes the user's number, or an object with their email or number; anything
     # else (true would be stored as the annotator "True") is refused.
-    annotator = annotation.get("completed_by")
-    if isinstance(annotator, Mapping):
-        annotator = annotator.get("email") or annotator.get("id")
+    completed_by = annotation.get("completed_by")
+    user = None
+    if isinstance(completed_by, Mapping):
+        number = completed_by.get("id")
+        user = number if isinstance(number, int) and _is_id(number) else None
+        annotator = completed_by.get("email") or number
         usable = isinstance(annotator, str) or _is_id(annotator)
     else:
+        annotator = completed_by
         usable = annotator is None or (isinstance(annotator, int) and _is_id(annotator))
+        user = annotator if usable else None
     if annotator is None:
         annotator = "unknown"
     if not usable:
-        problems.append(
-            f"{who}: completed_by is {_shape(annotator)}, not a user's number or an object with "
-            "their email or id."
+        return (
+            "",
+            None,
+            [
+                f"{who}: completed_by is {_shape(annotator)}, not a user's number or an object with "
+                "their email or id."
+            ],
         )
-    else:
-        problems += [
-            f"{who}: {problem}."
-            for column, text in (("annotator", str(annotator).strip()), ("note", note))
-            if (problem := cell_problem(column, text))
-        ]
-    return (
-        None if problems else _Labels(stance, holder, issue, issues, note, str(annotator).strip())
-    ), problems
+    annotator = str(annotator).strip()
+    problem = cell_problem("annotator", annotator)
+    return annotator, user, [f"{who}: {problem}."] if problem else []
 
 
 def _shape(value: object) -> str:
@@ -379,23 +788,29 @@ def _shape(value: object) -> str:
     )
 
 
-def _label_row(sentence_id: str, sha256: str, labels: _Labels, provenance: str) -> dict[str, str]:
+def _label_row(
+    sentence_id: str, sha256: str, labels: _Labels, label_source: str, provenance: str
+) -> dict[str, str]:
     return {
-        "sentence_id": sentence_id,
-        "text_sha256": sha256,
-        "stance": labels.stance,
-        "stance_holder": labels.stance_holder,
-        "issue": labels.issue,
-        "issues": ISSUES_SEPARATOR.join(labels.issues),
+        **_pass_row(sentence_id, sha256, labels),
+        "label_source": label_source,
         "note": f"{provenance}: {labels.note}" if labels.note else provenance,
     }
 
 
 def _key(labels: LabelRow | _Labels) -> tuple:
-    return (labels.stance, labels.stance_holder, labels.issue, labels.issues)
+    return (
+        labels.stance,
+        labels.stance_holder,
+        labels.issue,
+        labels.issues,
+        isinstance(labels, _Labels) and labels.not_article_text,
+    )
 
 
 def _describe(labels: LabelRow | _Labels) -> str:
+    if isinstance(labels, _Labels) and labels.not_article_text:
+        return NOT_ARTICLE_TEXT
     return (
         f"stance {labels.stance}, stance_holder {labels.stance_holder}, issue {labels.issue}, "
         f"issues {ISSUES_SEPARATOR.join(labels.issues)}"

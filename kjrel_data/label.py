@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kjrel_data.errors import InputError
 from kjrel_data.labeller import GoldExample, Labeller, Prediction, train_labeller
 from kjrel_data.labels import LABEL_SETS
-from kjrel_data.load import AnnotationPass, LabelRow
+from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
 from kjrel_data.split import Sentence, article_id_of
 
 LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
@@ -212,6 +212,8 @@ def _unexplained_disagreements(
     latest: dict[str, list[LabelRow]] = {}
     latest_round: dict[str, int] = {}
     for annotation_pass in passes:
+        if checks_gold(annotation_pass.name):
+            continue
         for row in annotation_pass.rows:
             if annotation_pass.round > latest_round.get(row.sentence_id, -1):
                 latest_round[row.sentence_id] = annotation_pass.round

@@ -123,58 +123,84 @@ def correct_line(
 ) -> LineCorrected:
     """Record (or replace) a correction of one raw line, or refuse one that changes nothing."""
     raw_dir = Path(raw_dir)
-    path = raw_dir / CORRECTIONS_FILE
     with raw_lock(raw_dir):
         catalog = load_catalog(raw_dir)
-        metadata = _article(catalog.articles, article_id, raw_dir)
-        article = read_article(raw_dir, metadata)
-        lines = split_lines(article.text)
-        if not 1 <= line_number <= len(lines):
-            raise InputError(
-                f"{shown(raw_dir / metadata.file)}: no line {line_number}; the file has lines 1 to "
-                f"{len(lines)}. Nothing was written."
-            )
-        line = lines[line_number - 1]
-        if not normalise_line(line):
-            raise InputError(
-                f"{shown(raw_dir / metadata.file)}: line {line_number} is blank; there is nothing "
-                "to keep or drop. Nothing was written."
-            )
-        _, removed = clean_text_of(article.text, metadata, RULES, load_line_model())
-        by_rules, rules = what_rules_do(removed, line, line_number)
-        key = (article_id, line_number)
-        others = [item for item in catalog.corrections if _key(item) != key]
-        replaced = next((item for item in catalog.corrections if _key(item) == key), None)
-        if by_rules == (KEPT_WHOLE if action == KEEP else REMOVED_WHOLE):
-            done = "keeps" if action == KEEP else "removes"
-            undo = (
-                f"; to remove its {replaced.action} correction, run "
-                f"`kjrel uncorrect {article_id} {line_number}`"
-                if replaced
-                else ""
-            )
-            raise InputError(
-                f"{shown(raw_dir / metadata.file)}: the cleaner already {done} line {line_number} "
-                f"whole, so {action} would change nothing{undo}. Nothing was written."
-            )
-        correction = CleaningCorrection(
-            article_id, line_number, line_sha256(line), action, (note or "").strip() or None
+        corrected, corrections = planned_correction(
+            raw_dir, catalog.articles, catalog.corrections, article_id, line_number, action, note
         )
-        corrections = sorted([*others, correction], key=_key)
-        # Stale corrections of other lines are the build's to report; they are left out here.
-        own = tuple(
-            item
-            for item in corrections
-            if item.article_id == article_id and _change(lines, item) is None
+        path = corrected.corrections_file
+        write_raw_files(raw_dir, [(path, corrections_file_bytes(path, corrections))])
+    return corrected
+
+
+def planned_correction(
+    raw_dir: Path,
+    articles: list[ArticleMetadata],
+    corrections: list[CleaningCorrection],
+    article_id: str,
+    line_number: int,
+    action: str,
+    note: str | None,
+) -> tuple[LineCorrected, list[CleaningCorrection]]:
+    """The correction of one raw line and every correction with it; InputError if it changes nothing."""
+    # Writes nothing: the caller holds raw_lock and writes the list with whatever else it changes.
+    raw_dir = Path(raw_dir)
+    path = raw_dir / CORRECTIONS_FILE
+    metadata = _article(articles, article_id, raw_dir)
+    article = read_article(raw_dir, metadata)
+    lines = split_lines(article.text)
+    if not 1 <= line_number <= len(lines):
+        raise InputError(
+            f"{shown(raw_dir / metadata.file)}: no line {line_number}; the file has lines 1 to "
+            f"{len(lines)}. Nothing was written."
         )
-        if not clean_text_of(article.text, metadata, RULES, load_line_model(), own)[0]:
-            raise InputError(
-                f"{shown(raw_dir / metadata.file)}: with line {line_number} dropped, nothing is "
-                "left of the article once cleaned, and the build refuses an empty article. "
-                "Nothing was written."
-            )
-        write_raw_files(raw_dir, [(path, _corrections_bytes(path, corrections))])
-    return LineCorrected(correction, line, by_rules, rules, replaced, path)
+    line = lines[line_number - 1]
+    if not normalise_line(line):
+        raise InputError(
+            f"{shown(raw_dir / metadata.file)}: line {line_number} is blank; there is nothing "
+            "to keep or drop. Nothing was written."
+        )
+    _, removed = clean_text_of(article.text, metadata, RULES, load_line_model())
+    by_rules, rules = what_rules_do(removed, line, line_number)
+    key = (article_id, line_number)
+    others = [item for item in corrections if _key(item) != key]
+    replaced = next((item for item in corrections if _key(item) == key), None)
+    if by_rules == (KEPT_WHOLE if action == KEEP else REMOVED_WHOLE):
+        done = "keeps" if action == KEEP else "removes"
+        undo = (
+            f"; to remove its {replaced.action} correction, run "
+            f"`kjrel uncorrect {article_id} {line_number}`"
+            if replaced
+            else ""
+        )
+        raise InputError(
+            f"{shown(raw_dir / metadata.file)}: the cleaner already {done} line {line_number} "
+            f"whole, so {action} would change nothing{undo}. Nothing was written."
+        )
+    correction = CleaningCorrection(
+        article_id, line_number, line_sha256(line), action, (note or "").strip() or None
+    )
+    corrected = sorted([*others, correction], key=_key)
+    # Stale corrections of other lines are the build's to report; they are left out here.
+    own = tuple(
+        item for item in corrected if item.article_id == article_id and _change(lines, item) is None
+    )
+    if not clean_text_of(article.text, metadata, RULES, load_line_model(), own)[0]:
+        raise InputError(
+            f"{shown(raw_dir / metadata.file)}: with line {line_number} dropped, nothing is "
+            "left of the article once cleaned, and the build refuses an empty article. "
+            "Nothing was written."
+        )
+    return LineCorrected(correction, line, by_rules, rules, replaced, path), corrected
+
+
+def lines_holding(text: str, sentence: str) -> list[int]:
+    """The numbers (from 1) of the raw lines of text whose normalised text contains sentence."""
+    return [
+        number
+        for number, line in enumerate(split_lines(text), start=1)
+        if sentence in normalise_line(line)
+    ]
 
 
 def uncorrect_line(raw_dir: Path, article_id: str, line_number: int) -> CleaningCorrection:
@@ -192,7 +218,7 @@ def uncorrect_line(raw_dir: Path, article_id: str, line_number: int) -> Cleaning
                 "nothing was changed."
             )
         rest = [item for item in corrections if item is not removed]
-        write_raw_files(raw_dir, [(path, _corrections_bytes(path, rest))])
+        write_raw_files(raw_dir, [(path, corrections_file_bytes(path, rest))])
     return removed
 
 
@@ -210,7 +236,8 @@ def _article(articles: list[ArticleMetadata], article_id: str, raw_dir: Path) ->
     return found
 
 
-def _corrections_bytes(path: Path, corrections: list[CleaningCorrection]) -> bytes:
+def corrections_file_bytes(path: Path, corrections: list[CleaningCorrection]) -> bytes:
+    """The bytes of a whole cleaning corrections file holding corrections."""
     rows = [
         {
             "article_id": item.article_id,

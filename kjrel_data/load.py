@@ -33,6 +33,9 @@ DROP = "drop"
 CORRECTION_ACTIONS = (KEEP, DROP)
 # Each round's codebook, exactly as its annotators read it, beside the passes.
 CODEBOOK_PATTERN = "CODEBOOK-*.md"
+# A pass named round<N>-gold-check-… re-annotates gold sentences blind (a check round): its
+# departures from gold are measured against it, not owed a reason in the gold row's note.
+GOLD_CHECK_MARK = "gold-check-"
 ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
@@ -140,6 +143,11 @@ class RawCatalog:
     gold_labels: list[LabelRow]
     annotation_passes: list[AnnotationPass]
     corrections: list[CleaningCorrection]
+
+
+def checks_gold(pass_name: str) -> bool:
+    """Whether the pass of this name is a check round's, re-annotating gold sentences blind."""
+    return f"-{GOLD_CHECK_MARK}" in pass_name
 
 
 def load_catalog(raw_dir: Path) -> RawCatalog:

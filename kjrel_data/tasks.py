@@ -1,4 +1,4 @@
-"""Label Studio tasks for the sentences without gold labels, the model's labels filled in to correct."""
+"""Label Studio tasks for a human round: new labels (the model's shown or not), overlap, or a check of gold."""
 
 import json
 import os
@@ -18,29 +18,63 @@ from kjrel_data.tables import ARTICLES, SENTENCES, Corpus
 
 TASKS_FILE = "tasks.json"
 CONFIG_FILE = "label_config.xml"
+PROJECT_FILE = "project.json"
 # The names of the labelling config's controls, which an export's results refer to.
 TEXT_CONTROL = "text"
 CHOICE_SETS = (STANCE, STANCE_HOLDER, ISSUE)
 OTHER_ISSUES_CONTROL = "other_issues"
 NOTE_CONTROL = "note"
+# A sentence that is not article text is no label's business: the import drops its raw line.
+NOT_ARTICLE_TEXT_CONTROL = "not_article_text"
+NOT_ARTICLE_TEXT = "not article text"
+# What a task's round is, kept in its data so the import knows where its annotations go.
+SINGLE = "single"
+OVERLAP = "overlap"
+CHECK = "check"
+ROUND_KINDS = (SINGLE, OVERLAP, CHECK)
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """Which sentences a round asks about, whether the model's labels are shown, and how many annotate each."""
+
+    check: bool = False
+    blind: bool = False
+    annotators: int = 1
+
+    @property
+    def kind(self) -> str:
+        if self.check:
+            return CHECK
+        return OVERLAP if self.annotators > 1 else SINGLE
+
+    @property
+    def shows_model_labels(self) -> bool:
+        # Passes compared for agreement, or with gold, must be independent of the model.
+        return self.kind == SINGLE and not self.blind
 
 
 @dataclass(frozen=True)
 class ExportedTasks:
     tasks_file: Path
     config_file: Path
+    project_file: Path
     tasks: int
     model_labelled: int
 
 
-def export_tasks(corpus: Corpus, out_dir: Path) -> ExportedTasks:
-    """Write tasks.json (lowest confidence first) and label_config.xml for corpus's non-gold sentences."""
-    tasks = label_studio_tasks(corpus)
+def export_tasks(corpus: Corpus, out_dir: Path, plan: RoundPlan = RoundPlan()) -> ExportedTasks:
+    """Write tasks.json, label_config.xml and project.json (Label Studio's settings) for plan's round."""
+    tasks = label_studio_tasks(corpus, plan)
     out_dir = Path(out_dir)
     config = labelling_config()
+    project = project_settings(config, plan)
     writers = {
         out_dir / TASKS_FILE: lambda handle: write_tasks_json(tasks, handle),
         out_dir / CONFIG_FILE: lambda handle: handle.write(config),
+        out_dir / PROJECT_FILE: lambda handle: handle.write(
+            json.dumps(project, ensure_ascii=False, indent=2) + "\n"
+        ),
     }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,6 +95,7 @@ def export_tasks(corpus: Corpus, out_dir: Path) -> ExportedTasks:
     return ExportedTasks(
         tasks_file=out_dir / TASKS_FILE,
         config_file=out_dir / CONFIG_FILE,
+        project_file=out_dir / PROJECT_FILE,
         tasks=len(tasks),
         model_labelled=sum(bool(task["predictions"]) for task in tasks),
     )
@@ -80,8 +115,8 @@ def write_tasks_json(tasks: list[dict], handle: TextIO) -> None:
     handle.write("\n]\n")
 
 
-def label_studio_tasks(corpus: Corpus) -> list[dict]:
-    """One Label Studio task per sentence without gold labels, lowest model confidence first."""
+def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[dict]:
+    """One task per sentence the round asks about: without annotation labels, or (check) with them."""
     sentences = pa.concat_tables(corpus[SENTENCES].values()).sort_by(
         [("article_id", "ascending"), ("sentence_index", "ascending")]
     )
@@ -91,32 +126,37 @@ def label_studio_tasks(corpus: Corpus) -> list[dict]:
         for row in table.select(["article_id", "title"]).to_pylist()
     }
     rows = sentences.to_pylist()
-    tasks = []
+    queue = []
     for position, row in enumerate(rows):
-        if row["label_source"] == "gold":
+        if _annotated(row) != plan.check:
             continue
-        tasks.append(
-            {
-                "data": {
-                    TEXT_CONTROL: row["text"],
-                    "before": _neighbour_text(rows, position - 1, row["article_id"]),
-                    "after": _neighbour_text(rows, position + 1, row["article_id"]),
-                    "title": titles[row["article_id"]],
-                    "sentence_id": row["sentence_id"],
-                    "article_id": row["article_id"],
-                    "text_sha256": row["text_sha256"],
-                },
-                "predictions": _predictions(row),
-            }
-        )
-    # Unlabelled sentences (no confidence at all) come first, then the least confident guesses.
-    return sorted(
-        tasks,
-        key=lambda task: (
-            task["predictions"][0]["score"] if task["predictions"] else -1.0,
-            task["data"]["sentence_id"],
-        ),
-    )
+        predictions = _predictions(row) if plan.shows_model_labels else []
+        task = {
+            "data": {
+                TEXT_CONTROL: row["text"],
+                "before": _neighbour_text(rows, position - 1, row["article_id"]),
+                "after": _neighbour_text(rows, position + 1, row["article_id"]),
+                "title": titles[row["article_id"]],
+                "sentence_id": row["sentence_id"],
+                "article_id": row["article_id"],
+                "text_sha256": row["text_sha256"],
+                "round_kind": plan.kind,
+                "model_labels_shown": bool(predictions),
+            },
+            "predictions": predictions,
+        }
+        queue.append((_model_score(row), row["sentence_id"], task))
+    # Sentences without model labels come first, then the least confident model guesses: where a
+    # human label changes the most. The order holds whether or not the labels are shown.
+    return [task for _, _, task in sorted(queue, key=lambda item: item[:2])]
+
+
+def _annotated(row: dict) -> bool:
+    return row["label_source"] == "gold"
+
+
+def _model_score(row: dict) -> float:
+    return float(row["label_confidence"]) if row["label_source"] == "model" else -1.0
 
 
 def _neighbour_text(rows: list[dict], index: int, article_id: str) -> str:
@@ -146,6 +186,18 @@ def _predictions(row: dict) -> list[dict]:
     ]
 
 
+def project_settings(config: str, plan: RoundPlan) -> dict:
+    """The fields of a Label Studio project (its API's project object) that set up plan's round."""
+    return {
+        "title": f"kjrel {plan.kind} round",
+        "label_config": config,
+        # Overlap: every task is given to this many annotators before it counts as done.
+        "maximum_annotations": plan.annotators,
+        "overlap_cohort_percentage": 100,
+        "show_collab_predictions": plan.shows_model_labels,
+    }
+
+
 def labelling_config() -> str:
     """The Label Studio labelling config: the sentence in context, one choice per field, a note."""
     view = ElementTree.Element("View")
@@ -156,17 +208,36 @@ def labelling_config() -> str:
     )
     ElementTree.SubElement(focus, "Text", name=TEXT_CONTROL, value=f"${TEXT_CONTROL}")
     ElementTree.SubElement(view, "Text", name="after", value="$after")
-    for label_set in CHOICE_SETS:
-        ElementTree.SubElement(view, "Header", value=label_set.question, size="6")
-        _choices(view, label_set.field, label_set.labels, choice="single-radio", required="true")
     ElementTree.SubElement(
         view,
+        "Header",
+        value="Is the highlighted sentence publisher chrome (a caption, credit, link or menu), "
+        "not article text? Then tick this and skip the labels.",
+        size="6",
+    )
+    not_text = Label(
+        NOT_ARTICLE_TEXT, "Not part of the article's text: the curator drops its line."
+    )
+    _choices(view, NOT_ARTICLE_TEXT_CONTROL, (not_text,), choice="single")
+    # Hidden, and so not required, once the sentence is marked as not article text.
+    labels = ElementTree.SubElement(
+        view,
+        "View",
+        visibleWhen="choice-unselected",
+        whenTagName=NOT_ARTICLE_TEXT_CONTROL,
+        whenChoiceValue=NOT_ARTICLE_TEXT,
+    )
+    for label_set in CHOICE_SETS:
+        ElementTree.SubElement(labels, "Header", value=label_set.question, size="6")
+        _choices(labels, label_set.field, label_set.labels, choice="single-radio", required="true")
+    ElementTree.SubElement(
+        labels,
         "Header",
         value="Other issues the sentence touches (optional; the issue above is always included)",
         size="6",
     )
     other_issues = tuple(label for label in ISSUE.labels if label.name != "none")
-    _choices(view, OTHER_ISSUES_CONTROL, other_issues, choice="multiple")
+    _choices(labels, OTHER_ISSUES_CONTROL, other_issues, choice="multiple")
     ElementTree.SubElement(
         view,
         "Header",

@@ -205,7 +205,13 @@ def _gold_task(raw: Path) -> dict:
     with (raw / "labels.csv").open(encoding="utf-8", newline="") as handle:
         row = next(row for row in csv.DictReader(handle) if row["sentence_id"] == GOLD_SENTENCE)
     return {
-        "data": {"sentence_id": GOLD_SENTENCE, "text_sha256": row["text_sha256"], "text": "…"},
+        "data": {
+            "sentence_id": GOLD_SENTENCE,
+            "text_sha256": row["text_sha256"],
+            "text": "…",
+            "round_kind": "single",
+            "model_labels_shown": False,
+        },
         "predictions": [],
     }
 
@@ -354,8 +360,14 @@ def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in (tmp_path / "labelling").iterdir()) == [
         "label_config.xml",
+        "project.json",
         "tasks.json",
     ]
+    project = json.loads((tmp_path / "labelling" / "project.json").read_text(encoding="utf-8"))
+    assert project["label_config"] == (tmp_path / "labelling" / "label_config.xml").read_text(
+        encoding="utf-8"
+    )
+    assert project["maximum_annotations"] == 1
     tasks = json.loads((tmp_path / "labelling" / "tasks.json").read_text(encoding="utf-8"))
     assert f"Wrote {len(tasks)} tasks" in result.stdout
     scores = [task["predictions"][0]["score"] for task in tasks]
