@@ -48,7 +48,9 @@ def agreement(annotations: pa.Table, sentences: pa.Table | None = None) -> list[
         for row in rows:
             if row["round"] == round_number:
                 by_pass.setdefault(row["pass"], {})[row["sentence_id"]] = row
-        for first, second in itertools.combinations(sorted(by_pass), 2):
+        # Gold is always the second of its pairs: the check pass is what is measured.
+        ordered = sorted(by_pass, key=lambda name: (name == GOLD_PASS, name))
+        for first, second in itertools.combinations(ordered, 2):
             shared = sorted(by_pass[first].keys() & by_pass[second].keys())
             pairs = [(by_pass[first][sentence], by_pass[second][sentence]) for sentence in shared]
             for label_set in SINGLE_FIELDS:

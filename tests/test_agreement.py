@@ -79,3 +79,33 @@ def test_a_single_category_leaves_kappa_undefined_not_perfect():
     stance = _by_field(agreement(_table(rows)))["stance"]
     assert stance.percent_agreement == 1.0 and math.isnan(stance.cohen_kappa)
     assert "| n/a | n/a |" in agreement_table([stance])
+
+
+def test_a_check_rounds_passes_are_compared_with_gold_on_the_sentences_they_checked():
+    annotations = _table(
+        [
+            ("s1", "round2-gold-check-label-studio-user-7", 2, 1, 2, 3, [3]),
+            ("s2", "round2-gold-check-label-studio-user-7", 2, 0, 0, 3, [3]),
+            ("s1", "round1-a", 1, 2, 2, 3, [3]),
+        ]
+    )
+    sentences = pa.Table.from_pylist(
+        [
+            {"sentence_id": s, "label_source": source, "stance": stance, "stance_holder": holder}
+            | {"issue": 3, "issues": [3]}
+            for s, source, stance, holder in (
+                ("s1", "gold", 1, 2),
+                ("s2", "gold", 2, 2),
+                ("s3", "gold", 0, 0),
+                ("s4", "model", 0, 0),
+            )
+        ]
+    )
+    results = agreement(annotations, sentences)
+    against_gold = _by_field(r for r in results if r.second_pass == "gold")
+    assert against_gold["stance"].first_pass == "round2-gold-check-label-studio-user-7"
+    assert (against_gold["stance"].round, against_gold["stance"].sentences) == (2, 2)
+    assert against_gold["stance"].percent_agreement == 0.5
+    # Round 1 is no check round: it is not compared with gold.
+    assert {r.round for r in results} == {2}
+    assert agreement(annotations) == [r for r in results if r.second_pass != "gold"]

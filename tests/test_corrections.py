@@ -2,6 +2,7 @@
 
 import copy
 import csv
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -12,10 +13,11 @@ import pytest
 
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, prepare
+from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
-from kjrel_data.tasks import export_tasks
+from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO
 from .test_add import UNSEEN, UNSEEN_TITLE, _snapshot
@@ -372,3 +374,259 @@ def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path):
     assert f"Wrote {len(tasks)} tasks" in result.stdout
     scores = [task["predictions"][0]["score"] for task in tasks]
     assert scores == sorted(scores)
+
+
+def _labels_rows(raw: Path) -> dict[str, dict]:
+    with (raw / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["sentence_id"]: row for row in csv.DictReader(handle)}
+
+
+def _passes(raw: Path) -> list[dict]:
+    with (raw / "annotations/passes.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _exported(raw: Path, folder: Path, **plan) -> list[dict]:
+    exported = export_tasks(prepare(raw), folder, RoundPlan(**plan))
+    return json.loads(exported.tasks_file.read_text(encoding="utf-8"))
+
+
+def test_a_single_annotation_records_whether_the_model_labels_were_shown(raw, tmp_path):
+    shown = _exported(raw, tmp_path / "shown")
+    blind = _exported(raw, tmp_path / "blind", blind=True)
+    export = _export(shown[:1], {0: [_annotation(1, _choices("favor", "japan", "trade"))]})
+    export += _export(blind[1:2], {0: [_annotation(2, _choices("none", "none", "history"))]})
+    imported = import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert imported.added == sorted(task["data"]["sentence_id"] for task in shown[:1] + blind[1:2])
+    rows = _labels_rows(raw)
+    first, second = rows[shown[0]["data"]["sentence_id"]], rows[blind[1]["data"]["sentence_id"]]
+    assert first["label_source"] == "single_model_shown"
+    assert "shown the model's labels" in first["note"]
+    assert second["label_source"] == "single_blind"
+    assert "blind to the model's labels" in second["note"]
+    assert imported.passes == []
+
+
+def _overlap_export(tasks: list[dict]) -> list[dict]:
+    """Users 7 and 8 both annotate the first three tasks; they disagree on the third."""
+    agreed = _choices("favor", "south_korea", "diplomacy", ["trade"])
+    return _export(
+        tasks[:4],
+        {
+            0: [_annotation(1, agreed), _annotation(2, agreed, completed_by=8)],
+            1: [
+                _annotation(3, _choices("none", "none", "none")),
+                _annotation(4, _choices("none", "none", "none"), completed_by={"id": 8}),
+            ],
+            2: [
+                _annotation(5, _choices("against", "japan", "history")),
+                _annotation(6, _choices("none", "none", "history"), completed_by=8),
+            ],
+        },
+    )
+
+
+def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(raw, tmp_path, capsys):
+    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+    labels_before = (raw / "labels.csv").read_bytes()
+    imported = import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
+    assert (imported.added, imported.round, imported.pass_rows) == ([], 2, 6)
+    assert imported.passes == ["round2-label-studio-user-7", "round2-label-studio-user-8"]
+    assert (raw / "labels.csv").read_bytes() == labels_before
+    codebook_sha256 = hashlib.sha256((raw.parent / "CODEBOOK.md").read_bytes()).hexdigest()
+    assert _passes(raw)[2:] == [
+        {
+            "pass": f"round2-label-studio-user-{user}",
+            "round": "2",
+            "annotator": f"Label Studio user {user}",
+            "annotator_kind": "human",
+            "model": "",
+            "codebook_sha256": codebook_sha256,
+            "file": f"round2-label-studio-user-{user}.csv",
+        }
+        for user in (7, 8)
+    ]
+    assert (raw / "annotations/CODEBOOK-round2.md").read_bytes() == (
+        raw.parent / "CODEBOOK.md"
+    ).read_bytes()
+    with (raw / "annotations/round2-label-studio-user-8.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["sentence_id"] for row in rows] == sorted(
+        task["data"]["sentence_id"] for task in tasks[:3]
+    )
+
+    assert main(["agreement", "--raw", str(raw)]) == 0
+    figures = json.loads(capsys.readouterr().out.splitlines()[-1])["agreement"]
+    stance = next(f for f in figures if f["round"] == 2 and f["field"] == "stance")
+    assert (stance["first_pass"], stance["second_pass"], stance["sentences"]) == (
+        "round2-label-studio-user-7",
+        "round2-label-studio-user-8",
+        3,
+    )
+    assert stance["percent_agreement"] == pytest.approx(2 / 3)
+
+    # The same export imported again stores nothing new.
+    before = _snapshot(raw)
+    again = import_annotations(raw, tmp_path / "export.json")
+    assert (again.passes, again.already_in_passes) == ([], 2)
+    assert _snapshot(raw) == before
+    build(raw, tmp_path / "out", raw.parent)
+
+
+def test_a_check_round_is_compared_with_gold_and_does_not_block_the_build(raw, tmp_path, capsys):
+    tasks = _exported(raw, tmp_path / "check", check=True, annotators=2)
+    gold = _labels_rows(raw)
+    assert {task["data"]["sentence_id"] for task in tasks} == set(gold)
+    first, second = tasks[0]["data"]["sentence_id"], tasks[1]["data"]["sentence_id"]
+
+    def as_gold(sentence_id, **changes):
+        row = {**gold[sentence_id], **changes}
+        other = [name for name in row["issues"].split(";") if name != row["issue"]]
+        return _choices(row["stance"], row["stance_holder"], row["issue"], other)
+
+    export = _export(
+        tasks[:2],
+        {
+            0: [_annotation(1, as_gold(first)), _annotation(2, as_gold(first), completed_by=8)],
+            1: [
+                _annotation(3, as_gold(second)),
+                _annotation(
+                    4, as_gold(second, stance="favor", stance_holder="other"), completed_by=8
+                ),
+            ],
+        },
+    )
+    imported = import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert imported.passes == [
+        "round2-gold-check-label-studio-user-7",
+        "round2-gold-check-label-studio-user-8",
+    ]
+    if gold[second]["stance"] != "favor":
+        assert imported.gold_disagreements == [second]
+    # A check round measures gold; unlike an annotation round, its departures need no note.
+    build(raw, tmp_path / "out", raw.parent)
+    assert main(["agreement", "--raw", str(raw)]) == 0
+    figures = json.loads(capsys.readouterr().out.splitlines()[-1])["agreement"]
+    against_gold = [
+        (f["first_pass"], f["sentences"], f["percent_agreement"])
+        for f in figures
+        if f["round"] == 2 and f["field"] == "stance_holder" and f["second_pass"] == "gold"
+    ]
+    assert against_gold == [
+        ("round2-gold-check-label-studio-user-7", 2, 1.0),
+        ("round2-gold-check-label-studio-user-8", 2, 0.5),
+    ]
+
+
+def _not_text(number: int, **fields) -> dict:
+    return _annotation(
+        number,
+        [
+            {
+                "from_name": "not_article_text",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": ["not article text"]},
+            }
+        ],
+        **fields,
+    )
+
+
+def test_not_article_text_becomes_a_drop_of_the_sentences_raw_line(raw, tasks, tmp_path):
+    last = max(tasks, key=lambda task: task["data"]["sentence_id"])
+    sentence_id, text = last["data"]["sentence_id"], last["data"]["text"]
+    export = _export([last], {0: [_not_text(1)]})
+    imported = import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert imported.added == [] and imported.skipped_drops == []
+    assert len(imported.dropped_lines) == 1
+    with (raw / "cleaning_corrections.csv").open(encoding="utf-8", newline="") as handle:
+        (correction,) = list(csv.DictReader(handle))
+    assert correction["action"] == "drop"
+    assert correction["article_id"] == last["data"]["article_id"]
+    assert "not article text" in correction["note"]
+    sentences = pa.concat_tables(prepare(raw)["sentences"].values()).to_pylist()
+    assert sentence_id not in {row["sentence_id"] for row in sentences}
+    assert text not in {row["text"] for row in sentences}
+
+
+def test_a_drop_that_would_renumber_labelled_sentences_is_skipped_with_the_command(
+    raw, tasks, tmp_path
+):
+    article = sorted(
+        (task for task in tasks if task["data"]["article_id"] == tasks[0]["data"]["article_id"]),
+        key=lambda task: task["data"]["sentence_id"],
+    )
+    export = _export(
+        article[:2],
+        {0: [_not_text(1)], 1: [_annotation(2, _choices("none", "none", "trade"))]},
+    )
+    before = (raw / "cleaning_corrections.csv").exists()
+    imported = import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert imported.added == [article[1]["data"]["sentence_id"]]
+    assert imported.dropped_lines == []
+    (message,) = imported.skipped_drops
+    assert "would renumber sentences that label rows name" in message
+    assert f"kjrel correct {article[0]['data']['article_id']} LINE drop" in message
+    assert (raw / "cleaning_corrections.csv").exists() == before
+
+
+OVERLAP_BAD = {
+    "a round kind kjrel does not write": (
+        lambda task: task["data"].update(round_kind="triple"),
+        {},
+        "data.round_kind must be one of single, overlap, check",
+    ),
+    "model_labels_shown as a string": (
+        lambda task: task["data"].update(model_labels_shown="false"),
+        {},
+        "data.model_labels_shown true or false",
+    ),
+    "an overlap annotation with no user": (
+        lambda task: None,
+        {"completed_by": None},
+        "an annotation without the annotator's user number",
+    ),
+    "two annotations by one user": (
+        lambda task: None,
+        {"completed_by": 8},
+        "holds two annotations by one user",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OVERLAP_BAD))
+def test_a_bad_overlap_task_is_named_and_changes_nothing(raw, tmp_path, case):
+    change, second_fields, message = OVERLAP_BAD[case]
+    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+    export = _export(
+        tasks[:1],
+        {
+            0: [
+                _annotation(1, _choices("favor", "japan", "trade"), completed_by=8),
+                _annotation(2, _choices("favor", "japan", "trade"), **second_fields),
+            ]
+        },
+    )
+    change(export[0])
+    before = _snapshot(raw)
+    with pytest.raises(InputError) as raised:
+        import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert message in str(raised.value)
+    assert _snapshot(raw) == before
+
+
+def test_a_mark_of_not_article_text_with_another_value_is_refused(raw, tasks, tmp_path):
+    mark = _not_text(1)
+    mark["result"][0]["value"]["choices"] = ["chrome"]
+    with pytest.raises(InputError, match="not_article_text choices must be"):
+        import_annotations(raw, _write(tmp_path / "export.json", _export(tasks[:1], {0: [mark]})))
+
+
+def test_passes_need_the_codebook_the_annotators_read(raw, tmp_path):
+    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+    (raw.parent / "CODEBOOK.md").unlink()
+    before = _snapshot(raw)
+    with pytest.raises(InputError, match="no such codebook"):
+        import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
+    assert _snapshot(raw) == before

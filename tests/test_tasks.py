@@ -6,11 +6,15 @@ from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.tables import ARTICLES, SENTENCES
 from kjrel_data.tasks import (
     CHOICE_SETS,
+    NOT_ARTICLE_TEXT,
+    NOT_ARTICLE_TEXT_CONTROL,
     NOTE_CONTROL,
     OTHER_ISSUES_CONTROL,
     TEXT_CONTROL,
+    RoundPlan,
     label_studio_tasks,
     labelling_config,
+    project_settings,
 )
 
 
@@ -95,3 +99,81 @@ def test_labelling_config_offers_exactly_the_declared_labels():
     ]
     assert choices[OTHER_ISSUES_CONTROL].get("choice") == "multiple"
     assert [element.get("name") for element in view.iter("TextArea")] == [NOTE_CONTROL]
+
+
+MIXED = [
+    _sentence("a", 0, "Gold one.", "gold", None, ("none", "none", "none")),
+    _sentence("a", 1, "Sure guess.", "model", 0.9, ("favor", "japan", "trade")),
+    _sentence("a", 2, "Unsure guess.", "model", 0.1, ("against", "author", "history")),
+    _sentence("b", 0, "Nobody knows.", None, None),
+    _sentence("b", 1, "Gold two.", "gold", None, ("favor", "author", "trade")),
+]
+
+
+def test_a_default_round_shows_the_model_labels_and_says_so_in_each_task():
+    tasks = label_studio_tasks(_corpus(MIXED))
+    assert [
+        (task["data"]["round_kind"], task["data"]["model_labels_shown"], bool(task["predictions"]))
+        for task in tasks
+    ] == [("single", False, False), ("single", True, True), ("single", True, True)]
+
+
+def test_a_blind_round_keeps_the_queue_but_shows_no_model_labels():
+    shown = label_studio_tasks(_corpus(MIXED))
+    blind = label_studio_tasks(_corpus(MIXED), RoundPlan(blind=True))
+    assert [task["data"]["sentence_id"] for task in blind] == [
+        task["data"]["sentence_id"] for task in shown
+    ]
+    assert all(task["predictions"] == [] for task in blind)
+    assert {(task["data"]["round_kind"], task["data"]["model_labels_shown"]) for task in blind} == {
+        ("single", False)
+    }
+
+
+def test_an_overlap_round_is_blind_to_the_model():
+    tasks = label_studio_tasks(_corpus(MIXED), RoundPlan(annotators=3))
+    assert [task["data"]["sentence_id"] for task in tasks] == ["b-0000", "a-0002", "a-0001"]
+    assert all(task["predictions"] == [] for task in tasks)
+    assert {(task["data"]["round_kind"], task["data"]["model_labels_shown"]) for task in tasks} == {
+        ("overlap", False)
+    }
+
+
+def test_a_check_round_asks_about_the_gold_sentences_blind_to_gold_and_model():
+    tasks = label_studio_tasks(_corpus(MIXED), RoundPlan(check=True, annotators=2))
+    assert [task["data"]["sentence_id"] for task in tasks] == ["a-0000", "b-0001"]
+    assert all(task["predictions"] == [] for task in tasks)
+    for task in tasks:
+        assert task["data"]["round_kind"] == "check"
+        assert task["data"]["model_labels_shown"] is False
+        # Nothing of the gold labels travels with the task.
+        assert not {"stance", "stance_holder", "issue", "issues"} & task["data"].keys()
+
+
+def test_project_settings_carry_the_config_and_the_overlap():
+    config = labelling_config()
+    assert project_settings(config, RoundPlan(annotators=3)) == {
+        "title": "kjrel overlap round",
+        "label_config": config,
+        "maximum_annotations": 3,
+        "overlap_cohort_percentage": 100,
+        "show_collab_predictions": False,
+    }
+    assert project_settings(config, RoundPlan())["maximum_annotations"] == 1
+    assert project_settings(config, RoundPlan())["show_collab_predictions"] is True
+
+
+def test_not_article_text_hides_the_label_questions():
+    view = ElementTree.fromstring(labelling_config())
+    marks = [e for e in view.iter("Choices") if e.get("name") == NOT_ARTICLE_TEXT_CONTROL]
+    assert [choice.get("value") for choice in marks[0]] == [NOT_ARTICLE_TEXT]
+    assert marks[0].get("required") is None
+    hidden = next(e for e in view.iter("View") if e.get("whenTagName") == NOT_ARTICLE_TEXT_CONTROL)
+    assert (hidden.get("visibleWhen"), hidden.get("whenChoiceValue")) == (
+        "choice-unselected",
+        NOT_ARTICLE_TEXT,
+    )
+    assert {e.get("name") for e in hidden.iter("Choices")} == {
+        *(label_set.field for label_set in CHOICE_SETS),
+        OTHER_ISSUES_CONTROL,
+    }
