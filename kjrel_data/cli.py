@@ -550,7 +550,7 @@ def _run_export_tasks(arguments: argparse.Namespace) -> int:
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
     exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
     print(
-        f"Wrote {exported.tasks} tasks for a {plan.kind} round to {exported.tasks_file} "
+        f"Wrote {exported.tasks} tasks ({plan.kind} round) to {exported.tasks_file} "
         f"({exported.model_labelled} with the model's labels to correct, "
         f"{exported.tasks - exported.model_labelled} without), the labelling config to "
         f"{exported.config_file} and the project settings to {exported.project_file}."

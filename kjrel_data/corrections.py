@@ -213,18 +213,15 @@ def _import_tasks(
         files.append((labels_file, content))
     written_passes = _pass_files(raw_dir, catalog, current, pass_labels, codebook_file)
     files += written_passes.files
-    taken = (
-        {
-            sentence_id
-            for rows in (
-                catalog.gold_labels,
-                *(annotation_pass.rows for annotation_pass in catalog.annotation_passes),
-            )
-            for sentence_id in (row.sentence_id for row in rows)
-        }
-        | set(new_rows)
-        | {sentence_id for labels in pass_labels.values() for sentence_id in labels}
-    )
+    # Every sentence a label row or pass names, stored or about to be.
+    taken = {
+        row.sentence_id
+        for rows in (catalog.gold_labels, *(item.rows for item in catalog.annotation_passes))
+        for row in rows
+    }
+    taken |= set(new_rows) | {
+        sentence_id for labels in pass_labels.values() for sentence_id in labels
+    }
     dropped, skipped, corrections = _planned_drops(raw_dir, catalog, sentences, drops, taken)
     if dropped:
         path = raw_dir / CORRECTIONS_FILE

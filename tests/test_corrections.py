@@ -630,3 +630,18 @@ def test_passes_need_the_codebook_the_annotators_read(raw, tmp_path):
     with pytest.raises(InputError, match="no such codebook"):
         import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
     assert _snapshot(raw) == before
+
+
+def test_kjrel_export_tasks_overlap_says_how_label_studio_gets_it(raw, tmp_path, capsys):
+    out = tmp_path / "overlap"
+    assert main(["export-tasks", "--raw", str(raw), "--out", str(out), "--overlap", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "tasks (overlap round)" in printed
+    assert "maximum_annotations 3 and overlap_cohort_percentage 100" in printed
+    assert (
+        json.loads((out / "project.json").read_text(encoding="utf-8"))["maximum_annotations"] == 3
+    )
+    with pytest.raises(SystemExit) as exited:
+        main(["export-tasks", "--raw", str(raw), "--out", str(out), "--overlap", "1"])
+    assert exited.value.code == 2
+    assert "at least 2" in capsys.readouterr().err
