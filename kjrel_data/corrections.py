@@ -13,7 +13,7 @@ from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUE, ISSUES
 from kjrel_data.limits import MAX_EXPORT_BYTES
-from kjrel_data.load import ISSUES_SEPARATOR, LABEL_COLUMNS, LABELS_FILE, LabelRow, read_label_file
+from kjrel_data.load import GOLD_COLUMNS, ISSUES_SEPARATOR, LABELS_FILE, LabelRow, read_label_file
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 from kjrel_data.tables import SENTENCES
 from kjrel_data.tasks import CHOICE_SETS, NOTE_CONTROL, OTHER_ISSUES_CONTROL
@@ -59,7 +59,7 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
         zip(sentences["sentence_id"].to_pylist(), sentences["text_sha256"].to_pylist(), strict=True)
     )
     labels_file = raw_dir / LABELS_FILE
-    gold = {row.sentence_id: row for row in read_label_file(labels_file)}
+    gold = {row.sentence_id: row for row in read_label_file(labels_file, gold=True)}
     new_labels: dict[str, _Labels] = {}
     new_rows: dict[str, dict[str, str]] = {}
     first_task: dict[str, str] = {}
@@ -107,7 +107,7 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
         )
         row_problems = [
             f"{where}: {problem}; shorten or correct it in Label Studio and export again."
-            for column in LABEL_COLUMNS
+            for column in GOLD_COLUMNS
             if (problem := cell_problem(column, row[column]))
         ]
         if row_problems:
@@ -121,7 +121,7 @@ def _import_tasks(raw_dir: Path, export_file: Path, tasks: list) -> ImportedLabe
         )
     added = sorted(new_rows)
     if added:
-        content = appended_rows(labels_file, LABEL_COLUMNS, [new_rows[key] for key in added])
+        content = appended_rows(labels_file, GOLD_COLUMNS, [new_rows[key] for key in added])
         write_raw_files(raw_dir, [(labels_file, content)])
     return ImportedLabels(labels_file, added, already_gold, unannotated)
 
@@ -387,6 +387,8 @@ def _label_row(sentence_id: str, sha256: str, labels: _Labels, provenance: str) 
         "stance_holder": labels.stance_holder,
         "issue": labels.issue,
         "issues": ISSUES_SEPARATOR.join(labels.issues),
+        # Exported tasks may carry the model's labels as predictions: assume the annotator saw them.
+        "label_source": "single_model_shown",
         "note": f"{provenance}: {labels.note}" if labels.note else provenance,
     }
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from kjrel_data import __version__
 from kjrel_data.errors import OutputError
 from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, Label
+from kjrel_data.labels import ANNOTATION_SOURCES, ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER, Label
 from kjrel_data.tables import ARTICLES, SENTENCES, Corpus
 
 TASKS_FILE = "tasks.json"
@@ -93,7 +93,7 @@ def label_studio_tasks(corpus: Corpus) -> list[dict]:
     rows = sentences.to_pylist()
     tasks = []
     for position, row in enumerate(rows):
-        if row["label_source"] == "gold":
+        if LABEL_SOURCE.names[row[LABEL_SOURCE.field]] in ANNOTATION_SOURCES:
             continue
         tasks.append(
             {
@@ -127,20 +127,27 @@ def _neighbour_text(rows: list[dict], index: int, article_id: str) -> str:
 
 
 def _predictions(row: dict) -> list[dict]:
-    if row["label_source"] != "model":
+    # Only published model labels (those that reached their threshold) are offered to annotators.
+    published = [
+        label_set for label_set in CHOICE_SETS if row.get(f"model_{label_set.field}") is not None
+    ]
+    if not published:
         return []
     return [
         {
             "model_version": f"kjrel-data {__version__} {CHOSEN_METHOD}",
-            "score": round(float(row["label_confidence"]), 6),
+            "score": round(
+                min(float(row[f"model_{label_set.field}_probability"]) for label_set in published),
+                6,
+            ),
             "result": [
                 {
                     "from_name": label_set.field,
                     "to_name": TEXT_CONTROL,
                     "type": "choices",
-                    "value": {"choices": [label_set.names[row[label_set.field]]]},
+                    "value": {"choices": [label_set.names[row[f"model_{label_set.field}"]]]},
                 }
-                for label_set in CHOICE_SETS
+                for label_set in published
             ],
         }
     ]
