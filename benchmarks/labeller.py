@@ -1,8 +1,11 @@
-"""Compare the automatic labellers by leave-one-article-out macro-F1 on the gold labels.
+"""Compare the automatic labellers by leave-one-article-out macro-F1, and choose where to publish.
 
-Each article's sentences are labelled by a method trained on the other articles' gold labels only;
-macro-F1 is computed per field over all sentences so predicted. Prints a table, the chosen method's
-confidence against its accuracy, then the figures as one JSON line.
+Each article's sentences are labelled by a method trained on the other articles' annotations only;
+macro-F1 is computed per field over all sentences so predicted. Then the shipped labeller (the chosen
+method, its probabilities calibrated on its own training articles) is scored the same way: for each
+field and candidate threshold, the share of labels published and the share of those right, the
+threshold chosen (the lowest reaching the target accuracy), and the reliability of its probabilities.
+Prints tables, then the figures as one JSON line.
 
     python benchmarks/labeller.py [--raw raw]
 """
@@ -18,9 +21,16 @@ from kjrel_data.labeller import (
     CHOSEN_METHOD,
     FIELDS,
     METHODS,
+    PUBLISH_THRESHOLDS,
+    TARGET_ACCURACY,
+    THRESHOLD_CANDIDATES,
+    accuracy,
+    chosen_threshold,
     gold_examples,
     leave_one_article_out,
     macro_f1,
+    reliability,
+    train_labeller,
 )
 from kjrel_data.tables import SENTENCES
 
@@ -44,22 +54,64 @@ def main() -> None:
     for name, method in METHODS.items():
         results = leave_one_article_out(examples, method)
         figures[name] = {field: round(macro_f1(results, field), 4) for field in FIELDS}
-        if name == CHOSEN_METHOD:
-            calibration = _calibration(results)
         chosen = " (chosen)" if name == CHOSEN_METHOD else ""
         cells = " | ".join(f"{figures[name][field]:.3f}" for field in FIELDS)
         print(f"| {name}{chosen} | {cells} |")
+    shipped = leave_one_article_out(examples, train_labeller)
+    thresholds = {field: chosen_threshold(shipped, field) for field in FIELDS}
     print()
     print(
-        f"{CHOSEN_METHOD}: label_confidence against the share of sentences with all three fields right"
+        f"{CHOSEN_METHOD}, calibrated: labels published at each threshold, leave one article out "
+        f"(coverage / accuracy of those published; target {TARGET_ACCURACY:.2f})"
     )
-    print("| confidence | sentences | mean confidence | all three right |")
-    print("|---|---|---|---|")
-    for row in calibration:
-        print(
-            f"| {row['bin']} | {row['sentences']} | {row['mean_confidence']:.3f} "
-            f"| {row['all_right']:.3f} |"
-        )
+    print(f"| threshold | {' | '.join(FIELDS)} |")
+    print(f"|---|{'---|' * len(FIELDS)}")
+    sweep = {}
+    for threshold in THRESHOLD_CANDIDATES:
+        cells = []
+        for field in FIELDS:
+            published = [
+                (example, prediction)
+                for example, prediction in shipped
+                if prediction.probability(field) >= threshold
+            ]
+            coverage = len(published) / len(shipped)
+            right = accuracy(published, field) if published else None
+            sweep.setdefault(field, []).append(
+                {
+                    "threshold": threshold,
+                    "coverage": round(coverage, 4),
+                    "accuracy": right and round(right, 4),
+                }
+            )
+            cells.append(f"{coverage:.3f} / {'-' if right is None else f'{right:.3f}'}")
+        print(f"| {threshold:.2f} | {' | '.join(cells)} |")
+    print()
+    print("| field | chosen threshold | shipped threshold |")
+    print("|---|---|---|")
+    for field in FIELDS:
+        print(f"| {field} | {_shown(thresholds[field])} | {_shown(PUBLISH_THRESHOLDS[field])} |")
+    print()
+    print("Reliability of the calibrated probabilities (all labels, leave one article out)")
+    print("| field | probability | labels | mean probability | right |")
+    print("|---|---|---|---|---|")
+    bins = {}
+    for field in FIELDS:
+        bins[field] = [
+            {
+                "low": item.low,
+                "high": item.high,
+                "labels": item.labels,
+                "mean_probability": round(item.mean_probability, 4),
+                "accuracy": round(item.accuracy, 4),
+            }
+            for item in reliability(shipped, field)
+        ]
+        for item in bins[field]:
+            print(
+                f"| {field} | [{item['low']:.1f}, {item['high']:.1f}) | {item['labels']} "
+                f"| {item['mean_probability']:.3f} | {item['accuracy']:.3f} |"
+            )
     print(
         json.dumps(
             {
@@ -67,29 +119,16 @@ def main() -> None:
                 "articles": articles,
                 "chosen": CHOSEN_METHOD,
                 "macro_f1": figures,
-                "calibration": calibration,
+                "thresholds": thresholds,
+                "sweep": sweep,
+                "reliability": bins,
             }
         )
     )
 
 
-def _calibration(results: list) -> list[dict]:
-    bins = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 1.01)]
-    rows = []
-    for low, high in [*bins, (0.0, 1.01)]:
-        chosen = [(e, p) for e, p in results if low <= p.confidence < high]
-        if not chosen:
-            continue
-        right = [all(getattr(e, f) == getattr(p, f) for f in FIELDS) for e, p in chosen]
-        rows.append(
-            {
-                "bin": "all" if (low, high) == (0.0, 1.01) else f"[{low}, {min(high, 1.0)})",
-                "sentences": len(chosen),
-                "mean_confidence": round(sum(p.confidence for _, p in chosen) / len(chosen), 4),
-                "all_right": round(sum(right) / len(chosen), 4),
-            }
-        )
-    return rows
+def _shown(threshold: float | None) -> str:
+    return "never published" if threshold is None else f"{threshold:.2f}"
 
 
 if __name__ == "__main__":

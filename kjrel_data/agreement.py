@@ -10,7 +10,15 @@ import numpy as np
 import pyarrow as pa
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.labels import (
+    ANNOTATION_SOURCES,
+    ISSUE,
+    ISSUES,
+    LABEL_SOURCE,
+    STANCE,
+    STANCE_HOLDER,
+    LabelSet,
+)
 from kjrel_data.load import checks_gold
 
 SINGLE_FIELDS = (STANCE, STANCE_HOLDER, ISSUE)
@@ -60,7 +68,7 @@ def agreement(annotations: pa.Table, sentences: pa.Table | None = None) -> list[
 
 
 def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
-    """The gold labels of the sentences each check round annotated, as a pass named gold of that round."""
+    """The annotation labels of the sentences each check round annotated, as a pass named gold of that round."""
     checked: dict[int, set[str]] = {}
     for row in annotation_rows:
         if checks_gold(row["pass"]):
@@ -71,7 +79,7 @@ def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
     gold = {
         row["sentence_id"]: row
         for row in sentences.select(["sentence_id", "label_source", *fields]).to_pylist()
-        if row["label_source"] == "gold"
+        if LABEL_SOURCE.names[row["label_source"]] in ANNOTATION_SOURCES
     }
     return [
         {

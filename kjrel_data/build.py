@@ -46,6 +46,7 @@ from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
     ARTICLES,
     CONFIGS,
+    FOLDS,
     Corpus,
     annotations_table,
     articles_table,
@@ -74,6 +75,8 @@ class Batch:
     annotation_passes: tuple[AnnotationPass, ...]
     examples: tuple[GoldExample, ...]
     corrections: tuple[CleaningCorrection, ...] = ()
+    # The position of the batch's first article in the whole catalog's article_id order.
+    first_position: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ def build_batch(batch: Batch) -> Corpus:
         [read_article(batch.raw_dir, row) for row in batch.articles],
         corrections=batch.corrections,
     )
+    folds = {
+        row.article_id: (batch.first_position + offset) % FOLDS
+        for offset, row in enumerate(batch.articles)
+    }
     labelled = attach_labels(
         split_sentences(clean),
         list(batch.gold_labels),
@@ -95,8 +102,8 @@ def build_batch(batch: Batch) -> Corpus:
         batch.examples,
     )
     corpus = split_by_article(
-        articles_table(clean),
-        sentences_table(labelled.sentences),
+        articles_table(clean, folds),
+        sentences_table(labelled.sentences, folds),
         removed_table(removed),
         annotations_table(labelled.annotations),
     )
@@ -139,6 +146,7 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
                 ),
                 examples=examples,
                 corrections=tuple(item for i in ids for item in corrections_by_article.get(i, [])),
+                first_position=start,
             )
         )
     return result, len(catalog.articles)

@@ -14,11 +14,33 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION, __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
-from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ISSUE, LABEL_SETS, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.labeller import (
+    CHOSEN_METHOD,
+    TARGET_ACCURACY,
+    FieldEvaluation,
+    GoldExample,
+    evaluate_published,
+)
+from kjrel_data.labels import (
+    ANNOTATION_SOURCES,
+    ISSUE,
+    LABEL_SETS,
+    LABEL_SOURCE,
+    STANCE,
+    STANCE_HOLDER,
+    LabelSet,
+)
 from kjrel_data.load import SPLITS
 from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
-from kjrel_data.tables import COLUMNS, CONFIGS, FEATURES, SENTENCES
+from kjrel_data.tables import (
+    ARTICLES,
+    COLUMNS,
+    CONFIGS,
+    FEATURES,
+    FOLDS,
+    MODEL_LABEL_SETS,
+    SENTENCES,
+)
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
 DESCRIPTION = (
@@ -35,6 +57,7 @@ MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]~])")
 HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 PLOT_FILE = "issue_stance.png"
+RELIABILITY_PLOT_FILE = "model_reliability.png"
 # Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
 
@@ -43,9 +66,30 @@ def render_card(
     summary: CorpusSummary,
     data_files: dict[str, dict[str, list[str]]],
     data_bytes: dict[tuple[str, str], int],
+    evaluations: list[FieldEvaluation],
 ) -> str:
     """The card's text for a corpus whose shards are data_files[config][split], of data_bytes."""
-    return f"---\n{_yaml_header(summary, data_files, data_bytes)}---\n\n{_body(summary)}"
+    return (
+        f"---\n{_yaml_header(summary, data_files, data_bytes)}---\n\n{_body(summary, evaluations)}"
+    )
+
+
+def model_label_evaluation(summary: CorpusSummary) -> list[FieldEvaluation]:
+    """The shipped labeller scored leave one article out on the corpus's annotated sentences."""
+    rows = summary.annotated.to_pylist()
+    return evaluate_published(
+        [
+            GoldExample(
+                article_id=row["article_id"],
+                text=row["text"],
+                **{
+                    label_set.field: label_set.names[row[label_set.field]]
+                    for label_set in MODEL_LABEL_SETS
+                },
+            )
+            for row in rows
+        ]
+    )
 
 
 def _yaml_header(
@@ -95,8 +139,7 @@ def _yaml_header(
     return yaml.safe_dump(card_data.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
 
 
-def _body(summary: CorpusSummary) -> str:
-    labelled = summary.label_sources["gold"]
+def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
     sections = [
         f"# {PRETTY_NAME}",
         f"{DESCRIPTION} **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
@@ -123,20 +166,30 @@ def _body(summary: CorpusSummary) -> str:
         "`mlcroissant` and dataset search engines.",
         "## Contents",
         _counts_table(summary),
-        f"Gold labels cover {labelled} of {summary.count(SENTENCES)} sentences. The labels and "
-        "how they were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
-        _model_label_note(summary),
+        "### Where the labels come from",
+        "Every sentence's `label_source` says where its labels come from. The label columns "
+        "(`stance`, `stance_holder`, `issue`, `issues`) hold annotations only; the automatic "
+        "labeller's labels are in the `model_*` columns, so a model label is never read as an "
+        "annotation without choosing it. The labels are defined in [CODEBOOK.md](CODEBOOK.md).",
+        _label_source_table(summary),
         "## Labels",
-        "The tables and the plot count gold labels only.",
+        "The tables count annotations, each kind of `label_source` in its own column, and "
+        "published model labels in the last; the issue-by-stance table and the plot count "
+        "`adjudicated` annotations only.",
         *(_label_table(label_set, summary) for label_set in LABEL_SETS),
         "### Labels by split",
-        "The splits are by article, so label distributions differ between them.",
+        "Annotations of every kind. The splits are by article, so label distributions differ "
+        "between them.",
         _split_warning(summary),
-        *(_split_table(label_set, summary) for label_set in (STANCE, STANCE_HOLDER)),
+        *(_split_table(label_set, summary) for label_set in (STANCE, STANCE_HOLDER, ISSUE)),
         "### Issue by stance",
-        "Gold labels: the primary issue of each sentence against its stance.",
+        "Adjudicated annotations: the primary issue of each sentence against its stance.",
         _issue_stance_table(summary),
         f"![Sentences by primary issue and stance]({PLOT_FILE})",
+        "## Evaluation protocol",
+        _protocol_section(summary),
+        "## Model labels",
+        _model_label_section(summary, evaluations),
         "## Annotation and agreement",
         _annotation_section(summary),
         "## Fields",
@@ -161,11 +214,16 @@ def _dependency_versions() -> str:
     return ", ".join(f"{name} {metadata.version(name)}" for name in RECORDED_DEPENDENCIES)
 
 
-def _split_counts(label_set: LabelSet, summary: CorpusSummary) -> dict[str, Counter]:
+def _split_counts(
+    label_set: LabelSet, summary: CorpusSummary, sources: tuple[str, ...] = ANNOTATION_SOURCES
+) -> dict[str, Counter]:
     return {
         split: Counter(
             {
-                label_id: summary.gold_labels[(label_set.field, split, label_id)]
+                label_id: sum(
+                    summary.gold_labels[(source, label_set.field, split, label_id)]
+                    for source in sources
+                )
                 for label_id in range(len(label_set.names))
             }
         )
@@ -173,18 +231,138 @@ def _split_counts(label_set: LabelSet, summary: CorpusSummary) -> dict[str, Coun
     }
 
 
-def _model_label_note(summary: CorpusSummary) -> str:
-    model = summary.label_sources["model"]
-    if model == 0:
-        return "No sentence carries model labels: every label here is gold."
-    mean = summary.model_confidence_sum / model
-    return (
-        f"**{model} sentences ({summary.model_articles} articles) carry model labels** "
-        f"(`label_source = model`), predicted by the `{CHOSEN_METHOD}` labeller trained on the train "
-        f"split's gold labels at build time; their mean `label_confidence` is {mean:.3f}, the labeller's "
-        "estimate that stance, holder and issue are all right. Filter on `label_source` to use "
-        "gold labels only."
+def _label_source_table(summary: CorpusSummary) -> str:
+    total = summary.count(SENTENCES)
+    rows = [
+        [
+            f"`{label.name}`",
+            label.definition,
+            summary.label_sources[label.name],
+            f"{summary.label_sources[label.name] / total:.1%}" if total else "-",
+        ]
+        for label in LABEL_SOURCE.labels
+    ]
+    return _markdown_table(["label_source", "meaning", "sentences", "share"], rows)
+
+
+def _protocol_section(summary: CorpusSummary) -> str:
+    folds = sorted({fold for _, fold, _ in summary.fold_labels})
+    missing_in_folds = [
+        f"`{label_set.field}` `{name}` (absent from fold {', '.join(map(str, absent))})"
+        for label_set in (STANCE, STANCE_HOLDER, ISSUE)
+        for index, name in enumerate(label_set.names)
+        if any(summary.fold_labels[(label_set.field, fold, index)] for fold in folds)
+        for absent in [
+            [fold for fold in folds if not summary.fold_labels[(label_set.field, fold, index)]]
+        ]
+        if absent
+    ]
+    articles = summary.count(ARTICLES)
+    return "\n\n".join(
+        [
+            f"With {_plural(articles, 'article')}, the `train`/`validation`/`test` split cannot "
+            "evaluate a model on its own: labels that occur in one article may occur in no other "
+            "(see the warning above). **Evaluate by article**: leave one article out (group the "
+            "rows by `article_id`: train on the annotations of every other article, score on the "
+            "held-out one, and pool the scores), or grouped k-fold with the `fold` column "
+            f"(articles dealt into {FOLDS} folds in `article_id` order; with {FOLDS} articles or "
+            "fewer each fold is one article). Score against annotations only (`label_source` "
+            "`adjudicated`, or any annotation kind if you say so), never against the `model_*` "
+            "columns. The split and fold of a sentence are its article's.",
+            "Annotated labels that some fold lacks: "
+            + ("; ".join(missing_in_folds) + "." if missing_in_folds else "none."),
+        ]
     )
+
+
+def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
+    rows = [
+        [
+            f"`model_{evaluation.field}`",
+            "never published" if evaluation.threshold is None else f"{evaluation.threshold:.2f}",
+            f"{evaluation.coverage:.3f}",
+            "-"
+            if evaluation.published_accuracy is None
+            else f"{evaluation.published_accuracy:.3f}",
+            sum(
+                count
+                for (field, _, _), count in summary.model_labels.items()
+                if field == evaluation.field
+            ),
+        ]
+        for evaluation in evaluations
+    ]
+    reliability_rows = [
+        [
+            f"`{evaluation.field}`",
+            f"[{item.low:.1f}, {item.high:.1f}{']' if item.high == 1.0 else ')'}",
+            item.labels,
+            f"{item.mean_probability:.3f}",
+            f"{item.accuracy:.3f}",
+        ]
+        for evaluation in evaluations
+        for item in evaluation.reliability
+    ]
+    labels = evaluations[0].labels if evaluations else 0
+    return "\n\n".join(
+        [
+            f"The automatic labeller (`{CHOSEN_METHOD}`) is trained at build time on the train "
+            "split's annotations, for sentences that have none. Each label's probability of being "
+            "right is calibrated (isotonic regression on how often labels of that probability "
+            "were right on articles the labeller was not trained on). A model label is published "
+            "only where its probability reaches its field's threshold, chosen so that published "
+            f"labels are right at least {TARGET_ACCURACY:.0%} of the time, leave one article out "
+            "(`benchmarks/labeller.py` in the repository). Below it the sentence stays "
+            "`unlabelled` and goes to the head of the annotation queue "
+            "(`kjrel export-tasks`).",
+            f"Measured here, leave one article out over the {_plural(labels, 'annotated sentence')} "
+            "of this folder (each article labelled by the labeller trained and calibrated on the "
+            "others): the share of labels that would be published at the threshold (coverage), "
+            "how many of those are right, and how many model labels this folder publishes.",
+            _markdown_table(
+                ["column", "threshold", "coverage", "accuracy when published", "published here"],
+                rows,
+            ),
+            "Reliability of the calibrated probabilities, leave one article out (a calibrated "
+            "probability matches the share right):",
+            _markdown_table(
+                ["field", "probability", "labels", "mean probability", "right"], reliability_rows
+            ),
+            f"![Reliability of the model's probabilities]({RELIABILITY_PLOT_FILE})",
+        ]
+    )
+
+
+def reliability_plot(evaluations: list[FieldEvaluation]) -> bytes:
+    """A PNG reliability diagram: calibrated probability against the share right, per field."""
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(6, 5), dpi=100)
+    axes.plot([0, 1], [0, 1], color="#b0b0b0", linestyle="--", label="calibrated")
+    for evaluation in evaluations:
+        axes.plot(
+            [item.mean_probability for item in evaluation.reliability],
+            [item.accuracy for item in evaluation.reliability],
+            marker="o",
+            label=evaluation.field,
+        )
+    axes.axhline(TARGET_ACCURACY, color="#c0392b", linewidth=0.8, label="target accuracy")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("calibrated probability (mean of bin)")
+    axes.set_ylabel("share right (leave one article out)")
+    axes.set_title("Reliability of the model labels' probabilities")
+    axes.legend(loc="upper left")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    pyplot.close(figure)
+    return buffer.getvalue()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
@@ -213,7 +391,7 @@ def _split_warning(summary: CorpusSummary) -> str:
 
 
 def _issue_stance_table(summary: CorpusSummary) -> str:
-    counts = summary.gold_issue_stance
+    counts = _adjudicated_issue_stance(summary)
     rows = [
         [
             f"`{name}`",
@@ -225,12 +403,22 @@ def _issue_stance_table(summary: CorpusSummary) -> str:
     return _markdown_table(["issue", *STANCE.names, "total"], rows)
 
 
+def _adjudicated_issue_stance(summary: CorpusSummary) -> Counter:
+    return Counter(
+        {
+            (issue, stance): count
+            for (source, issue, stance), count in summary.gold_issue_stance.items()
+            if source == "adjudicated"
+        }
+    )
+
+
 def issue_stance_plot(summary: CorpusSummary) -> bytes:
-    """A PNG of gold-labelled sentences by primary issue, stacked by stance (same bytes every run)."""
+    """A PNG of adjudicated sentences by primary issue, stacked by stance (same bytes every run)."""
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    counts = summary.gold_issue_stance
+    counts = _adjudicated_issue_stance(summary)
     figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
     left = [0] * len(ISSUE.names)
     colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
@@ -239,7 +427,7 @@ def issue_stance_plot(summary: CorpusSummary) -> bytes:
         axes.barh(ISSUE.names, widths, left=left, label=name, color=colours.get(name))
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.invert_yaxis()
-    axes.set_xlabel("sentences (gold labels)")
+    axes.set_xlabel("sentences (adjudicated annotations)")
     axes.set_title("Primary issue by stance toward improving Japan–South Korea relations")
     axes.legend(title="stance", loc="lower right")
     figure.tight_layout()
@@ -304,13 +492,21 @@ def _counts_table(summary: CorpusSummary) -> str:
 
 
 def _label_table(label_set: LabelSet, summary: CorpusSummary) -> str:
-    counts = _split_counts(label_set, summary)
+    by_source = {
+        source: _split_counts(label_set, summary, (source,)) for source in ANNOTATION_SOURCES
+    }
     rows = [
         [
             index,
             f"`{label.name}`",
             label.definition,
-            sum(counts[split][index] for split in SPLITS),
+            *(
+                sum(by_source[source][split][index] for split in SPLITS)
+                for source in ANNOTATION_SOURCES
+            ),
+            sum(summary.model_labels[(label_set.field, split, index)] for split in SPLITS)
+            if label_set in MODEL_LABEL_SETS
+            else "-",
         ]
         for index, label in enumerate(label_set.labels)
     ]
@@ -320,7 +516,7 @@ def _label_table(label_set: LabelSet, summary: CorpusSummary) -> str:
         else "one per sentence"
     )
     return f"### `{label_set.field}`\n\n{label_set.question} ({kind})\n\n" + _markdown_table(
-        ["id", "label", "definition", "sentences"], rows
+        ["id", "label", "definition", *ANNOTATION_SOURCES, "model"], rows
     )
 
 

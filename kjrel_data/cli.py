@@ -23,6 +23,7 @@ from kjrel_data.codebook import refresh_codebook
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.hub import publish_to_hub
+from kjrel_data.labels import ANNOTATION_SOURCES
 from kjrel_data.line_corrections import correct_line, uncorrect_line
 from kjrel_data.load import (
     CORRECTION_ACTIONS,
@@ -540,8 +541,8 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
 
 
 def _run_label_changes(arguments: argparse.Namespace) -> int:
-    old = read_label_file(arguments.old)
-    new = read_label_file(arguments.new)
+    old = read_label_file(arguments.old, gold=True)
+    new = read_label_file(arguments.new, gold=True)
     print("\n".join(label_changes(old, new)) or "No label changes.")
     return 0
 
@@ -650,11 +651,12 @@ def _summary(summary: CorpusSummary) -> str:
         for config in CONFIGS
     ]
     sentences = summary.count(SENTENCES)
-    gold, model = summary.label_sources["gold"], summary.label_sources["model"]
-    share = gold / sentences if sentences else 0.0
+    annotated = sum(summary.label_sources[source] for source in ANNOTATION_SOURCES)
+    share = annotated / sentences if sentences else 0.0
     lines.append(
         f"  {summary.count(ARTICLES)} articles, {sentences} sentences; "
-        f"gold labels on {gold} sentences ({share:.0%}), model labels on {model}"
+        f"annotated {annotated} ({share:.0%}), model labels only on "
+        f"{summary.label_sources['model']}, unlabelled {summary.label_sources['unlabelled']}"
     )
     return "\n".join(lines)
 

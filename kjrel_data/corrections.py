@@ -24,6 +24,7 @@ from kjrel_data.load import (
     CORRECTIONS_FILE,
     DROP,
     GOLD_CHECK_MARK,
+    GOLD_COLUMNS,
     ISSUES_SEPARATOR,
     LABEL_COLUMNS,
     LABELS_FILE,
@@ -194,8 +195,8 @@ def _import_tasks(
         )
         row_problems = [
             f"{where}: {problem}; shorten or correct it in Label Studio and export again."
-            for column in LABEL_COLUMNS
-            if (problem := cell_problem(column, row.get(column) or ""))
+            for column in GOLD_COLUMNS
+            if (problem := cell_problem(column, row[column]))
         ]
         if row_problems:
             problems += row_problems
@@ -209,7 +210,7 @@ def _import_tasks(
     files: list[tuple[Path, bytes]] = []
     added = sorted(new_rows)
     if added:
-        content = appended_rows(labels_file, LABEL_COLUMNS, [new_rows[key] for key in added])
+        content = appended_rows(labels_file, GOLD_COLUMNS, [new_rows[key] for key in added])
         files.append((labels_file, content))
     written_passes = _pass_files(raw_dir, catalog, current, pass_labels, codebook_file)
     files += written_passes.files

@@ -3,10 +3,17 @@
 import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kjrel_data.errors import InputError
-from kjrel_data.labeller import GoldExample, Labeller, Prediction, train_labeller
+from kjrel_data.labeller import (
+    FIELDS,
+    GoldExample,
+    Labeller,
+    Prediction,
+    publishable,
+    train_labeller,
+)
 from kjrel_data.labels import LABEL_SETS
 from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
 from kjrel_data.split import Sentence, article_id_of
@@ -15,15 +22,26 @@ LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
 
 
 @dataclass(frozen=True)
+class ModelLabel:
+    """One field's published model label and its calibrated probability of being right."""
+
+    name: str
+    probability: float
+
+
+@dataclass(frozen=True)
 class LabelledSentence:
+    """A sentence, its annotation labels (if any), its published model labels, and their source."""
+
     sentence: Sentence
+    source: str
     stance: str | None = None
     stance_holder: str | None = None
     issue: str | None = None
     issues: tuple[str, ...] | None = None
     note: str | None = None
-    source: str | None = None
-    confidence: float | None = None
+    # Field -> the model's published label; absent where below threshold or annotated.
+    model: dict[str, ModelLabel] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,8 @@ class Annotation:
     pass_name: str
     round: int
     annotator: str
+    annotator_kind: str
+    model: str | None
     codebook_sha256: str
     stance: str
     stance_holder: str
@@ -108,6 +128,13 @@ def attach_labels(
     if problems:
         raise InputError(_STALE_HEADER + "\n".join(problems) + _STALE_ADVICE)
     gold = {row.sentence_id: row for row in gold_labels}
+    problems = _unadjudicated(passes, gold)
+    if problems:
+        raise InputError(
+            "These gold rows say label_source adjudicated, but fewer than two annotation passes "
+            "labelled the sentence; set label_source to single_blind or single_model_shown, or add "
+            "the passes to raw/annotations/:\n" + "\n".join(problems)
+        )
     problems = _unexplained_disagreements(passes, gold)
     if problems:
         raise InputError(
@@ -122,6 +149,8 @@ def attach_labels(
             pass_name=annotation_pass.name,
             round=annotation_pass.round,
             annotator=annotation_pass.annotator,
+            annotator_kind=annotation_pass.annotator_kind,
+            model=annotation_pass.model,
             codebook_sha256=annotation_pass.codebook_sha256,
             stance=row.stance,
             stance_holder=row.stance_holder,
@@ -168,23 +197,38 @@ def _trained(examples: tuple[GoldExample, ...]) -> Labeller:
 
 
 def _gold_labelled(sentence: Sentence, row: LabelRow) -> LabelledSentence:
+    assert row.source is not None, "gold rows are read with their label_source"
     return LabelledSentence(
         sentence,
-        **{field: getattr(row, field) for field in LABEL_FIELDS},
+        row.source,
+        **{name: getattr(row, name) for name in LABEL_FIELDS},
         note=row.note,
-        source="gold",
     )
 
 
 def _model_labelled(sentence: Sentence, prediction: Prediction | None) -> LabelledSentence:
-    if prediction is None:
-        return LabelledSentence(sentence)
-    return LabelledSentence(
-        sentence,
-        **{field: getattr(prediction, field) for field in LABEL_FIELDS},
-        source="model",
-        confidence=prediction.confidence,
+    published = (
+        {
+            name: ModelLabel(getattr(prediction, name), prediction.probability(name))
+            for name in FIELDS
+            if publishable(prediction, name)
+        }
+        if prediction is not None
+        else {}
     )
+    return LabelledSentence(sentence, "model" if published else "unlabelled", model=published)
+
+
+def _unadjudicated(passes: list[AnnotationPass], gold: dict[str, LabelRow]) -> list[str]:
+    passes_of: dict[str, int] = {}
+    for annotation_pass in passes:
+        for row in annotation_pass.rows:
+            passes_of[row.sentence_id] = passes_of.get(row.sentence_id, 0) + 1
+    return [
+        f"{row.file}: row {row.row_number}: {sentence_id}"
+        for sentence_id, row in sorted(gold.items())
+        if row.source == "adjudicated" and passes_of.get(sentence_id, 0) < 2
+    ]
 
 
 def _stale(row: LabelRow, by_id: dict[str, Sentence]) -> str | None:

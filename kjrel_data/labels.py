@@ -89,15 +89,47 @@ ISSUES = LabelSet(
 
 LABEL_SETS: tuple[LabelSet, ...] = (STANCE, STANCE_HOLDER, ISSUE, ISSUES)
 
-# Not annotated: says where a sentence's four labels above come from.
+# Not annotated: says where a sentence's labels come from. The first three are annotations (the
+# label columns); the model's labels live in their own columns, so none is read as gold by accident.
 LABEL_SOURCE = LabelSet(
     field="label_source",
     question="Where do the sentence's labels come from?",
     labels=(
-        Label("gold", "Adjudicated gold labels from raw/labels.csv, made by reading the codebook."),
+        Label(
+            "adjudicated",
+            "Annotation: adjudicated from two or more independent annotation passes "
+            "(the annotations config holds each pass and who made it).",
+        ),
+        Label(
+            "single_blind",
+            "Annotation: one annotator's labels, made without seeing the model's labels "
+            "(for example a blind Label Studio round); not adjudicated.",
+        ),
+        Label(
+            "single_model_shown",
+            "Annotation: one annotator's labels, made with the model's labels shown as a starting "
+            "point; not adjudicated.",
+        ),
         Label(
             "model",
-            "Predicted by the automatic labeller, trained on the train split's gold labels at build time.",
+            "No annotation. The automatic labeller's labels are in the model_* columns for at least "
+            "one field, where their calibrated probability reached the field's threshold.",
         ),
+        Label(
+            "unlabelled",
+            "No annotation, and no model label reached its threshold: the sentence waits for an "
+            "annotator.",
+        ),
+    ),
+)
+# The label_source values of rows in raw/labels.csv: labels a person or annotation pass made.
+ANNOTATION_SOURCES = ("adjudicated", "single_blind", "single_model_shown")
+
+ANNOTATOR_KIND = LabelSet(
+    field="annotator_kind",
+    question="Who made the annotation pass?",
+    labels=(
+        Label("human", "A person, working from the codebook."),
+        Label("machine", "A model (named in the pass's model column), prompted with the codebook."),
     ),
 )

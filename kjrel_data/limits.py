@@ -24,6 +24,7 @@ MAX_FIELD_CHARS = {
     "section": 300,
     "author": 1_000,
     "annotator": 300,
+    "model": 300,
     # A headline is one line; a standfirst or copyright notice a short paragraph.
     "title": 1_000,
     "standfirst": 3_000,
@@ -36,6 +37,8 @@ MAX_FIELD_CHARS = {
     "language": 20,
     "split": 20,
     "round": 20,
+    "label_source": 50,
+    "annotator_kind": 50,
     "stance": 50,
     "stance_holder": 50,
     "issue": 50,

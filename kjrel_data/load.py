@@ -14,7 +14,14 @@ from pathlib import Path
 
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import file_problem, file_sha256, open_file, read_file
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.labels import (
+    ANNOTATION_SOURCES,
+    ANNOTATOR_KIND,
+    ISSUE,
+    ISSUES,
+    STANCE,
+    STANCE_HOLDER,
+)
 from kjrel_data.limits import (
     CSV_FIELD_LIMIT,
     MAX_ARTICLE_BYTES,
@@ -62,7 +69,9 @@ SHARED_METADATA_COLUMNS = frozenset(
 )
 OPTIONAL_METADATA_COLUMNS = frozenset({"section", "standfirst", "author", "published_date", "url"})
 LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue", "issues", "note")
-PASS_COLUMNS = ("pass", "round", "annotator", "codebook_sha256", "file")
+# The gold file also says where each row's labels come from (an annotation kind of LABEL_SOURCE).
+GOLD_COLUMNS = (*LABEL_COLUMNS[:-1], "label_source", "note")
+PASS_COLUMNS = ("pass", "round", "annotator", "annotator_kind", "model", "codebook_sha256", "file")
 CORRECTION_COLUMNS = ("article_id", "line_number", "line_sha256", "action", "note")
 ISSUES_SEPARATOR = ";"
 
@@ -105,6 +114,8 @@ class LabelRow:
     note: str | None
     file: str
     row_number: int
+    # For gold rows, one of ANNOTATION_SOURCES; None for a pass's rows (the pass says who made them).
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ class AnnotationPass:
     name: str
     round: int
     annotator: str
+    annotator_kind: str
+    model: str | None
     codebook_sha256: str
     rows: list[LabelRow]
 
@@ -159,7 +172,7 @@ def load_catalog(raw_dir: Path) -> RawCatalog:
     return RawCatalog(
         raw_dir=raw_dir,
         articles=metadata,
-        gold_labels=read_label_file(raw_dir / LABELS_FILE),
+        gold_labels=read_label_file(raw_dir / LABELS_FILE, gold=True),
         annotation_passes=_read_passes(raw_dir),
         corrections=read_corrections(raw_dir, frozenset(row.article_id for row in metadata)),
     )
@@ -447,6 +460,14 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
         if any(row["pass"] == known.name for known in passes):
             problems.append(f"{where}: pass {row['pass']!r} is listed twice.")
             continue
+        if row["annotator_kind"] not in ANNOTATOR_KIND.names or (
+            bool(row["model"].strip()) != (row["annotator_kind"] == "machine")
+        ):
+            problems.append(
+                f"{where}: annotator_kind must be one of {', '.join(ANNOTATOR_KIND.names)}, with "
+                "the model's name in model for a machine annotator and model empty for a human."
+            )
+            continue
         label_path = path.parent / row["file"]
         if not label_path.resolve().is_relative_to(path.parent.resolve()):
             problems.append(f"{where}: file {row['file']!r} is outside {path.parent}.")
@@ -456,8 +477,10 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
                 name=row["pass"],
                 round=int(row["round"]),
                 annotator=row["annotator"],
+                annotator_kind=row["annotator_kind"],
+                model=row["model"].strip() or None,
                 codebook_sha256=row["codebook_sha256"],
-                rows=read_label_file(label_path, inside=raw_dir),
+                rows=read_label_file(label_path, inside=raw_dir, gold=False),
             )
         )
     if problems:
@@ -465,12 +488,13 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     return passes
 
 
-def read_label_file(path: Path, inside: Path | None = None) -> list[LabelRow]:
+def read_label_file(path: Path, inside: Path | None = None, *, gold: bool) -> list[LabelRow]:
     """The rows of one label file (gold or a pass), checked against the label sets; inside its folder."""
     problems: list[str] = []
     seen: dict[str, int] = {}
     labels = []
-    for line_number, row in _read_csv(path, LABEL_COLUMNS, inside=inside or path.parent):
+    columns = GOLD_COLUMNS if gold else LABEL_COLUMNS
+    for line_number, row in _read_csv(path, columns, inside=inside or path.parent):
         where = f"{shown(path)}: row {line_number} ({row['sentence_id'] or 'no sentence_id'})"
         issues = tuple(
             name.strip() for name in row["issues"].split(ISSUES_SEPARATOR) if name.strip()
@@ -499,6 +523,11 @@ def read_label_file(path: Path, inside: Path | None = None) -> list[LabelRow]:
                 f"{where}: stance_holder must be 'none' exactly when stance is 'none' "
                 f"(here stance {row['stance']!r}, stance_holder {row['stance_holder']!r})."
             )
+        if gold and row["label_source"] not in ANNOTATION_SOURCES:
+            row_problems.append(
+                f"{where}: label_source {row['label_source']!r} is not one of "
+                f"{', '.join(ANNOTATION_SOURCES)} (the model's labels are never stored as gold)."
+            )
         if row["sentence_id"] in seen:
             row_problems.append(
                 f"{where}: a second label row for this sentence (first: row {seen[row['sentence_id']]})."
@@ -517,6 +546,7 @@ def read_label_file(path: Path, inside: Path | None = None) -> list[LabelRow]:
                     note=row["note"].strip() or None,
                     file=str(path),
                     row_number=line_number,
+                    source=row["label_source"] if gold else None,
                 )
             )
     if problems:

@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.compute as compute
 import pyarrow.parquet as parquet
 
-from kjrel_data.card import PLOT_FILE, issue_stance_plot, render_card
+from kjrel_data.card import (
+    PLOT_FILE,
+    RELIABILITY_PLOT_FILE,
+    issue_stance_plot,
+    model_label_evaluation,
+    reliability_plot,
+    render_card,
+)
 from kjrel_data.croissant import croissant_json
 from kjrel_data.files import written_file_sha256
 from kjrel_data.load import SPLITS
@@ -125,13 +132,15 @@ def write_documents(
     folder: Path, summary: CorpusSummary, shards: Shards, documents: dict[str, bytes]
 ) -> None:
     """Beside the shards: card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
+    evaluations = model_label_evaluation(summary)
     (folder / CARD_FILE).write_text(
-        render_card(summary, shards.data_files, shards.data_bytes), encoding="utf-8"
+        render_card(summary, shards.data_files, shards.data_bytes, evaluations), encoding="utf-8"
     )
     (folder / CROISSANT_FILE).write_text(
         croissant_json(shards.data_files, shards.sha256_by_path), encoding="utf-8"
     )
     (folder / PLOT_FILE).write_bytes(issue_stance_plot(summary))
+    (folder / RELIABILITY_PLOT_FILE).write_bytes(reliability_plot(evaluations))
     for name, content in documents.items():
         (folder / name).write_bytes(content)
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")

@@ -27,10 +27,6 @@ from kjrel_data.tables import ARTICLES, REMOVED, SENTENCES, Corpus
 DEFAULT_OUT = Path("review.html")
 # Fewer words than this is a heading, a caption or a fragment more often than a sentence.
 SHORT_SENTENCE_WORDS = 4
-# Model labels the labeller is less sure of than this are worth a reader's look.
-LOW_CONFIDENCE = 0.5
-# The label_source of the automatic labeller's labels (declared in LABEL_SOURCE).
-MODEL_SOURCE = "model"
 # Words publishers' chrome is made of: links, credits, wire agencies, sign-up prompts, addresses.
 # The address pattern starts only where a run of address characters starts, so it is linear.
 CHROME_VOCABULARY = re.compile(
@@ -83,16 +79,6 @@ def has_chrome_vocabulary(text: str) -> bool:
     return CHROME_VOCABULARY.search(text) is not None
 
 
-def has_low_confidence(sentence: dict) -> bool:
-    """True for model labels with a label_confidence below LOW_CONFIDENCE."""
-    confidence = sentence.get("label_confidence")
-    return (
-        sentence.get(LABEL_SOURCE.field) == MODEL_SOURCE
-        and confidence is not None
-        and confidence < LOW_CONFIDENCE
-    )
-
-
 CHECKS = (
     Check(
         "no_end_punctuation",
@@ -108,11 +94,6 @@ CHECKS = (
         "chrome_vocabulary",
         "link or credit wording (read more, photo, subscribe, ©, an address, a wire agency)",
         lambda sentence: has_chrome_vocabulary(sentence["text"]),
-    ),
-    Check(
-        "low_confidence",
-        f"model labels with confidence below {LOW_CONFIDENCE}",
-        has_low_confidence,
     ),
 )
 
@@ -327,7 +308,7 @@ def _article_section(article: ReviewArticle) -> str:
         "<h3>Sentences as the dataset holds them</h3>",
         '<table class="sentences"><thead><tr><th>Sentence id</th><th>Text</th>'
         + "".join(f"<th>{escaped(label_set.field)}</th>" for label_set in SHOWN_LABEL_SETS)
-        + f"<th>{escaped(LABEL_SOURCE.field)}</th><th>label_confidence</th></tr></thead><tbody>",
+        + f"<th>{escaped(LABEL_SOURCE.field)}</th></tr></thead><tbody>",
         *(_sentence_row(sentence) for sentence in article.sentences),
         "</tbody></table>",
         "</section>",
@@ -360,14 +341,12 @@ def _line_row(
 
 
 def _sentence_row(sentence: dict) -> str:
-    confidence = sentence.get("label_confidence")
     flagged = bool(reasons_of(sentence))
     cells = [
         f"<code>{escaped(sentence['sentence_id'])}</code>",
         escaped(sentence["text"]),
         *(escaped(sentence.get(label_set.field) or "") for label_set in SHOWN_LABEL_SETS),
         escaped(sentence.get(LABEL_SOURCE.field) or ""),
-        "" if confidence is None else f"{confidence:.3f}",
     ]
     return (
         f'<tr id="{_sentence_anchor(sentence["sentence_id"])}"'
@@ -400,9 +379,16 @@ def _rows_by_article(
 
 def _with_label_names(row: dict) -> dict:
     named = dict(row)
+    named[LABEL_SOURCE.field] = LABEL_SOURCE.names[row[LABEL_SOURCE.field]]
     for label_set in SHOWN_LABEL_SETS:
+        model = f"model_{label_set.field}"
         if row[label_set.field] is not None:
             named[label_set.field] = label_set.names[row[label_set.field]]
+        elif row.get(model) is not None:
+            # Shown apart from an annotation, with the probability it was published at.
+            named[label_set.field] = (
+                f"{label_set.names[row[model]]} (model, {row[f'{model}_probability']:.2f})"
+            )
     return named
 
 

@@ -6,13 +6,22 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.labels import LABEL_SETS, LABEL_SOURCE
+from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE
 from kjrel_data.load import SPLITS
-from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, REMOVED, SENTENCES, Corpus
+from kjrel_data.tables import (
+    ANNOTATIONS,
+    ARTICLES,
+    CONFIGS,
+    MODEL_LABEL_SETS,
+    REMOVED,
+    SENTENCES,
+    Corpus,
+)
 
 # Past this many articles the card lists outlets instead of every article.
 LISTED_ARTICLES = 100
 ARTICLE_COLUMNS = ("article_id", "outlet", "title", "published_date", "kind", "split")
+ANNOTATED_COLUMNS = ("article_id", "text", "label_source", "stance", "stance_holder", "issue")
 
 
 @dataclass(frozen=True)
@@ -20,11 +29,12 @@ class CorpusSummary:
     """Counts over a corpus; summaries of disjoint batches add up to the whole corpus's."""
 
     rows: Counter  # (config, split) -> rows
-    gold_labels: Counter  # (label field, split, label id) -> gold sentences
-    gold_issue_stance: Counter  # (issue id, stance id) -> gold sentences
-    label_sources: Counter  # label_source (None for unlabelled) -> sentences
+    gold_labels: Counter  # (label_source, label field, split, label id) -> annotated sentences
+    fold_labels: Counter  # (label field, fold, label id) -> annotated sentences
+    gold_issue_stance: Counter  # (label_source, issue id, stance id) -> annotated sentences
+    label_sources: Counter  # label_source name -> sentences
+    model_labels: Counter  # (label field, split, label id) -> published model labels
     model_articles: int
-    model_confidence_sum: float
     removals_by_rule: Counter
     outlets: Counter  # (outlet, split) -> articles
     outlet_sentences: Counter  # outlet -> sentences
@@ -32,6 +42,8 @@ class CorpusSummary:
     listed_articles: tuple[dict, ...] | None
     # Annotation passes cover gold sentences only, so they stay small as the corpus grows.
     annotations: pa.Table
+    # The annotated sentences (text, article and labels): the labeller is evaluated on them.
+    annotated: pa.Table
 
     def __add__(self, other: "CorpusSummary") -> "CorpusSummary":
         listed = (
@@ -44,15 +56,17 @@ class CorpusSummary:
         return CorpusSummary(
             rows=self.rows + other.rows,
             gold_labels=self.gold_labels + other.gold_labels,
+            fold_labels=self.fold_labels + other.fold_labels,
             gold_issue_stance=self.gold_issue_stance + other.gold_issue_stance,
             label_sources=self.label_sources + other.label_sources,
+            model_labels=self.model_labels + other.model_labels,
             model_articles=self.model_articles + other.model_articles,
-            model_confidence_sum=self.model_confidence_sum + other.model_confidence_sum,
             removals_by_rule=self.removals_by_rule + other.removals_by_rule,
             outlets=self.outlets + other.outlets,
             outlet_sentences=self.outlet_sentences + other.outlet_sentences,
             listed_articles=listed,
             annotations=pa.concat_tables([self.annotations, other.annotations]),
+            annotated=pa.concat_tables([self.annotated, other.annotated]),
         )
 
     def count(self, config: str, split: str | None = None) -> int:
@@ -66,7 +80,9 @@ def summarize(corpus: Corpus) -> CorpusSummary:
     for config in CONFIGS:
         for split in SPLITS:
             rows[(config, split)] = corpus[config][split].num_rows
-    gold_labels, gold_issue_stance, label_sources = Counter(), Counter(), Counter()
+    gold_labels, fold_labels, gold_issue_stance = Counter(), Counter(), Counter()
+    label_sources, model_labels = Counter(), Counter()
+    annotated = []
     outlet_of, outlets, outlet_sentences = {}, Counter(), Counter()
     for split in SPLITS:
         articles = corpus[ARTICLES][split]
@@ -75,31 +91,46 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         ):
             outlet_of[article_id] = outlet
             outlets[(outlet, split)] += 1
-    model_articles, confidence_sum = set(), 0.0
+    model_articles = set()
     for split in SPLITS:
         sentences = corpus[SENTENCES][split]
-        sources = sentences[LABEL_SOURCE.field].to_pylist()
+        sources = [LABEL_SOURCE.names[i] for i in sentences[LABEL_SOURCE.field].to_pylist()]
         label_sources.update(sources)
         outlet_sentences.update(outlet_of[a] for a in sentences["article_id"].to_pylist())
-        gold = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "gold"))
+        is_annotated = pa.array([source in ANNOTATION_SOURCES for source in sources], pa.bool_())
+        gold = sentences.filter(is_annotated)
+        gold_sources = [source for source in sources if source in ANNOTATION_SOURCES]
         for label_set in LABEL_SETS:
-            for value in gold[label_set.field].to_pylist():
+            for source, fold, value in zip(
+                gold_sources,
+                gold["fold"].to_pylist(),
+                gold[label_set.field].to_pylist(),
+                strict=True,
+            ):
                 for label_id in value if label_set.multiple else [value]:
-                    gold_labels[(label_set.field, split, label_id)] += 1
+                    gold_labels[(source, label_set.field, split, label_id)] += 1
+                    fold_labels[(label_set.field, fold, label_id)] += 1
         gold_issue_stance.update(
-            zip(gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
+            zip(gold_sources, gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
         )
-        model = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "model"))
+        annotated.append(gold.select(list(ANNOTATED_COLUMNS)))
+        for label_set in MODEL_LABEL_SETS:
+            model_labels.update(
+                (label_set.field, split, label_id)
+                for label_id in sentences[f"model_{label_set.field}"].to_pylist()
+                if label_id is not None
+            )
+        model = sentences.filter(pa.array([source == "model" for source in sources], pa.bool_()))
         model_articles.update(model["article_id"].to_pylist())
-        confidence_sum += sum(model["label_confidence"].to_pylist())
     all_articles = pa.concat_tables(corpus[ARTICLES][split] for split in SPLITS)
     return CorpusSummary(
         rows=rows,
         gold_labels=gold_labels,
+        fold_labels=fold_labels,
         gold_issue_stance=gold_issue_stance,
         label_sources=label_sources,
+        model_labels=model_labels,
         model_articles=len(model_articles),
-        model_confidence_sum=confidence_sum,
         removals_by_rule=Counter(
             rule for split in SPLITS for rule in corpus[REMOVED][split]["rule"].to_pylist()
         ),
@@ -112,6 +143,7 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         if all_articles.num_rows <= LISTED_ARTICLES
         else None,
         annotations=pa.concat_tables(corpus[ANNOTATIONS][split] for split in SPLITS),
+        annotated=pa.concat_tables(annotated),
     )
 
 

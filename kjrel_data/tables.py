@@ -11,7 +11,15 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
-from kjrel_data.labels import ISSUE, ISSUES, LABEL_SETS, LABEL_SOURCE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import (
+    ANNOTATOR_KIND,
+    ISSUE,
+    ISSUES,
+    LABEL_SETS,
+    LABEL_SOURCE,
+    STANCE,
+    STANCE_HOLDER,
+)
 from kjrel_data.load import SPLITS
 
 SENTENCES = "sentences"
@@ -19,6 +27,10 @@ ARTICLES = "articles"
 REMOVED = "removed"
 ANNOTATIONS = "annotations"
 CONFIGS = (SENTENCES, ARTICLES, REMOVED, ANNOTATIONS)
+# The fields the automatic labeller predicts (it gives no secondary issues), each in model_* columns.
+MODEL_LABEL_SETS = (STANCE, STANCE_HOLDER, ISSUE)
+# Articles are dealt into this many folds in article_id order.
+FOLDS = 5
 
 # config -> split -> table: the corpus as it is published.
 Corpus = dict[str, dict[str, pa.Table]]
@@ -60,42 +72,73 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "sha256 of the UTF-8 text; label rows in raw/ are keyed by it.",
         ),
         Column(
-            STANCE.field, ClassLabel(names=STANCE.names), STANCE.question + " Null if unlabelled."
+            STANCE.field,
+            ClassLabel(names=STANCE.names),
+            STANCE.question + " An annotation (see label_source); null if not annotated.",
         ),
         Column(
             STANCE_HOLDER.field,
             ClassLabel(names=STANCE_HOLDER.names),
-            STANCE_HOLDER.question + " Null if unlabelled.",
+            STANCE_HOLDER.question + " An annotation; null if not annotated.",
         ),
-        Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question + " Null if unlabelled."),
+        Column(
+            ISSUE.field,
+            ClassLabel(names=ISSUE.names),
+            ISSUE.question + " An annotation; null if not annotated.",
+        ),
         Column(
             ISSUES.field,
             List(ClassLabel(names=ISSUES.names)),
-            ISSUES.question + " Null if unlabelled.",
+            ISSUES.question + " An annotation; null if not annotated.",
         ),
         Column(
             "gold_note",
             Value("string"),
-            "Why the gold labels depart from the annotation passes, or, for gold imported from "
-            "Label Studio, who annotated it there; null otherwise.",
+            "Why the annotation departs from its passes, or, for labels imported from Label "
+            "Studio, who annotated them there; null otherwise.",
         ),
         Column(
             LABEL_SOURCE.field,
-            Value("string"),
-            "gold (adjudicated, raw/labels.csv) or model (the automatic labeller); "
-            "null if unlabelled.",
+            ClassLabel(names=LABEL_SOURCE.names),
+            "Where the sentence's labels come from: "
+            + "; ".join(f"{label.name}: {label.definition}" for label in LABEL_SOURCE.labels),
+        ),
+        *(
+            column
+            for label_set in MODEL_LABEL_SETS
+            for column in (
+                Column(
+                    f"model_{label_set.field}",
+                    ClassLabel(names=label_set.names),
+                    f"The automatic labeller's {label_set.field}, never gold: published only for "
+                    "sentences without an annotation, and only where its calibrated probability "
+                    "reaches the field's threshold; null otherwise.",
+                ),
+                Column(
+                    f"model_{label_set.field}_probability",
+                    Value("float32"),
+                    f"The calibrated probability that model_{label_set.field} is right (measured "
+                    "on articles the labeller was not trained on); null where it is null.",
+                ),
+            )
         ),
         Column(
-            "label_confidence",
-            Value("float32"),
-            "For model labels, the labeller's estimate that its stance, stance_holder and issue "
-            "are all right (the product of each field's probability); null for gold.",
+            "fold",
+            Value("int32"),
+            f"The article's fold, 0 to {FOLDS - 1}: its position in article_id order modulo "
+            f"{FOLDS}. Every sentence of an article shares one fold, for grouped k-fold "
+            "evaluation; with five articles each fold is one article (leave one article out).",
         ),
     ),
     ARTICLES: (
         Column("article_id", Value("string"), "Readable, stable article id."),
         Column(
             "split", Value("string"), "train, validation or test; every table splits by article."
+        ),
+        Column(
+            "fold",
+            Value("int32"),
+            f"The article's fold for grouped k-fold evaluation, 0 to {FOLDS - 1} (see sentences).",
         ),
         Column("outlet", Value("string"), "The publisher."),
         Column("section", Value("string"), "Section, column or series, where the page names one."),
@@ -156,6 +199,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("round", Value("int32"), "The round of the pass: passes of one round are compared."),
         Column("annotator", Value("string"), "Who or what made the pass."),
         Column(
+            ANNOTATOR_KIND.field,
+            ClassLabel(names=ANNOTATOR_KIND.names),
+            "Who made the pass: "
+            + "; ".join(f"{label.name}: {label.definition}" for label in ANNOTATOR_KIND.labels),
+        ),
+        Column(
+            "model",
+            Value("string"),
+            "For a machine annotator, the model that made the pass; null for a person.",
+        ),
+        Column(
             "codebook_sha256",
             Value("string"),
             "sha256 of the codebook the pass used (stored in raw/annotations/).",
@@ -191,7 +245,7 @@ def published_schema(config: str) -> pa.Schema:
     return schema.with_metadata({**schema.metadata, VERSION_KEY: DATASET_VERSION.encode()})
 
 
-def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
+def articles_table(clean_articles: list[CleanArticle], folds: dict[str, int]) -> pa.Table:
     """One row per article, sorted by article_id."""
     rows = [
         {
@@ -209,6 +263,7 @@ def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
             "copyright": article.metadata.copyright,
             "source_file": article.metadata.file,
             "source_sha256": article.metadata.sha256,
+            "fold": folds[article.metadata.article_id],
             "clean_text": article.clean_text,
             "lines_kept_by_correction": list(article.lines_kept_by_correction),
         }
@@ -217,7 +272,7 @@ def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=published_schema(ARTICLES))
 
 
-def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
+def sentences_table(sentences: list[LabelledSentence], folds: dict[str, int]) -> pa.Table:
     """One row per sentence, sorted by article and position; label names stored as ClassLabel ids."""
     rows = [
         {
@@ -231,8 +286,9 @@ def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
             "text_sha256": text_sha256(item.sentence.text),
             **_label_ids(item),
             "gold_note": item.note,
-            LABEL_SOURCE.field: item.source,
-            "label_confidence": item.confidence,
+            LABEL_SOURCE.field: LABEL_SOURCE.id_of(item.source),
+            **_model_columns(item),
+            "fold": folds[item.sentence.article_id],
         }
         for item in sorted(
             sentences, key=lambda item: (item.sentence.article_id, item.sentence.sentence_index)
@@ -250,6 +306,8 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "pass": item.pass_name,
             "round": item.round,
             "annotator": item.annotator,
+            ANNOTATOR_KIND.field: ANNOTATOR_KIND.id_of(item.annotator_kind),
+            "model": item.model,
             "codebook_sha256": item.codebook_sha256,
             **_label_ids(item),
         }
@@ -279,6 +337,17 @@ def removed_table(removed: list[RemovedLine]) -> pa.Table:
         )
     ]
     return pa.Table.from_pylist(rows, schema=published_schema(REMOVED))
+
+
+def _model_columns(item: LabelledSentence) -> dict[str, int | float | None]:
+    columns: dict[str, int | float | None] = {}
+    for label_set in MODEL_LABEL_SETS:
+        label = item.model.get(label_set.field)
+        columns[f"model_{label_set.field}"] = None if label is None else label_set.id_of(label.name)
+        columns[f"model_{label_set.field}_probability"] = (
+            None if label is None else label.probability
+        )
+    return columns
 
 
 def _label_ids(item: LabelledSentence | Annotation) -> dict[str, int | list[int] | None]:

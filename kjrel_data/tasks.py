@@ -13,7 +13,7 @@ import pyarrow as pa
 from kjrel_data import __version__
 from kjrel_data.errors import OutputError
 from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, Label
+from kjrel_data.labels import ANNOTATION_SOURCES, ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER, Label
 from kjrel_data.tables import ARTICLES, SENTENCES, Corpus
 
 TASKS_FILE = "tasks.json"
@@ -128,7 +128,7 @@ def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[di
     rows = sentences.to_pylist()
     queue = []
     for position, row in enumerate(rows):
-        if _annotated(row) != plan.check:
+        if (LABEL_SOURCE.names[row[LABEL_SOURCE.field]] in ANNOTATION_SOURCES) != plan.check:
             continue
         predictions = _predictions(row) if plan.shows_model_labels else []
         task = {
@@ -146,17 +146,19 @@ def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[di
             "predictions": predictions,
         }
         queue.append((_model_score(row), row["sentence_id"], task))
-    # Sentences without model labels come first, then the least confident model guesses: where a
-    # human label changes the most. The order holds whether or not the labels are shown.
+    # Sentences without a published model label come first, then the least confident published
+    # ones: where a human label changes the most. The order holds whether or not labels are shown.
     return [task for _, _, task in sorted(queue, key=lambda item: item[:2])]
 
 
-def _annotated(row: dict) -> bool:
-    return row["label_source"] == "gold"
-
-
 def _model_score(row: dict) -> float:
-    return float(row["label_confidence"]) if row["label_source"] == "model" else -1.0
+    """The lowest calibrated probability among the sentence's published model labels; -1 for none."""
+    probabilities = [
+        row[f"model_{label_set.field}_probability"]
+        for label_set in CHOICE_SETS
+        if row.get(f"model_{label_set.field}") is not None
+    ]
+    return min(probabilities) if probabilities else -1.0
 
 
 def _neighbour_text(rows: list[dict], index: int, article_id: str) -> str:
@@ -167,20 +169,27 @@ def _neighbour_text(rows: list[dict], index: int, article_id: str) -> str:
 
 
 def _predictions(row: dict) -> list[dict]:
-    if row["label_source"] != "model":
+    # Only published model labels (those that reached their threshold) are offered to annotators.
+    published = [
+        label_set for label_set in CHOICE_SETS if row.get(f"model_{label_set.field}") is not None
+    ]
+    if not published:
         return []
     return [
         {
             "model_version": f"kjrel-data {__version__} {CHOSEN_METHOD}",
-            "score": round(float(row["label_confidence"]), 6),
+            "score": round(
+                min(float(row[f"model_{label_set.field}_probability"]) for label_set in published),
+                6,
+            ),
             "result": [
                 {
                     "from_name": label_set.field,
                     "to_name": TEXT_CONTROL,
                     "type": "choices",
-                    "value": {"choices": [label_set.names[row[label_set.field]]]},
+                    "value": {"choices": [label_set.names[row[f"model_{label_set.field}"]]]},
                 }
-                for label_set in CHOICE_SETS
+                for label_set in published
             ],
         }
     ]

@@ -25,7 +25,15 @@ from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
 from kjrel_data.label import LABEL_FIELDS, text_sha256
-from kjrel_data.labels import ISSUE, ISSUES, LABEL_SOURCE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import (
+    ANNOTATION_SOURCES,
+    ANNOTATOR_KIND,
+    ISSUE,
+    ISSUES,
+    LABEL_SOURCE,
+    STANCE,
+    STANCE_HOLDER,
+)
 from kjrel_data.limits import (
     MAX_CARD_BYTES,
     MAX_CHECKSUM_LIST_BYTES,
@@ -41,6 +49,8 @@ from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
     FEATURES,
+    FOLDS,
+    MODEL_LABEL_SETS,
     REMOVED,
     SENTENCES,
     VERSION_KEY,
@@ -91,15 +101,26 @@ def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Serie
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
-    labelled = frame["stance"].notna()
     source = frame[LABEL_SOURCE.field]
-    gold = source == "gold"
-    model = source == "model"
+    annotated = source.isin([LABEL_SOURCE.id_of(name) for name in ANNOTATION_SOURCES])
+    model_labels = frame[[f"model_{label_set.field}" for label_set in MODEL_LABEL_SETS]].notna()
     return (
-        (labelled == source.notna())
-        & (frame["label_confidence"].notna() == model)
-        & (frame["gold_note"].isna() | gold)
+        (frame["stance"].notna() == annotated)
+        & (frame["gold_note"].isna() | annotated)
+        & (model_labels.any(axis=1) == (source == LABEL_SOURCE.id_of("model")))
     )
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
+def model_labels_consistent(frame: pd.DataFrame) -> pd.Series:
+    consistent = pd.Series(True, index=frame.index)
+    for label_set in MODEL_LABEL_SETS:
+        column = f"model_{label_set.field}"
+        consistent &= frame[column].notna() == frame[f"{column}_probability"].notna()
+    stance, holder = frame[f"model_{STANCE.field}"], frame[f"model_{STANCE_HOLDER.field}"]
+    none_stance = stance == STANCE.id_of("none")
+    none_holder = holder == STANCE_HOLDER.id_of("none")
+    return consistent & (holder.isna() | (stance.notna() & (none_stance == none_holder)))
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -208,6 +229,7 @@ class ArticleModel(pandera.DataFrameModel):
 
     article_id: Series[str] = pandera.Field(unique=True, str_matches=f"^{ARTICLE_ID_PATTERN}$")
     split: Series[str] = pandera.Field(isin=list(SPLITS))
+    fold: Series[pandera.Int32] = pandera.Field(ge=0, lt=FOLDS)
     outlet: Series[str] = pandera.Field(str_length={"min_value": 1})
     section: Series[str] = pandera.Field(nullable=True)
     title: Series[str] = pandera.Field(str_length={"min_value": 1})
@@ -247,8 +269,16 @@ class SentenceModel(pandera.DataFrameModel):
         nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
     )
     gold_note: Series[str] = pandera.Field(nullable=True)
-    label_source: Series[str] = pandera.Field(nullable=True, isin=LABEL_SOURCE.names)
-    label_confidence: Series[pandera.Float32] = pandera.Field(nullable=True, gt=0, le=1)
+    label_source: Series[pd.Int64Dtype] = _label_field(LABEL_SOURCE, nullable=False)
+    model_stance: Series[pd.Int64Dtype] = _label_field(STANCE)
+    model_stance_probability: Series[pandera.Float32] = pandera.Field(nullable=True, ge=0, le=1)
+    model_stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER)
+    model_stance_holder_probability: Series[pandera.Float32] = pandera.Field(
+        nullable=True, ge=0, le=1
+    )
+    model_issue: Series[pd.Int64Dtype] = _label_field(ISSUE)
+    model_issue_probability: Series[pandera.Float32] = pandera.Field(nullable=True, ge=0, le=1)
+    fold: Series[pandera.Int32] = pandera.Field(ge=0, lt=FOLDS)
 
     class Config:
         name = SENTENCES
@@ -261,6 +291,7 @@ class SentenceModel(pandera.DataFrameModel):
         holder_none_exactly_when_stance_none = ()
         issues_hold_primary_issue = ()
         label_source_consistent = ()
+        model_labels_consistent = ()
 
 
 class RemovedLineModel(pandera.DataFrameModel):
@@ -292,6 +323,8 @@ class AnnotationModel(pandera.DataFrameModel):
     pass_name: Series[str] = pandera.Field(alias="pass", str_matches=f"^{ARTICLE_ID_PATTERN}$")
     round: Series[pandera.Int32] = pandera.Field(ge=1)
     annotator: Series[str] = pandera.Field(str_length={"min_value": 1})
+    annotator_kind: Series[pd.Int64Dtype] = _label_field(ANNOTATOR_KIND, nullable=False)
+    model: Series[str] = pandera.Field(nullable=True)
     codebook_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
     stance: Series[pd.Int64Dtype] = _label_field(STANCE, nullable=False)
     stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER, nullable=False)
@@ -367,8 +400,10 @@ HINTS = {
     "text_sha256_matches": "text_sha256 is not the sha256 of text",
     "labelled_all_or_none": "stance, stance_holder, issue and issues are set together or not at all",
     "holder_none_exactly_when_stance_none": "stance_holder is none exactly when stance is none",
-    "label_source_consistent": "label_source is set exactly when labels are; label_confidence "
-    "exactly for model labels; gold_note only for gold",
+    "label_source_consistent": "the label columns and gold_note are set only for an annotation "
+    "label_source, and model labels exactly where label_source is model",
+    "model_labels_consistent": "each model label has its probability; a model holder only beside "
+    "a model stance, none exactly when that stance is none",
     "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "removed_text_in_line": "removed_text is not line[char_start:char_end]",
@@ -387,7 +422,19 @@ SHOWN_COLUMNS = {
     "labelled_all_or_none": list(LABEL_FIELDS),
     "holder_none_exactly_when_stance_none": ["stance", "stance_holder"],
     "issues_hold_primary_issue": ["issue", "issues"],
-    "label_source_consistent": ["label_source", "label_confidence", "gold_note"],
+    "label_source_consistent": [
+        "label_source",
+        "stance",
+        "gold_note",
+        "model_stance",
+        "model_issue",
+    ],
+    "model_labels_consistent": [
+        "model_stance",
+        "model_stance_probability",
+        "model_stance_holder",
+        "model_stance_holder_probability",
+    ],
     "removed_text_in_line": ["char_start", "char_end", "removed_text"],
     "score_exactly_for_classifier": ["rule", "score"],
     "article_found": ["article_split"],

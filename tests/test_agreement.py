@@ -4,6 +4,7 @@ import pyarrow as pa
 import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
+from kjrel_data.labels import LABEL_SOURCE
 from kjrel_data.tables import ANNOTATIONS, FEATURES
 
 
@@ -91,13 +92,13 @@ def test_a_check_rounds_passes_are_compared_with_gold_on_the_sentences_they_chec
     )
     sentences = pa.Table.from_pylist(
         [
-            {"sentence_id": s, "label_source": source, "stance": stance, "stance_holder": holder}
-            | {"issue": 3, "issues": [3]}
+            {"sentence_id": s, "label_source": LABEL_SOURCE.id_of(source)}
+            | {"stance": stance, "stance_holder": holder, "issue": 3, "issues": [3]}
             for s, source, stance, holder in (
-                ("s1", "gold", 1, 2),
-                ("s2", "gold", 2, 2),
-                ("s3", "gold", 0, 0),
-                ("s4", "model", 0, 0),
+                ("s1", "adjudicated", 1, 2),
+                ("s2", "single_blind", 2, 2),
+                ("s3", "adjudicated", 0, 0),
+                ("s4", "unlabelled", None, None),
             )
         ]
     )

@@ -1,5 +1,6 @@
 import pytest
 
+from kjrel_data import labeller
 from kjrel_data.errors import InputError
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples, text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow
@@ -12,7 +13,12 @@ SENTENCES = [
 
 
 def _row(
-    sentence_id: str, text: str, stance: str = "favor", note: str | None = None, row_number: int = 2
+    sentence_id: str,
+    text: str,
+    stance: str = "favor",
+    note: str | None = None,
+    row_number: int = 2,
+    source: str = "single_blind",
 ):
     holder = "none" if stance == "none" else "author"
     return LabelRow(
@@ -25,11 +31,14 @@ def _row(
         note,
         "raw/labels.csv",
         row_number,
+        source,
     )
 
 
 def _pass(name: str, *rows: LabelRow, round_number: int = 1) -> AnnotationPass:
-    return AnnotationPass(name, round_number, "annotator", "0" * 64, list(rows))
+    return AnnotationPass(
+        name, round_number, "annotator", "machine", "a model", "0" * 64, list(rows)
+    )
 
 
 def _attach(gold_labels: list[LabelRow], passes: list[AnnotationPass]):
@@ -41,21 +50,44 @@ def test_text_sha256_is_the_hex_digest_of_utf8():
     assert text_sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
-def test_gold_labels_attach_by_id_and_the_rest_get_model_labels():
+def test_gold_labels_attach_by_id_with_their_source_and_the_rest_stay_unlabelled():
     labelled = _attach([_row("a-0001", "Talks stall.")], []).sentences
     assert (labelled[1].stance, labelled[1].stance_holder, labelled[1].issues) == (
         "favor",
         "author",
         ("diplomacy",),
     )
-    assert (labelled[1].source, labelled[1].confidence) == ("gold", None)
-    assert labelled[0].source == "model" and 0 < labelled[0].confidence <= 1
-    assert labelled[0].issues == (labelled[0].issue,)
+    assert (labelled[1].source, labelled[1].model) == ("single_blind", {})
+    # No field's model labels reach their threshold today: nothing is published for the rest.
+    assert (labelled[0].source, labelled[0].stance, labelled[0].model) == ("unlabelled", None, {})
+
+
+def test_model_labels_are_published_apart_from_annotations_where_their_threshold_is_reached(
+    monkeypatch,
+):
+    monkeypatch.setattr(
+        labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 1.01, "issue": 0.0}
+    )
+    gold = [_row("a-0001", "Talks stall.")]
+    examples = gold_examples(SENTENCES, gold, training_articles=frozenset({"a"}))
+    unlabelled = attach_labels(SENTENCES, gold, [], examples).sentences[0]
+    assert unlabelled.source == "model"
+    assert unlabelled.stance is None and unlabelled.issues is None
+    assert set(unlabelled.model) == {"stance", "issue"}
+    assert all(0 <= label.probability <= 1 for label in unlabelled.model.values())
 
 
 def test_without_any_gold_labels_sentences_stay_unlabelled():
     labelled = _attach([], []).sentences
-    assert all(item.stance is None and item.source is None for item in labelled)
+    assert all(item.stance is None and item.source == "unlabelled" for item in labelled)
+
+
+def test_adjudicated_gold_needs_two_passes():
+    adjudicated = [_row("a-0000", "Ties thaw.", source="adjudicated")]
+    with pytest.raises(InputError, match=r"(?s)fewer than two annotation passes.*row 2: a-0000"):
+        _attach(adjudicated, [_pass("round1-a", _row("a-0000", "Ties thaw."))])
+    passes = [_pass(name, _row("a-0000", "Ties thaw.")) for name in ("round1-a", "round1-b")]
+    assert _attach(adjudicated, passes).sentences[0].source == "adjudicated"
 
 
 def test_a_stale_label_row_fails_and_shows_the_new_text():
@@ -113,7 +145,7 @@ def test_gold_outside_the_train_split_does_not_train_the_labeller():
     gold = [_row("a-0001", "Talks stall.")]
     assert gold_examples(SENTENCES, gold, training_articles=frozenset()) == []
     labelled = attach_labels(SENTENCES, gold, [], []).sentences
-    assert labelled[1].source == "gold" and labelled[0].source is None
+    assert labelled[1].source == "single_blind" and labelled[0].source == "unlabelled"
 
 
 def test_label_rows_of_an_article_not_in_the_build_fail_before_any_article_is_read():

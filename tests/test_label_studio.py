@@ -24,6 +24,7 @@ from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, prepare
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
+from kjrel_data.labels import ANNOTATOR_KIND, LABEL_SOURCE, STANCE
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO
@@ -191,14 +192,15 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
         export_tasks(corpus, tmp_path / name, plan)
     first, second = ANNOTATORS
 
-    # One annotator: a model-shown label accepted as it is, a blind label, a line of chrome.
+    # One annotator: a label in a default round, one in a blind round, a line of chrome.
     shown_id, shown = _project(label_studio, tmp_path / "shown")
     blind_id, blind = _project(label_studio, tmp_path / "blind")
     new_sentences = sorted(shown)
-    accepted, labelled_blind, chrome = new_sentences[0], new_sentences[1], new_sentences[-1]
-    # As an annotator who accepts the model's labels Label Studio shows them.
-    prediction = _api(label_studio, "GET", f"/api/tasks/{shown[accepted]['id']}")["predictions"][0]
-    _annotate(label_studio, shown[accepted], prediction["result"], first)
+    labelled, labelled_blind, chrome = new_sentences[0], new_sentences[1], new_sentences[-1]
+    # No model label is published today, so even the default round shows none, and says so.
+    stored = _api(label_studio, "GET", f"/api/tasks/{shown[labelled]['id']}")
+    assert stored["predictions"] == [] and stored["data"]["model_labels_shown"] is False
+    _annotate(label_studio, shown[labelled], _choices("against", "japan", "history"), first)
     _annotate(label_studio, shown[chrome], NOT_ARTICLE_TEXT, first)
     _annotate(label_studio, blind[labelled_blind], _choices("none", "none", "trade"), first)
 
@@ -223,7 +225,7 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
         _annotate(label_studio, check[sentence_id], as_gold, second)
 
     single = import_annotations(raw, _export(label_studio, shown_id, tmp_path / "shown.json"))
-    assert single.added == [accepted] and len(single.dropped_lines) == 1
+    assert single.added == [labelled] and len(single.dropped_lines) == 1
     assert import_annotations(
         raw, _export(label_studio, blind_id, tmp_path / "blind.json")
     ).added == [labelled_blind]
@@ -241,8 +243,16 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
         for path in sorted((tmp_path / "out/data/sentences").glob("*.parquet"))
         for row in parquet.read_table(path).to_pylist()
     }
-    assert sentences[accepted]["label_source"] == "single_model_shown"
-    assert sentences[labelled_blind]["label_source"] == "single_blind"
+    sources = {
+        sentence_id: LABEL_SOURCE.names[row["label_source"]]
+        for sentence_id, row in sentences.items()
+    }
+    assert (sources[labelled], sources[labelled_blind]) == ("single_blind", "single_blind")
+    assert STANCE.names[sentences[labelled]["stance"]] == "against"
+    assert "Label Studio: annotated by user" in sentences[labelled]["gold_note"]
+    # Passes are passes: the overlap's sentences stay without annotation labels.
+    assert {sources[sentence_id] for sentence_id in new_sentences[2:4]} == {"unlabelled"}
+    assert {sources[sentence_id] for sentence_id in checked} == {"adjudicated"}
     assert chrome not in sentences
     annotations = pa.concat_tables(
         parquet.read_table(path)
@@ -250,7 +260,9 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
     ).to_pylist()
     humans = {row["annotator"] for row in annotations if row["round"] in (2, 3)}
     assert len(humans) == 2 and all(name.startswith("Label Studio user ") for name in humans)
-    assert {row["annotator_kind"] for row in annotations if row["round"] in (2, 3)} == {"human"}
+    assert {
+        ANNOTATOR_KIND.names[row["annotator_kind"]] for row in annotations if row["round"] > 1
+    } == {"human"}
 
     assert main(["agreement", "--raw", str(raw)]) == 0
     figures = json.loads(capsys.readouterr().out.splitlines()[-1])["agreement"]

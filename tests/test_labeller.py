@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pyarrow as pa
 import pytest
 from hypothesis import given
@@ -10,14 +12,18 @@ from kjrel_data.labeller import (
     HOLDER_CUES,
     ISSUE_CUES,
     METHODS,
+    PUBLISH_THRESHOLDS,
     STANCE_CUES,
     GoldExample,
+    chosen_threshold,
     gold_examples,
     keywords,
     leave_one_article_out,
     macro_f1,
     majority,
+    publishable,
     tfidf_logistic_regression,
+    train_labeller,
 )
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.tables import SENTENCES
@@ -40,7 +46,9 @@ def test_keyword_cues_are_declared_labels():
 def test_majority_predicts_the_most_frequent_label_with_its_share():
     prediction = majority(EXAMPLES)(["Anything at all."])[0]
     assert (prediction.stance, prediction.issue) == ("none", "diplomacy")
-    assert prediction.confidence == pytest.approx(0.5 * 0.75)
+    assert (prediction.stance_probability, prediction.issue_probability) == (0.5, 0.75)
+    # A holder of none is right exactly when the stance none is.
+    assert prediction.stance_holder_probability == prediction.stance_probability
 
 
 def test_keywords_find_issues_and_fall_back_to_the_majority():
@@ -56,7 +64,7 @@ def test_every_method_gives_consistent_labels_for_any_text(method, texts):
     for prediction in method(EXAMPLES)(texts):
         assert (prediction.stance == "none") == (prediction.stance_holder == "none")
         assert prediction.issues == (prediction.issue,)
-        assert 0 < prediction.confidence <= 1
+        assert all(0 < prediction.probability(field) <= 1 for field in FIELDS)
 
 
 def test_tfidf_logistic_regression_is_deterministic():
@@ -87,3 +95,40 @@ def test_the_chosen_method_is_best_by_leave_one_article_out_macro_f1_on_the_gold
     for field in FIELDS:
         assert scores[CHOSEN_METHOD][field] > scores["majority"][field], field
         assert scores[CHOSEN_METHOD][field] == max(score[field] for score in scores.values()), field
+
+
+def test_calibrated_probabilities_are_shares_right_on_held_out_articles():
+    # Article a's cue-word stance is always right, b's never: held out, each is scored by the other.
+    examples = [
+        GoldExample("a", "They must improve ties.", "favor", "author", "diplomacy"),
+        GoldExample("a", "Both sides seek to improve ties.", "favor", "author", "diplomacy"),
+        GoldExample("b", "Improve ties? Never.", "against", "japan", "diplomacy"),
+        GoldExample("b", "The plan to improve ties was rejected.", "against", "japan", "diplomacy"),
+    ]
+    prediction = train_labeller(examples)(["We will improve ties."])[0]
+    assert prediction.stance == "favor"
+    assert 0 <= prediction.stance_probability <= 0.5
+
+
+def test_a_single_article_gives_no_calibrated_probability_so_nothing_is_published():
+    single = [example for example in EXAMPLES if example.article_id == "a"]
+    prediction = train_labeller(single)(["Seoul and Tokyo must improve ties."])[0]
+    assert all(prediction.probability(field) == 0.0 for field in FIELDS)
+    assert not any(publishable(prediction, field) for field in FIELDS)
+
+
+def test_the_publish_thresholds_are_the_ones_the_gold_labels_choose():
+    # Fails when the gold labels or the labeller change enough to move a threshold: then run
+    # benchmarks/labeller.py and ship what it chooses.
+    sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values())
+    results = leave_one_article_out(gold_examples(sentences), train_labeller)
+    assert {field: chosen_threshold(results, field) for field in FIELDS} == PUBLISH_THRESHOLDS
+
+
+def test_a_threshold_is_chosen_only_where_published_labels_reach_the_target():
+    right = (EXAMPLES[0], keywords(EXAMPLES)([EXAMPLES[0].text])[0])
+    assert right[1].stance == "favor"
+    high = replace(right[1], stance_probability=0.9)
+    wrong = replace(high, stance="against")
+    assert chosen_threshold([(right[0], high)] * 4 + [(right[0], wrong)], "stance") == 0.5
+    assert chosen_threshold([(right[0], high), (right[0], wrong)], "stance") is None

@@ -8,11 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kjrel_data.labels import LABEL_SOURCE
 from kjrel_data.review import (
     CHECKS,
-    LOW_CONFIDENCE,
-    MODEL_SOURCE,
     ReviewArticle,
     escaped,
     has_chrome_vocabulary,
@@ -48,8 +45,7 @@ def _sentence(text: str, sentence_index: int = 0, **labels: object) -> dict:
         "stance": "none",
         "stance_holder": "none",
         "issue": "diplomacy",
-        "label_source": "gold",
-        "label_confidence": None,
+        "label_source": "adjudicated",
         **labels,
     }
 
@@ -84,7 +80,12 @@ ARTICLE = ReviewArticle(
     sentences=(
         _sentence("Leaders met on Monday to talk about trade.", 0),
         _sentence("Photo: <img src=x onerror=alert(1)>", 1),
-        _sentence("Leaders met again & agreed.", 2, label_source="model", label_confidence=0.25),
+        _sentence(
+            "Leaders met again & agreed. Not a good sentence",
+            2,
+            stance="favor (model, 0.91)",
+            label_source="model",
+        ),
     ),
 )
 
@@ -121,7 +122,7 @@ def test_suspicious_sentences_are_listed_with_their_reasons_and_link_to_their_ro
     photo = suspicious[suspicious.index("a-0001") : suspicious.index("a-0002")]
     for name in ("no_end_punctuation", "chrome_vocabulary"):
         assert name in photo
-    assert "low_confidence" in suspicious[suspicious.index("a-0002") :]
+    assert "no_end_punctuation" in suspicious[suspicious.index("a-0002") :]
     assert '<tr id="sentence-a-0001" class="flag">' in page
 
 
@@ -134,18 +135,6 @@ def test_suspicious_sentences_are_listed_with_their_reasons_and_link_to_their_ro
         (_sentence('He said it was "settled."'), []),
         (_sentence("Write to desk@example.com for the full text."), ["chrome_vocabulary"]),
         (_sentence("The photo was taken by a © holder on Monday."), ["chrome_vocabulary"]),
-        (
-            _sentence("Leaders met on Monday to talk.", label_source="model", label_confidence=0.1),
-            ["low_confidence"],
-        ),
-        (
-            _sentence(
-                "Leaders met on Monday to talk.",
-                label_source="model",
-                label_confidence=LOW_CONFIDENCE,
-            ),
-            [],
-        ),
     ],
 )
 def test_each_check_finds_what_it_says(sentence, names):
@@ -153,7 +142,6 @@ def test_each_check_finds_what_it_says(sentence, names):
 
 
 def test_checks_are_declared_once_with_distinct_names():
-    assert MODEL_SOURCE in LABEL_SOURCE.names
     assert len({check.name for check in CHECKS}) == len(CHECKS)
     page = review_page([])
     for check in CHECKS:

@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pyarrow as pa
 
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.tables import ARTICLES, SENTENCES
 from kjrel_data.tasks import (
     CHOICE_SETS,
@@ -18,19 +18,30 @@ from kjrel_data.tasks import (
 )
 
 
-def _sentence(article_id, index, text, source=None, confidence=None, labels=(None, None, None)):
-    stance, holder, issue = labels
+def _sentence(article_id, index, text, source, probability=None, labels=(None, None, None)):
+    """A sentences row: annotation labels for an annotation source, else published model labels."""
+    stance, holder, issue = (
+        None if name is None else label_set.id_of(name)
+        for label_set, name in zip((STANCE, STANCE_HOLDER, ISSUE), labels, strict=True)
+    )
+    annotated = source in ("adjudicated", "single_blind", "single_model_shown")
+    model = source == "model"
     return {
         "sentence_id": f"{article_id}-{index:04d}",
         "article_id": article_id,
         "sentence_index": index,
         "text": text,
         "text_sha256": f"sha-of-{text}",
-        "stance": None if stance is None else STANCE.id_of(stance),
-        "stance_holder": None if holder is None else STANCE_HOLDER.id_of(holder),
-        "issue": None if issue is None else ISSUE.id_of(issue),
-        "label_source": source,
-        "label_confidence": confidence,
+        "stance": stance if annotated else None,
+        "stance_holder": holder if annotated else None,
+        "issue": issue if annotated else None,
+        "label_source": LABEL_SOURCE.id_of(source),
+        "model_stance": stance if model else None,
+        "model_stance_holder": holder if model else None,
+        "model_issue": issue if model else None,
+        "model_stance_probability": probability if model else None,
+        "model_stance_holder_probability": probability if model else None,
+        "model_issue_probability": probability if model else None,
     }
 
 
@@ -47,10 +58,10 @@ def _corpus(sentences: list[dict]) -> dict:
 def test_tasks_skip_gold_and_put_unlabelled_then_least_confident_first():
     corpus = _corpus(
         [
-            _sentence("a", 0, "Gold one.", "gold", None, ("none", "none", "none")),
+            _sentence("a", 0, "Gold one.", "adjudicated", None, ("none", "none", "none")),
             _sentence("a", 1, "Sure guess.", "model", 0.9, ("favor", "japan", "trade")),
             _sentence("a", 2, "Unsure guess.", "model", 0.1, ("against", "author", "history")),
-            _sentence("b", 0, "Nobody knows.", None, None),
+            _sentence("b", 0, "Nobody knows.", "unlabelled"),
         ]
     )
     tasks = label_studio_tasks(corpus)
@@ -102,11 +113,11 @@ def test_labelling_config_offers_exactly_the_declared_labels():
 
 
 MIXED = [
-    _sentence("a", 0, "Gold one.", "gold", None, ("none", "none", "none")),
+    _sentence("a", 0, "Gold one.", "adjudicated", None, ("none", "none", "none")),
     _sentence("a", 1, "Sure guess.", "model", 0.9, ("favor", "japan", "trade")),
     _sentence("a", 2, "Unsure guess.", "model", 0.1, ("against", "author", "history")),
-    _sentence("b", 0, "Nobody knows.", None, None),
-    _sentence("b", 1, "Gold two.", "gold", None, ("favor", "author", "trade")),
+    _sentence("b", 0, "Nobody knows.", "unlabelled"),
+    _sentence("b", 1, "Gold two.", "adjudicated", None, ("favor", "author", "trade")),
 ]
 
 
