@@ -112,9 +112,16 @@ def _body(summary: CorpusSummary) -> str:
         'removed = load_dataset("path/to/this/folder", "removed")\n'
         'passes = load_dataset("path/to/this/folder", "annotations")\n'
         'names = sentences["train"].features["stance"].names       # ClassLabel names\n```',
-        "The Parquet files also load on their own, with the same label names, through "
+        "Label columns (`ClassLabel` below, and lists of them) are stored in the Parquet files as "
+        "label names, so pandas, polars, duckdb or any Parquet reader shows the names; "
+        "`load_dataset` on this folder reads the features this card declares and gives each "
+        "label as its `ClassLabel` id (the `id` column of the label tables below), with "
+        "`features[column].int2str` to name it.",
+        "The Parquet files also load on their own through "
         '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-*.parquet"})` '
-        "(every shard of the split), "
+        "(every shard of the split), with label names as strings; pass "
+        '`features=load_dataset("path/to/this/folder")["train"].features` to get the `ClassLabel` '
+        "ids instead, "
         "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
         "`SHA256SUMS` lists every file's checksum; "
         "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
@@ -164,10 +171,7 @@ def _dependency_versions() -> str:
 def _split_counts(label_set: LabelSet, summary: CorpusSummary) -> dict[str, Counter]:
     return {
         split: Counter(
-            {
-                label_id: summary.gold_labels[(label_set.field, split, label_id)]
-                for label_id in range(len(label_set.names))
-            }
+            {name: summary.gold_labels[(label_set.field, split, name)] for name in label_set.names}
         )
         for split in SPLITS
     }
@@ -189,20 +193,17 @@ def _model_label_note(summary: CorpusSummary) -> str:
 
 def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
     counts = _split_counts(label_set, summary)
-    rows = [
-        [f"`{name}`", *(counts[split][index] for split in SPLITS)]
-        for index, name in enumerate(label_set.names)
-    ]
+    rows = [[f"`{name}`", *(counts[split][name] for split in SPLITS)] for name in label_set.names]
     return f"`{label_set.field}`:\n\n" + _markdown_table(["label", *SPLITS], rows)
 
 
 def _split_warning(summary: CorpusSummary) -> str:
     missing = [
-        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][index])})"
+        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][name])})"
         for label_set in (STANCE, STANCE_HOLDER, ISSUE)
         for counts in [_split_counts(label_set, summary)]
-        for index, name in enumerate(label_set.names)
-        if not counts["train"][index] and any(counts[split][index] for split in SPLITS[1:])
+        for name in label_set.names
+        if not counts["train"][name] and any(counts[split][name] for split in SPLITS[1:])
     ]
     if not missing:
         return "Every label that occurs in validation or test also occurs in train."
@@ -216,11 +217,11 @@ def _issue_stance_table(summary: CorpusSummary) -> str:
     counts = summary.gold_issue_stance
     rows = [
         [
-            f"`{name}`",
-            *(counts[(issue, stance)] for stance in range(len(STANCE.names))),
-            sum(counts[(issue, stance)] for stance in range(len(STANCE.names))),
+            f"`{issue}`",
+            *(counts[(issue, stance)] for stance in STANCE.names),
+            sum(counts[(issue, stance)] for stance in STANCE.names),
         ]
-        for issue, name in enumerate(ISSUE.names)
+        for issue in ISSUE.names
     ]
     return _markdown_table(["issue", *STANCE.names, "total"], rows)
 
@@ -234,9 +235,9 @@ def issue_stance_plot(summary: CorpusSummary) -> bytes:
     figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
     left = [0] * len(ISSUE.names)
     colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
-    for stance, name in enumerate(STANCE.names):
-        widths = [counts[(issue, stance)] for issue in range(len(ISSUE.names))]
-        axes.barh(ISSUE.names, widths, left=left, label=name, color=colours.get(name))
+    for stance in STANCE.names:
+        widths = [counts[(issue, stance)] for issue in ISSUE.names]
+        axes.barh(ISSUE.names, widths, left=left, label=stance, color=colours.get(stance))
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.invert_yaxis()
     axes.set_xlabel("sentences (gold labels)")
@@ -310,7 +311,7 @@ def _label_table(label_set: LabelSet, summary: CorpusSummary) -> str:
             index,
             f"`{label.name}`",
             label.definition,
-            sum(counts[split][index] for split in SPLITS),
+            sum(counts[split][label.name] for split in SPLITS),
         ]
         for index, label in enumerate(label_set.labels)
     ]

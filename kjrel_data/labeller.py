@@ -104,14 +104,14 @@ def train_labeller(examples: Sequence[GoldExample]) -> Labeller:
 
 
 def gold_examples(sentences: pa.Table) -> list[GoldExample]:
-    """The gold-labelled rows of a published sentences table, label ids turned back into names."""
+    """The gold-labelled rows of a published sentences table (labels stored as names)."""
     gold = sentences.filter(compute.equal(sentences["label_source"], "gold"))
     return [
         GoldExample(
             article_id=row["article_id"],
             text=row["text"],
             **{
-                label_set.field: label_set.names[row[label_set.field]]
+                label_set.field: row[label_set.field]
                 for label_set in (STANCE, STANCE_HOLDER, ISSUE)
             },
         )

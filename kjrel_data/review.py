@@ -39,7 +39,7 @@ CHROME_VOCABULARY = re.compile(
     r"|©|https?://|\bwww\.|(?<![\w.+-])[\w.+-]++@[\w-]++\.\w",
     re.IGNORECASE,
 )
-# Label fields shown with each sentence, their stored ClassLabel ids turned back into names.
+# Label fields shown with each sentence (stored as their names).
 SHOWN_LABEL_SETS = (STANCE, STANCE_HOLDER, ISSUE)
 CORRECT_COMMAND = 'kjrel correct ARTICLE_ID LINE keep|drop --note "..."'
 # Control, bidirectional and direction-mark characters are shown as escapes: a line holding one
@@ -198,7 +198,7 @@ def review_articles(corpus: Corpus, raw_lines: dict[str, tuple[str, ...]]) -> li
             outlet=article["outlet"],
             raw_lines=raw_lines[article_id],
             removed=tuple(rows[REMOVED].get(article_id, [])),
-            sentences=tuple(map(_with_label_names, rows[SENTENCES].get(article_id, []))),
+            sentences=tuple(rows[SENTENCES].get(article_id, [])),
         )
         for article_id, (article,) in sorted(rows[ARTICLES].items())
     ]
@@ -396,14 +396,6 @@ def _rows_by_article(
     for row in chosen.to_pylist():
         grouped.setdefault(row["article_id"], []).append(row)
     return grouped
-
-
-def _with_label_names(row: dict) -> dict:
-    named = dict(row)
-    for label_set in SHOWN_LABEL_SETS:
-        if row[label_set.field] is not None:
-            named[label_set.field] = label_set.names[row[label_set.field]]
-    return named
 
 
 def _write_atomically(out: Path, page: str) -> None:

@@ -20,8 +20,8 @@ class CorpusSummary:
     """Counts over a corpus; summaries of disjoint batches add up to the whole corpus's."""
 
     rows: Counter  # (config, split) -> rows
-    gold_labels: Counter  # (label field, split, label id) -> gold sentences
-    gold_issue_stance: Counter  # (issue id, stance id) -> gold sentences
+    gold_labels: Counter  # (label field, split, label name) -> gold sentences
+    gold_issue_stance: Counter  # (issue name, stance name) -> gold sentences
     label_sources: Counter  # label_source (None for unlabelled) -> sentences
     model_articles: int
     model_confidence_sum: float
@@ -84,8 +84,8 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         gold = sentences.filter(compute.equal(sentences[LABEL_SOURCE.field], "gold"))
         for label_set in LABEL_SETS:
             for value in gold[label_set.field].to_pylist():
-                for label_id in value if label_set.multiple else [value]:
-                    gold_labels[(label_set.field, split, label_id)] += 1
+                for name in value if label_set.multiple else [value]:
+                    gold_labels[(label_set.field, split, name)] += 1
         gold_issue_stance.update(
             zip(gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
         )

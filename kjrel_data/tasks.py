@@ -138,7 +138,7 @@ def _predictions(row: dict) -> list[dict]:
                     "from_name": label_set.field,
                     "to_name": TEXT_CONTROL,
                     "type": "choices",
-                    "value": {"choices": [label_set.names[row[label_set.field]]]},
+                    "value": {"choices": [row[label_set.field]]},
                 }
                 for label_set in CHOICE_SETS
             ],

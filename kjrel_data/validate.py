@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as compute
 import pyarrow.parquet as parquet
 import yaml
+from datasets import List
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
@@ -41,8 +42,10 @@ from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
     FEATURES,
+    LABEL_COLUMNS,
     REMOVED,
     SENTENCES,
+    STORED_FEATURES,
     VERSION_KEY,
     Corpus,
     features_yaml,
@@ -110,18 +113,22 @@ def score_exactly_for_classifier(frame: pd.DataFrame) -> pd.Series:
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
     unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
-    no_stance = frame["stance"] == STANCE.id_of("none")
-    no_holder = frame["stance_holder"] == STANCE_HOLDER.id_of("none")
+    no_stance = frame["stance"] == "none"
+    no_holder = frame["stance_holder"] == "none"
     return unlabelled | (no_stance == no_holder).fillna(False)
 
 
-@extensions.register_check_method(statistics=["label_count"], supported_types=pd.Series)
-def label_ids_sorted_within(series: pd.Series, *, label_count: int) -> pd.Series:
-    def valid(ids) -> bool:
-        ids = list(ids)
-        return bool(ids) and ids == sorted(set(ids)) and all(0 <= i < label_count for i in ids)
+@extensions.register_check_method(statistics=["names"], supported_types=pd.Series)
+def label_names_in_declared_order(series: pd.Series, *, names: list[str]) -> pd.Series:
+    def valid(labels) -> bool:
+        labels = list(labels)
+        return (
+            bool(labels)
+            and set(labels) <= set(names)
+            and labels == sorted(set(labels), key=names.index)
+        )
 
-    return series.map(lambda ids: ids is None or valid(ids))
+    return series.map(lambda labels: labels is None or valid(labels))
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -130,8 +137,7 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
         if pd.isna(issue) or issues is None:
             return True
         issues = list(issues)
-        no_issue = ISSUE.id_of("none")
-        return issue in issues and (no_issue not in issues or issues == [no_issue])
+        return issue in issues and ("none" not in issues or issues == ["none"])
 
     return pd.Series(
         [
@@ -199,8 +205,12 @@ def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
     return frame["sentence_found"]
 
 
-def _label_field(label_set, nullable: bool = True) -> object:
-    return pandera.Field(nullable=nullable, isin=list(range(len(label_set.names))))
+def _label_field(config: str, column: str, nullable: bool = True) -> object:
+    """A label column's field: its values are names of the label set its feature declares."""
+    names = LABEL_COLUMNS[config][column]
+    if isinstance(FEATURES[config][column], List):
+        return pandera.Field(nullable=nullable, label_names_in_declared_order={"names": names})
+    return pandera.Field(nullable=nullable, isin=names)
 
 
 class ArticleModel(pandera.DataFrameModel):
@@ -240,12 +250,10 @@ class SentenceModel(pandera.DataFrameModel):
     # Non-empty, no surrounding white space, no line break inside.
     text: Series[str] = pandera.Field(str_matches=r"^\S(?:.*\S)?$")
     text_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
-    stance: Series[pd.Int64Dtype] = _label_field(STANCE)
-    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER)
-    issue: Series[pd.Int64Dtype] = _label_field(ISSUE)
-    issues: Series[object] = pandera.Field(
-        nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
-    )
+    stance: Series[str] = _label_field(SENTENCES, STANCE.field)
+    stance_holder: Series[str] = _label_field(SENTENCES, STANCE_HOLDER.field)
+    issue: Series[str] = _label_field(SENTENCES, ISSUE.field)
+    issues: Series[object] = _label_field(SENTENCES, ISSUES.field)
     gold_note: Series[str] = pandera.Field(nullable=True)
     label_source: Series[str] = pandera.Field(nullable=True, isin=LABEL_SOURCE.names)
     label_confidence: Series[pandera.Float32] = pandera.Field(nullable=True, gt=0, le=1)
@@ -293,12 +301,10 @@ class AnnotationModel(pandera.DataFrameModel):
     round: Series[pandera.Int32] = pandera.Field(ge=1)
     annotator: Series[str] = pandera.Field(str_length={"min_value": 1})
     codebook_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
-    stance: Series[pd.Int64Dtype] = _label_field(STANCE, nullable=False)
-    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER, nullable=False)
-    issue: Series[pd.Int64Dtype] = _label_field(ISSUE, nullable=False)
-    issues: Series[object] = pandera.Field(
-        label_ids_sorted_within={"label_count": len(ISSUES.names)}
-    )
+    stance: Series[str] = _label_field(ANNOTATIONS, STANCE.field, nullable=False)
+    stance_holder: Series[str] = _label_field(ANNOTATIONS, STANCE_HOLDER.field, nullable=False)
+    issue: Series[str] = _label_field(ANNOTATIONS, ISSUE.field, nullable=False)
+    issues: Series[object] = _label_field(ANNOTATIONS, ISSUES.field, nullable=False)
 
     class Config:
         name = ANNOTATIONS
@@ -369,7 +375,8 @@ HINTS = {
     "holder_none_exactly_when_stance_none": "stance_holder is none exactly when stance is none",
     "label_source_consistent": "label_source is set exactly when labels are; label_confidence "
     "exactly for model labels; gold_note only for gold",
-    "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
+    "label_names_in_declared_order": "labels must be distinct names of the label set, in its "
+    "declared order",
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "removed_text_in_line": "removed_text is not line[char_start:char_end]",
     "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
@@ -431,7 +438,9 @@ def schema_documents() -> dict[str, str | bytes]:
     }
     for config, features in FEATURES.items():
         documents[f"{config}.features.json"] = json.dumps(features.to_dict(), indent=2) + "\n"
-        documents[f"{config}.arrow_schema"] = features.arrow_schema.serialize().to_pybytes()
+        documents[f"{config}.arrow_schema"] = (
+            STORED_FEATURES[config].arrow_schema.serialize().to_pybytes()
+        )
     return documents
 
 

@@ -91,8 +91,8 @@ def _refresh_checksums(folder: Path) -> None:
     (folder / "SHA256SUMS").write_text(checksum_lines(folder))
 
 
-def _set_stance(table: pa.Table, value: int) -> pa.Table:
-    stance = pa.array([value] * table.num_rows, pa.int64())
+def _set_stance(table: pa.Table, value: str) -> pa.Table:
+    stance = pa.array([value] * table.num_rows, pa.string())
     return table.set_column(
         table.schema.get_field_index("stance"), table.schema.field("stance"), stance
     )
@@ -109,16 +109,16 @@ def _validate_fails(folder: Path, *expected: str) -> None:
 def test_validate_catches_an_edited_parquet_by_checksum(built, tmp_path):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
-    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
     _validate_fails(folder, f"{path.relative_to(folder).as_posix()}: sha256 differs")
 
 
 def test_validate_catches_a_label_out_of_range_even_with_fresh_checksums(built, tmp_path):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
-    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
     _refresh_checksums(folder)
-    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance=7")
+    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance='pro'")
 
 
 def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_path):
