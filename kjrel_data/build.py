@@ -96,7 +96,10 @@ def build_batch(batch: Batch) -> Corpus:
     )
     corpus = split_by_article(
         articles_table(clean),
-        sentences_table(labelled.sentences),
+        sentences_table(
+            labelled.sentences,
+            {article.metadata.article_id: article.metadata.split for article in clean},
+        ),
         removed_table(removed),
         annotations_table(labelled.annotations),
     )

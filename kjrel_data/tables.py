@@ -38,6 +38,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("article_id", Value("string"), "The article the sentence belongs to."),
         Column(
+            "split",
+            Value("string"),
+            "train, validation or test: its article's split, so a row read alone says its split.",
+        ),
+        Column(
             "sentence_index", Value("int32"), "Position of the sentence in its article, from 0."
         ),
         Column(
@@ -164,6 +169,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(STANCE_HOLDER.field, ClassLabel(names=STANCE_HOLDER.names), STANCE_HOLDER.question),
         Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question),
         Column(ISSUES.field, List(ClassLabel(names=ISSUES.names)), ISSUES.question),
+        Column(
+            "note",
+            Value("string"),
+            "The annotator's note on the sentence, as written in the pass's file; null when empty.",
+        ),
     ),
 }
 
@@ -253,12 +263,13 @@ def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=published_schema(ARTICLES))
 
 
-def sentences_table(sentences: list[LabelledSentence]) -> pa.Table:
-    """One row per sentence, sorted by article and position; labels stored as their names."""
+def sentences_table(sentences: list[LabelledSentence], split_of: dict[str, str]) -> pa.Table:
+    """One row per sentence, sorted by article and position, with split_of[article_id]; labels as names."""
     rows = [
         {
             "sentence_id": item.sentence.sentence_id,
             "article_id": item.sentence.article_id,
+            "split": split_of[item.sentence.article_id],
             "sentence_index": item.sentence.sentence_index,
             "paragraph_index": item.sentence.paragraph_index,
             "char_start": item.sentence.char_start,
@@ -288,6 +299,7 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "annotator": item.annotator,
             "codebook_sha256": item.codebook_sha256,
             **_label_names(item),
+            "note": item.note,
         }
         # Article first, as in every table, so batches in article order concatenate sorted.
         for item in sorted(

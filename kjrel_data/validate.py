@@ -185,6 +185,11 @@ def split_agrees_with_article(frame: pd.DataFrame) -> pd.Series:
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
+def split_column_agrees_with_file(frame: pd.DataFrame) -> pd.Series:
+    return frame["row_split"] == frame["file_split"]
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
 def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
     # A sentence without its article (no article row) is reported by the article links check.
     return frame["offsets_match"].isna() | frame["offsets_match"].eq(True)
@@ -243,6 +248,7 @@ class SentenceModel(pandera.DataFrameModel):
 
     sentence_id: Series[str] = pandera.Field(unique=True)
     article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    split: Series[str] = pandera.Field(isin=list(SPLITS))
     sentence_index: Series[pandera.Int32] = pandera.Field(ge=0)
     paragraph_index: Series[pandera.Int32] = pandera.Field(ge=0)
     char_start: Series[pandera.Int32] = pandera.Field(ge=0)
@@ -305,6 +311,7 @@ class AnnotationModel(pandera.DataFrameModel):
     stance_holder: Series[str] = _label_field(ANNOTATIONS, STANCE_HOLDER.field, nullable=False)
     issue: Series[str] = _label_field(ANNOTATIONS, ISSUE.field, nullable=False)
     issues: Series[object] = _label_field(ANNOTATIONS, ISSUES.field, nullable=False)
+    note: Series[str] = pandera.Field(nullable=True, str_matches=r"^\S(?:[\s\S]*\S)?$")
 
     class Config:
         name = ANNOTATIONS
@@ -320,6 +327,8 @@ class ArticleLinkModel(pandera.DataFrameModel):
     table: Series[str]
     row: Series[str]
     file_split: Series[str]
+    # The row's own split column where its table has one, else the split of its file.
+    row_split: Series[str]
     article_split: Series[str] = pandera.Field(nullable=True)
     sentence_found: Series[bool]
 
@@ -328,6 +337,7 @@ class ArticleLinkModel(pandera.DataFrameModel):
         strict = True
         article_found = ()
         split_agrees_with_article = ()
+        split_column_agrees_with_file = ()
         annotated_sentence_found = ()
 
 
@@ -382,6 +392,7 @@ HINTS = {
     "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
     "article_found": "its article_id has no row in the articles table",
     "split_agrees_with_article": "it is in a different split from its article",
+    "split_column_agrees_with_file": "its split column differs from the split of its file",
     "annotated_sentence_found": "its sentence_id has no row in the sentences table",
     "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
 }
@@ -399,6 +410,7 @@ SHOWN_COLUMNS = {
     "score_exactly_for_classifier": ["rule", "score"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],
+    "split_column_agrees_with_file": ["file_split", "row_split"],
     "annotated_sentence_found": ["sentence_found"],
     "offsets_round_trip": ["char_start", "char_end", "text"],
 }
@@ -468,6 +480,7 @@ def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "table": config,
                     "row": keys,
                     "file_split": frame["_file_split"],
+                    "row_split": frame["split"] if "split" in frame else frame["_file_split"],
                     "article_split": frame["article_id"].map(article_split),
                     "sentence_found": frame["sentence_id"].isin(sentence_ids)
                     if config == ANNOTATIONS

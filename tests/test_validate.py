@@ -10,6 +10,7 @@ from kjrel_data.build import build, prepare
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.publish import checksum_lines
 from kjrel_data.tables import (
+    ANNOTATIONS,
     ARTICLES,
     FEATURES,
     LABEL_COLUMNS,
@@ -309,3 +310,18 @@ def test_the_published_schema_stores_every_label_column_as_names():
             assert stored == pa.string() or stored == pa.list_(pa.string()), (config, column)
         # What `datasets` reads from the schema's own key matches the bytes, so no claim is ignored.
         assert Features.from_arrow_schema(schema) == STORED_FEATURES[config]
+
+
+def test_a_sentence_whose_split_column_differs_from_its_file_is_named(corpus):
+    table = _with_value(corpus[SENTENCES]["train"], "split", 0, "test")
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    assert (
+        f"article links (table=sentences, row={table['sentence_id'][0].as_py()}): "
+        "split_column_agrees_with_file failed" in message
+    )
+
+
+def test_an_empty_annotator_note_is_refused(corpus):
+    table = _with_value(corpus[ANNOTATIONS]["train"], "note", 0, "")
+    message = _failure(_replace(corpus, ANNOTATIONS, "train", table))
+    assert "annotations in train" in message and "str_matches failed" in message
