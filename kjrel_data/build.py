@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm import tqdm
 
+from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.files import read_file
@@ -35,6 +36,7 @@ from kjrel_data.load import (
     CleaningCorrection,
     LabelRow,
     load_catalog,
+    pinned_codebooks,
     read_article,
     refuse_near_copies,
     text_fingerprint,
@@ -176,6 +178,9 @@ def build(
     documents = {
         name: read_file(Path(docs_dir) / name, MAX_DOCUMENT_BYTES, "a document", inside=docs_dir)
         for name in DOCUMENTS
+    }
+    documents |= {
+        f"{CODEBOOK_FOLDER}/{name}": data for name, data in pinned_codebooks(Path(raw_dir)).items()
     }
     with staging_folder(out_dir, raw_dir) as staging:
         writer = ShardWriter(staging)

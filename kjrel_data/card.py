@@ -35,6 +35,8 @@ MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]~])")
 HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 PLOT_FILE = "issue_stance.png"
+# Every codebook an annotation pass pinned, as its annotators read it (raw/annotations/CODEBOOK-*.md).
+CODEBOOK_FOLDER = "codebooks"
 # Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
 
@@ -132,6 +134,7 @@ def _body(summary: CorpusSummary) -> str:
         _counts_table(summary),
         f"Gold labels cover {labelled} of {summary.count(SENTENCES)} sentences. The labels and "
         "how they were made are defined in [CODEBOOK.md](CODEBOOK.md) and described in the datasheet.",
+        _codebooks_note(),
         _model_label_note(summary),
         "## Labels",
         "The tables and the plot count gold labels only.",
@@ -162,6 +165,14 @@ def _body(summary: CorpusSummary) -> str:
         _rules_table(summary),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _codebooks_note() -> str:
+    return (
+        f"CODEBOOK.md is the current codebook. `{CODEBOOK_FOLDER}/` holds every codebook an "
+        "annotation pass used, exactly as its annotators read it: the `codebook_sha256` of a row of "
+        f"`annotations` is the sha256 of one file there, and `SHA256SUMS` lists them all."
+    )
 
 
 def _dependency_versions() -> str:

@@ -22,6 +22,7 @@ from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from kjrel_data import DATASET_VERSION
+from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
@@ -601,11 +602,50 @@ def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.Parq
                     problems.append(problem)
                 else:
                     shards.setdefault(config, {}).setdefault(split, []).append(shard)
+    if not problems:
+        try:
+            pinned = _pinned_codebook_sha256s(shards)
+        except (OSError, pa.ArrowException) as error:
+            raise ValidationFailed(
+                f"{folder}: a Parquet file could not be read ({error})."
+            ) from None
+        problems += _codebook_problems(folder, pinned)
     if problems:
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
         )
     return shards
+
+
+def _pinned_codebook_sha256s(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> set[str]:
+    return {
+        digest
+        for files in shards.get(ANNOTATIONS, {}).values()
+        for shard in files
+        for digest in shard.read(columns=["codebook_sha256"])["codebook_sha256"].to_pylist()
+    }
+
+
+def _codebook_problems(folder: Path, pinned: set[str]) -> list[str]:
+    """Every pinned codebook with no file in codebooks/, and every file there no pass pins."""
+    # The files were checked against SHA256SUMS already, so hashing them reads checked files.
+    stored = {
+        relative: _built_sha256(folder, relative)
+        for relative in dataset_files(folder)
+        if relative.startswith(f"{CODEBOOK_FOLDER}/")
+    }
+    problems = [
+        f"{CODEBOOK_FOLDER}/: no codebook has sha256 {digest}, which an annotation pass pins "
+        "(annotations, codebook_sha256); the folder is incomplete. Rebuild it."
+        for digest in sorted(pinned - set(stored.values()))
+    ]
+    problems += [
+        f"{shown(relative)}: no annotation pass pins this codebook (its sha256 is no "
+        "codebook_sha256 in annotations); kjrel build writes only pinned codebooks."
+        for relative, digest in stored.items()
+        if digest not in pinned
+    ]
+    return problems
 
 
 def built_file_problem(folder: Path, relative: str, cap: int, kind: str) -> str | None:

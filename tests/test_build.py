@@ -223,3 +223,21 @@ def test_annotations_carry_each_annotators_note_and_null_for_none(built):
     notes = list(published.values())
     assert None in notes and any(note is not None for note in notes)
     assert "" not in notes
+
+
+def test_every_pinned_codebook_is_in_the_folder_and_in_its_checksums(built):
+    listed = dict(
+        reversed(line.split("  ", 1))
+        for line in (built / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    )
+    pinned = set(_table(built, "annotations")["codebook_sha256"].to_pylist())
+    published = {
+        path.relative_to(built).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (built / "codebooks").iterdir()
+    }
+    assert set(published.values()) == pinned
+    assert all(listed[relative] == digest for relative, digest in published.items())
+    assert (built / "codebooks" / "CODEBOOK-round1.md").read_bytes() == (
+        RAW / "annotations" / "CODEBOOK-round1.md"
+    ).read_bytes()
+    assert listed["CODEBOOK.md"] == hashlib.sha256((built / "CODEBOOK.md").read_bytes()).hexdigest()

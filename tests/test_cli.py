@@ -1,3 +1,4 @@
+import hashlib
 import json
 import re
 import shutil
@@ -12,7 +13,7 @@ import pytest
 from kjrel_data.load import load_raw
 from kjrel_data.publish import checksum_lines
 
-from .conftest import REPO
+from .conftest import RAW, REPO
 
 
 def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -135,6 +136,22 @@ def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_pa
     _rewrite_parquet(path, change)
     _refresh_checksums(folder)
     _validate_fails(folder, "text_sha256_matches failed")
+
+
+def test_validate_catches_a_missing_or_edited_codebook_even_with_fresh_checksums(built, tmp_path):
+    pinned = hashlib.sha256((RAW / "annotations" / "CODEBOOK-round1.md").read_bytes()).hexdigest()
+    folder = _copy(built, tmp_path)
+    codebook = folder / "codebooks" / "CODEBOOK-round1.md"
+    codebook.write_text(codebook.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    _refresh_checksums(folder)
+    _validate_fails(
+        folder,
+        f"no codebook has sha256 {pinned}",
+        "codebooks/CODEBOOK-round1.md: no annotation pass pins this codebook",
+    )
+    codebook.unlink()
+    _refresh_checksums(folder)
+    _validate_fails(folder, f"no codebook has sha256 {pinned}")
 
 
 def test_validate_catches_a_deleted_and_an_added_file(built, tmp_path):
