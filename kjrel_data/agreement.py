@@ -52,7 +52,8 @@ def agreement(annotations: pa.Table) -> list[FieldAgreement]:
 def _single(
     round_number: int, first: str, second: str, label_set: LabelSet, pairs
 ) -> FieldAgreement:
-    # Scored on label ids (positions in the label set), so figures do not depend on name spelling.
+    # Scored on label ids (positions in the label set): Krippendorff's alpha takes numbers, and
+    # the confusion table's rows and columns follow the set's order.
     a = [label_set.id_of(left[label_set.field]) for left, _ in pairs]
     b = [label_set.id_of(right[label_set.field]) for _, right in pairs]
     labels = list(range(len(label_set.names)))
