@@ -93,7 +93,7 @@ def label_studio_tasks(corpus: Corpus) -> list[dict]:
     rows = sentences.to_pylist()
     tasks = []
     for position, row in enumerate(rows):
-        if LABEL_SOURCE.names[row[LABEL_SOURCE.field]] in ANNOTATION_SOURCES:
+        if row[LABEL_SOURCE.field] in ANNOTATION_SOURCES:
             continue
         tasks.append(
             {
@@ -145,7 +145,7 @@ def _predictions(row: dict) -> list[dict]:
                     "from_name": label_set.field,
                     "to_name": TEXT_CONTROL,
                     "type": "choices",
-                    "value": {"choices": [label_set.names[row[f"model_{label_set.field}"]]]},
+                    "value": {"choices": [row[f"model_{label_set.field}"]]},
                 }
                 for label_set in published
             ],

@@ -4,11 +4,12 @@ import pyarrow as pa
 import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
-from kjrel_data.tables import ANNOTATIONS, FEATURES
+from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.tables import ANNOTATIONS, published_schema
 
 
 def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Table:
-    """rows: (sentence_id, pass, round, stance, stance_holder, issue, issues)."""
+    """rows: (sentence_id, pass, round, stance, stance_holder, issue, issues), labels by id."""
     return pa.Table.from_pylist(
         [
             {
@@ -17,14 +18,14 @@ def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Tab
                 "pass": name,
                 "round": round_number,
                 "annotator": "x",
-                "stance": stance,
-                "stance_holder": holder,
-                "issue": issue,
-                "issues": issues,
+                "stance": STANCE.names[stance],
+                "stance_holder": STANCE_HOLDER.names[holder],
+                "issue": ISSUE.names[issue],
+                "issues": [ISSUE.names[i] for i in issues],
             }
             for sentence_id, name, round_number, stance, holder, issue, issues in rows
         ],
-        schema=FEATURES[ANNOTATIONS].arrow_schema,
+        schema=published_schema(ANNOTATIONS),
     )
 
 

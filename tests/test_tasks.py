@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pyarrow as pa
 
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE
 from kjrel_data.tables import ARTICLES, SENTENCES
 from kjrel_data.tasks import (
     CHOICE_SETS,
@@ -22,9 +22,9 @@ def _sentence(article_id, index, text, source=None, confidence=None, labels=(Non
         "sentence_index": index,
         "text": text,
         "text_sha256": f"sha-of-{text}",
-        "stance": None if stance is None else STANCE.id_of(stance),
-        "stance_holder": None if holder is None else STANCE_HOLDER.id_of(holder),
-        "issue": None if issue is None else ISSUE.id_of(issue),
+        "stance": stance,
+        "stance_holder": holder,
+        "issue": issue,
         "label_source": source,
         "label_confidence": confidence,
     }
