@@ -14,7 +14,6 @@ from kjrel_data.labels import (
     ANNOTATION_SOURCES,
     ISSUE,
     ISSUES,
-    LABEL_SOURCE,
     STANCE,
     STANCE_HOLDER,
     LabelSet,
@@ -79,7 +78,7 @@ def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
     gold = {
         row["sentence_id"]: row
         for row in sentences.select(["sentence_id", "label_source", *fields]).to_pylist()
-        if LABEL_SOURCE.names[row["label_source"]] in ANNOTATION_SOURCES
+        if row["label_source"] in ANNOTATION_SOURCES
     }
     return [
         {
@@ -96,8 +95,10 @@ def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
 def _single(
     round_number: int, first: str, second: str, label_set: LabelSet, pairs
 ) -> FieldAgreement:
-    a = [left[label_set.field] for left, _ in pairs]
-    b = [right[label_set.field] for _, right in pairs]
+    # Scored on label ids (positions in the label set): Krippendorff's alpha takes numbers, and
+    # the confusion table's rows and columns follow the set's order.
+    a = [label_set.id_of(left[label_set.field]) for left, _ in pairs]
+    b = [label_set.id_of(right[label_set.field]) for _, right in pairs]
     labels = list(range(len(label_set.names)))
     return FieldAgreement(
         round=round_number,
@@ -113,7 +114,13 @@ def _single(
 
 
 def _multiple(round_number: int, first: str, second: str, pairs) -> FieldAgreement:
-    sets = [(set(left[ISSUES.field]), set(right[ISSUES.field])) for left, right in pairs]
+    sets = [
+        (
+            {ISSUES.id_of(name) for name in left[ISSUES.field]},
+            {ISSUES.id_of(name) for name in right[ISSUES.field]},
+        )
+        for left, right in pairs
+    ]
     used = sorted(set().union(*(a | b for a, b in sets))) if sets else []
     kappas, alphas = [], []
     for label in used:

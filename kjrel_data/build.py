@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm import tqdm
 
+from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.files import read_file
@@ -35,6 +36,7 @@ from kjrel_data.load import (
     CleaningCorrection,
     LabelRow,
     load_catalog,
+    pinned_codebooks,
     read_article,
     refuse_near_copies,
     text_fingerprint,
@@ -103,7 +105,11 @@ def build_batch(batch: Batch) -> Corpus:
     )
     corpus = split_by_article(
         articles_table(clean, folds),
-        sentences_table(labelled.sentences, folds),
+        sentences_table(
+            labelled.sentences,
+            folds,
+            {article.metadata.article_id: article.metadata.split for article in clean},
+        ),
         removed_table(removed),
         annotations_table(labelled.annotations),
     )
@@ -181,6 +187,9 @@ def build(
     documents = {
         name: read_file(Path(docs_dir) / name, MAX_DOCUMENT_BYTES, "a document", inside=docs_dir)
         for name in DOCUMENTS
+    }
+    documents |= {
+        f"{CODEBOOK_FOLDER}/{name}": data for name, data in pinned_codebooks(Path(raw_dir)).items()
     }
     with staging_folder(out_dir, raw_dir) as staging:
         writer = ShardWriter(staging)

@@ -58,6 +58,8 @@ HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 PLOT_FILE = "issue_stance.png"
 RELIABILITY_PLOT_FILE = "model_reliability.png"
+# Every codebook an annotation pass pinned, as its annotators read it (raw/annotations/CODEBOOK-*.md).
+CODEBOOK_FOLDER = "codebooks"
 # Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
 RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
 
@@ -82,10 +84,7 @@ def model_label_evaluation(summary: CorpusSummary) -> list[FieldEvaluation]:
             GoldExample(
                 article_id=row["article_id"],
                 text=row["text"],
-                **{
-                    label_set.field: label_set.names[row[label_set.field]]
-                    for label_set in MODEL_LABEL_SETS
-                },
+                **{label_set.field: row[label_set.field] for label_set in MODEL_LABEL_SETS},
             )
             for row in rows
         ]
@@ -155,9 +154,16 @@ def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
         'removed = load_dataset("path/to/this/folder", "removed")\n'
         'passes = load_dataset("path/to/this/folder", "annotations")\n'
         'names = sentences["train"].features["stance"].names       # ClassLabel names\n```',
-        "The Parquet files also load on their own, with the same label names, through "
+        "Label columns (`ClassLabel` below, and lists of them) are stored in the Parquet files as "
+        "label names, so pandas, polars, duckdb or any Parquet reader shows the names; "
+        "`load_dataset` on this folder reads the features this card declares and gives each "
+        "label as its `ClassLabel` id (the `id` column of the label tables below), with "
+        "`features[column].int2str` to name it.",
+        "The Parquet files also load on their own through "
         '`load_dataset("parquet", data_files={"train": ".../data/sentences/train-*.parquet"})` '
-        "(every shard of the split), "
+        "(every shard of the split), with label names as strings; pass "
+        '`features=load_dataset("path/to/this/folder")["train"].features` to get the `ClassLabel` '
+        "ids instead, "
         "locally or by URL (URLs need `pip install aiohttp`, which `datasets` does not install). "
         "`SHA256SUMS` lists every file's checksum; "
         "`kjrel validate FOLDER`, from the kjrel-data repository, checks a copy against it and "
@@ -170,7 +176,9 @@ def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
         "Every sentence's `label_source` says where its labels come from. The label columns "
         "(`stance`, `stance_holder`, `issue`, `issues`) hold annotations only; the automatic "
         "labeller's labels are in the `model_*` columns, so a model label is never read as an "
-        "annotation without choosing it. The labels are defined in [CODEBOOK.md](CODEBOOK.md).",
+        "annotation without choosing it. The labels are defined in [CODEBOOK.md](CODEBOOK.md) "
+        "and how they were made is described in the datasheet.",
+        _codebooks_note(),
         _label_source_table(summary),
         "## Labels",
         "The tables count annotations, each kind of `label_source` in its own column, and "
@@ -210,6 +218,14 @@ def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
     return "\n\n".join(sections) + "\n"
 
 
+def _codebooks_note() -> str:
+    return (
+        f"CODEBOOK.md is the current codebook. `{CODEBOOK_FOLDER}/` holds every codebook an "
+        "annotation pass used, exactly as its annotators read it: the `codebook_sha256` of a row of "
+        f"`annotations` is the sha256 of one file there, and `SHA256SUMS` lists them all."
+    )
+
+
 def _dependency_versions() -> str:
     return ", ".join(f"{name} {metadata.version(name)}" for name in RECORDED_DEPENDENCIES)
 
@@ -220,11 +236,11 @@ def _split_counts(
     return {
         split: Counter(
             {
-                label_id: sum(
-                    summary.gold_labels[(source, label_set.field, split, label_id)]
+                name: sum(
+                    summary.gold_labels[(source, label_set.field, split, name)]
                     for source in sources
                 )
-                for label_id in range(len(label_set.names))
+                for name in label_set.names
             }
         )
         for split in SPLITS
@@ -250,10 +266,10 @@ def _protocol_section(summary: CorpusSummary) -> str:
     missing_in_folds = [
         f"`{label_set.field}` `{name}` (absent from fold {', '.join(map(str, absent))})"
         for label_set in (STANCE, STANCE_HOLDER, ISSUE)
-        for index, name in enumerate(label_set.names)
-        if any(summary.fold_labels[(label_set.field, fold, index)] for fold in folds)
+        for name in label_set.names
+        if any(summary.fold_labels[(label_set.field, fold, name)] for fold in folds)
         for absent in [
-            [fold for fold in folds if not summary.fold_labels[(label_set.field, fold, index)]]
+            [fold for fold in folds if not summary.fold_labels[(label_set.field, fold, name)]]
         ]
         if absent
     ]
@@ -261,8 +277,8 @@ def _protocol_section(summary: CorpusSummary) -> str:
     return "\n\n".join(
         [
             f"With {_plural(articles, 'article')}, the `train`/`validation`/`test` split cannot "
-            "evaluate a model on its own: labels that occur in one article may occur in no other "
-            "(see the warning above). **Evaluate by article**: leave one article out (group the "
+            "evaluate a model on its own: one article per split is a sample of one, and labels that "
+            "occur in one article may occur in no other. **Evaluate by article**: leave one article out (group the "
             "rows by `article_id`: train on the annotations of every other article, score on the "
             "held-out one, and pool the scores), or grouped k-fold with the `fold` column "
             f"(articles dealt into {FOLDS} folds in `article_id` order; with {FOLDS} articles or "
@@ -323,8 +339,9 @@ def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
                 ["column", "threshold", "coverage", "accuracy when published", "published here"],
                 rows,
             ),
-            "Reliability of the calibrated probabilities, leave one article out (a calibrated "
-            "probability matches the share right):",
+            "Reliability of the probabilities, leave one article out. Were they calibrated on "
+            "new articles, each bin's mean probability would match its share right; where the two "
+            "differ, the calibration (fitted on a few training articles) does not carry over:",
             _markdown_table(
                 ["field", "probability", "labels", "mean probability", "right"], reliability_rows
             ),
@@ -367,20 +384,17 @@ def _plural(count: int, noun: str) -> str:
 
 def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
     counts = _split_counts(label_set, summary)
-    rows = [
-        [f"`{name}`", *(counts[split][index] for split in SPLITS)]
-        for index, name in enumerate(label_set.names)
-    ]
+    rows = [[f"`{name}`", *(counts[split][name] for split in SPLITS)] for name in label_set.names]
     return f"`{label_set.field}`:\n\n" + _markdown_table(["label", *SPLITS], rows)
 
 
 def _split_warning(summary: CorpusSummary) -> str:
     missing = [
-        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][index])})"
+        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][name])})"
         for label_set in (STANCE, STANCE_HOLDER, ISSUE)
         for counts in [_split_counts(label_set, summary)]
-        for index, name in enumerate(label_set.names)
-        if not counts["train"][index] and any(counts[split][index] for split in SPLITS[1:])
+        for name in label_set.names
+        if not counts["train"][name] and any(counts[split][name] for split in SPLITS[1:])
     ]
     if not missing:
         return "Every label that occurs in validation or test also occurs in train."
@@ -394,11 +408,11 @@ def _issue_stance_table(summary: CorpusSummary) -> str:
     counts = _adjudicated_issue_stance(summary)
     rows = [
         [
-            f"`{name}`",
-            *(counts[(issue, stance)] for stance in range(len(STANCE.names))),
-            sum(counts[(issue, stance)] for stance in range(len(STANCE.names))),
+            f"`{issue}`",
+            *(counts[(issue, stance)] for stance in STANCE.names),
+            sum(counts[(issue, stance)] for stance in STANCE.names),
         ]
-        for issue, name in enumerate(ISSUE.names)
+        for issue in ISSUE.names
     ]
     return _markdown_table(["issue", *STANCE.names, "total"], rows)
 
@@ -422,9 +436,9 @@ def issue_stance_plot(summary: CorpusSummary) -> bytes:
     figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
     left = [0] * len(ISSUE.names)
     colours = {"none": "#b0b0b0", "against": "#c0392b", "favor": "#2874a6"}
-    for stance, name in enumerate(STANCE.names):
-        widths = [counts[(issue, stance)] for issue in range(len(ISSUE.names))]
-        axes.barh(ISSUE.names, widths, left=left, label=name, color=colours.get(name))
+    for stance in STANCE.names:
+        widths = [counts[(issue, stance)] for issue in ISSUE.names]
+        axes.barh(ISSUE.names, widths, left=left, label=stance, color=colours.get(stance))
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.invert_yaxis()
     axes.set_xlabel("sentences (adjudicated annotations)")
@@ -501,10 +515,10 @@ def _label_table(label_set: LabelSet, summary: CorpusSummary) -> str:
             f"`{label.name}`",
             label.definition,
             *(
-                sum(by_source[source][split][index] for split in SPLITS)
+                sum(by_source[source][split][label.name] for split in SPLITS)
                 for source in ANNOTATION_SOURCES
             ),
-            sum(summary.model_labels[(label_set.field, split, index)] for split in SPLITS)
+            sum(summary.model_labels[(label_set.field, split, label.name)] for split in SPLITS)
             if label_set in MODEL_LABEL_SETS
             else "-",
         ]

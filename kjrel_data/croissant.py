@@ -180,9 +180,10 @@ def _labels_record_set(label_set: LabelSet) -> dict:
         "@type": "cr:RecordSet",
         "@id": record_set,
         "name": record_set,
-        "description": f"Label names of the integer ids in {fields}.",
+        "description": f"The label names {fields} hold, each with the ClassLabel id that "
+        "`datasets` gives it (the card declares these columns ClassLabel).",
         "dataType": "sc:Enumeration",
-        "key": {"@id": f"{record_set}/id"},
+        "key": {"@id": f"{record_set}/name"},
         "field": [
             _inline_field(record_set, "id", "sc:Integer"),
             _inline_field(record_set, "name", "sc:Text"),
@@ -246,8 +247,9 @@ def _column_field(config: str, column: Column) -> dict:
 
 
 def _data_type(feature: object) -> str:
+    # Label columns are stored as their names (tables.stored_feature).
     if isinstance(feature, ClassLabel):
-        return "sc:Integer"
+        return "sc:Text"
     if isinstance(feature, Value) and feature.dtype in DATA_TYPES:
         return DATA_TYPES[feature.dtype]
     raise ValueError(f"No Croissant data type is chosen for the feature {feature!r}.")

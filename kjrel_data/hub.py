@@ -9,6 +9,7 @@ from huggingface_hub.errors import HfHubHTTPError, HFValidationError, HTTPError
 from huggingface_hub.utils import validate_repo_id
 
 from kjrel_data import DATASET_VERSION
+from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.publish import CHECKSUM_FILE, DATA_FOLDER, dataset_files
 from kjrel_data.validate import validate_folder
@@ -51,9 +52,12 @@ def publish_to_hub(
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         remote = api.list_repo_files(repo_id, repo_type="dataset")
         # Data file names carry a content digest, so an earlier release's shards would otherwise
-        # stay beside the new ones. Files outside data/ that the build does not write are left be.
+        # stay beside the new ones; so would codebooks no pass pins any more. Files outside data/
+        # and codebooks/ that the build does not write are left be.
         deleted = sorted(
-            path for path in remote if path.startswith(f"{DATA_FOLDER}/") and path not in files
+            path
+            for path in remote
+            if path.startswith((f"{DATA_FOLDER}/", f"{CODEBOOK_FOLDER}/")) and path not in files
         )
         operations = [
             *(

@@ -60,6 +60,7 @@ class Annotation:
     stance_holder: str
     issue: str
     issues: tuple[str, ...]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def attach_labels(
             stance_holder=row.stance_holder,
             issue=row.issue,
             issues=row.issues,
+            note=row.note,
         )
         for annotation_pass in passes
         for row in annotation_pass.rows

@@ -285,19 +285,16 @@ def _mapped(isotonic: IsotonicRegression, probability: float) -> float:
 
 
 def gold_examples(sentences: pa.Table) -> list[GoldExample]:
-    """The annotated rows of a published sentences table, label ids turned back into names."""
+    """The annotated rows of a published sentences table (labels stored as names)."""
     gold = sentences.filter(
-        compute.is_in(
-            sentences[LABEL_SOURCE.field],
-            pa.array([LABEL_SOURCE.id_of(name) for name in ANNOTATION_SOURCES], pa.int64()),
-        )
+        compute.is_in(sentences[LABEL_SOURCE.field], pa.array(ANNOTATION_SOURCES, pa.string()))
     )
     return [
         GoldExample(
             article_id=row["article_id"],
             text=row["text"],
             **{
-                label_set.field: label_set.names[row[label_set.field]]
+                label_set.field: row[label_set.field]
                 for label_set in (STANCE, STANCE_HOLDER, ISSUE)
             },
         )

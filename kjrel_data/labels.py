@@ -18,7 +18,7 @@ class LabelSet:
 
     @property
     def names(self) -> list[str]:
-        """Label names in ClassLabel order (the stored integer is the position here)."""
+        """Label names in ClassLabel order (the id `datasets` gives a name is its position here)."""
         return [label.name for label in self.labels]
 
     def id_of(self, name: str) -> int:

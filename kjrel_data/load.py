@@ -431,6 +431,19 @@ def _refuse_unlisted_files(raw_dir: Path, metadata: list[ArticleMetadata]) -> No
         )
 
 
+def pinned_codebooks(raw_dir: Path) -> dict[str, bytes]:
+    """The stored codebooks (raw/annotations/CODEBOOK-*.md) that an annotation pass pins, by file name."""
+    pinned = {annotation_pass.codebook_sha256 for annotation_pass in _read_passes(raw_dir)}
+    if not pinned:
+        return {}
+    codebooks = {}
+    for path in sorted((raw_dir / PASSES_FILE).parent.glob(CODEBOOK_PATTERN)):
+        data = read_file(path, MAX_CODEBOOK_BYTES, "a codebook", inside=raw_dir)
+        if hashlib.sha256(data).hexdigest() in pinned:
+            codebooks[path.name] = data
+    return codebooks
+
+
 def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     path = raw_dir / PASSES_FILE
     if not path.exists():

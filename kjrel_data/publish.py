@@ -131,7 +131,7 @@ def _text_bytes(table: pa.Table) -> int:
 def write_documents(
     folder: Path, summary: CorpusSummary, shards: Shards, documents: dict[str, bytes]
 ) -> None:
-    """Beside the shards: card, Croissant metadata, plot, datasheet, codebook and sha256 list."""
+    """Beside the shards: card, Croissant metadata, plots, datasheet, codebooks and sha256 list."""
     evaluations = model_label_evaluation(summary)
     (folder / CARD_FILE).write_text(
         render_card(summary, shards.data_files, shards.data_bytes, evaluations), encoding="utf-8"
@@ -142,6 +142,7 @@ def write_documents(
     (folder / PLOT_FILE).write_bytes(issue_stance_plot(summary))
     (folder / RELIABILITY_PLOT_FILE).write_bytes(reliability_plot(evaluations))
     for name, content in documents.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(content)
     (folder / CHECKSUM_FILE).write_text(checksum_lines(folder), encoding="utf-8")
 

@@ -35,7 +35,7 @@ CHROME_VOCABULARY = re.compile(
     r"|©|https?://|\bwww\.|(?<![\w.+-])[\w.+-]++@[\w-]++\.\w",
     re.IGNORECASE,
 )
-# Label fields shown with each sentence, their stored ClassLabel ids turned back into names.
+# Label fields shown with each sentence (stored as their names).
 SHOWN_LABEL_SETS = (STANCE, STANCE_HOLDER, ISSUE)
 CORRECT_COMMAND = 'kjrel correct ARTICLE_ID LINE keep|drop --note "..."'
 # Control, bidirectional and direction-mark characters are shown as escapes: a line holding one
@@ -179,7 +179,7 @@ def review_articles(corpus: Corpus, raw_lines: dict[str, tuple[str, ...]]) -> li
             outlet=article["outlet"],
             raw_lines=raw_lines[article_id],
             removed=tuple(rows[REMOVED].get(article_id, [])),
-            sentences=tuple(map(_with_label_names, rows[SENTENCES].get(article_id, []))),
+            sentences=tuple(rows[SENTENCES].get(article_id, [])),
         )
         for article_id, (article,) in sorted(rows[ARTICLES].items())
     ]
@@ -345,7 +345,7 @@ def _sentence_row(sentence: dict) -> str:
     cells = [
         f"<code>{escaped(sentence['sentence_id'])}</code>",
         escaped(sentence["text"]),
-        *(escaped(sentence.get(label_set.field) or "") for label_set in SHOWN_LABEL_SETS),
+        *(escaped(_shown_label(sentence, label_set.field)) for label_set in SHOWN_LABEL_SETS),
         escaped(sentence.get(LABEL_SOURCE.field) or ""),
     ]
     return (
@@ -377,19 +377,14 @@ def _rows_by_article(
     return grouped
 
 
-def _with_label_names(row: dict) -> dict:
-    named = dict(row)
-    named[LABEL_SOURCE.field] = LABEL_SOURCE.names[row[LABEL_SOURCE.field]]
-    for label_set in SHOWN_LABEL_SETS:
-        model = f"model_{label_set.field}"
-        if row[label_set.field] is not None:
-            named[label_set.field] = label_set.names[row[label_set.field]]
-        elif row.get(model) is not None:
-            # Shown apart from an annotation, with the probability it was published at.
-            named[label_set.field] = (
-                f"{label_set.names[row[model]]} (model, {row[f'{model}_probability']:.2f})"
-            )
-    return named
+def _shown_label(sentence: dict, field: str) -> str:
+    # A published model label is shown apart from an annotation, with its probability.
+    if sentence.get(field) is not None:
+        return sentence[field]
+    model = sentence.get(f"model_{field}")
+    if model is None:
+        return ""
+    return f"{model} (model, {sentence[f'model_{field}_probability']:.2f})"
 
 
 def _write_atomically(out: Path, page: str) -> None:

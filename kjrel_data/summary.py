@@ -29,11 +29,11 @@ class CorpusSummary:
     """Counts over a corpus; summaries of disjoint batches add up to the whole corpus's."""
 
     rows: Counter  # (config, split) -> rows
-    gold_labels: Counter  # (label_source, label field, split, label id) -> annotated sentences
-    fold_labels: Counter  # (label field, fold, label id) -> annotated sentences
-    gold_issue_stance: Counter  # (label_source, issue id, stance id) -> annotated sentences
+    gold_labels: Counter  # (label_source, label field, split, label name) -> annotated sentences
+    fold_labels: Counter  # (label field, fold, label name) -> annotated sentences
+    gold_issue_stance: Counter  # (label_source, issue name, stance name) -> annotated sentences
     label_sources: Counter  # label_source name -> sentences
-    model_labels: Counter  # (label field, split, label id) -> published model labels
+    model_labels: Counter  # (label field, split, label name) -> published model labels
     model_articles: int
     removals_by_rule: Counter
     outlets: Counter  # (outlet, split) -> articles
@@ -94,7 +94,7 @@ def summarize(corpus: Corpus) -> CorpusSummary:
     model_articles = set()
     for split in SPLITS:
         sentences = corpus[SENTENCES][split]
-        sources = [LABEL_SOURCE.names[i] for i in sentences[LABEL_SOURCE.field].to_pylist()]
+        sources = sentences[LABEL_SOURCE.field].to_pylist()
         label_sources.update(sources)
         outlet_sentences.update(outlet_of[a] for a in sentences["article_id"].to_pylist())
         is_annotated = pa.array([source in ANNOTATION_SOURCES for source in sources], pa.bool_())
@@ -107,18 +107,18 @@ def summarize(corpus: Corpus) -> CorpusSummary:
                 gold[label_set.field].to_pylist(),
                 strict=True,
             ):
-                for label_id in value if label_set.multiple else [value]:
-                    gold_labels[(source, label_set.field, split, label_id)] += 1
-                    fold_labels[(label_set.field, fold, label_id)] += 1
+                for name in value if label_set.multiple else [value]:
+                    gold_labels[(source, label_set.field, split, name)] += 1
+                    fold_labels[(label_set.field, fold, name)] += 1
         gold_issue_stance.update(
             zip(gold_sources, gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
         )
         annotated.append(gold.select(list(ANNOTATED_COLUMNS)))
         for label_set in MODEL_LABEL_SETS:
             model_labels.update(
-                (label_set.field, split, label_id)
-                for label_id in sentences[f"model_{label_set.field}"].to_pylist()
-                if label_id is not None
+                (label_set.field, split, name)
+                for name in sentences[f"model_{label_set.field}"].to_pylist()
+                if name is not None
             )
         model = sentences.filter(pa.array([source == "model" for source in sources], pa.bool_()))
         model_articles.update(model["article_id"].to_pylist())

@@ -50,6 +50,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         Column("article_id", Value("string"), "The article the sentence belongs to."),
         Column(
+            "split",
+            Value("string"),
+            "train, validation or test: its article's split, so a row read alone says its split.",
+        ),
+        Column(
             "sentence_index", Value("int32"), "Position of the sentence in its article, from 0."
         ),
         Column(
@@ -218,6 +223,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(STANCE_HOLDER.field, ClassLabel(names=STANCE_HOLDER.names), STANCE_HOLDER.question),
         Column(ISSUE.field, ClassLabel(names=ISSUE.names), ISSUE.question),
         Column(ISSUES.field, List(ClassLabel(names=ISSUES.names)), ISSUES.question),
+        Column(
+            "note",
+            Value("string"),
+            "The annotator's note on the sentence, as written in the pass's file; null when empty.",
+        ),
     ),
 }
 
@@ -239,9 +249,45 @@ def features_yaml(config: str) -> list[dict]:
 VERSION_KEY = b"kjrel_dataset_version"
 
 
+def stored_feature(feature: object) -> object:
+    """How a declared feature is stored in Parquet: a ClassLabel (or a list of them) as label names."""
+    if isinstance(feature, ClassLabel):
+        return Value("string")
+    if isinstance(feature, List):
+        return List(stored_feature(feature.feature))
+    return feature
+
+
+def class_label_of(feature: object) -> ClassLabel | None:
+    """The ClassLabel a declared feature is, or holds a list of; None for any other feature."""
+    if isinstance(feature, List):
+        return class_label_of(feature.feature)
+    return feature if isinstance(feature, ClassLabel) else None
+
+
+# Label columns are stored as their names, so pandas, polars, duckdb and any Parquet reader see
+# names. The card still declares them ClassLabel: `datasets` then loads each name as its id.
+# The Parquet schema's own `huggingface` key describes the bytes (strings): `datasets` ignores a
+# key whose type differs from the column's, so a ClassLabel there would be a claim no reader honours.
+STORED_FEATURES: dict[str, Features] = {
+    config: Features({name: stored_feature(feature) for name, feature in features.items()})
+    for config, features in FEATURES.items()
+}
+
+# config -> column -> its label names, for every column declared as a ClassLabel or a list of them.
+LABEL_COLUMNS: dict[str, dict[str, list[str]]] = {
+    config: {
+        column.name: label.names
+        for column in columns
+        if (label := class_label_of(column.feature)) is not None
+    }
+    for config, columns in COLUMNS.items()
+}
+
+
 def published_schema(config: str) -> pa.Schema:
-    """A config's Arrow schema as written: the features (ClassLabel names) and the dataset version."""
-    schema = FEATURES[config].arrow_schema
+    """A config's Arrow schema as written: the stored features (label names) and the dataset version."""
+    schema = STORED_FEATURES[config].arrow_schema
     return schema.with_metadata({**schema.metadata, VERSION_KEY: DATASET_VERSION.encode()})
 
 
@@ -272,21 +318,24 @@ def articles_table(clean_articles: list[CleanArticle], folds: dict[str, int]) ->
     return pa.Table.from_pylist(rows, schema=published_schema(ARTICLES))
 
 
-def sentences_table(sentences: list[LabelledSentence], folds: dict[str, int]) -> pa.Table:
-    """One row per sentence, sorted by article and position; label names stored as ClassLabel ids."""
+def sentences_table(
+    sentences: list[LabelledSentence], folds: dict[str, int], split_of: dict[str, str]
+) -> pa.Table:
+    """One row per sentence, sorted by article and position, with its article's fold and split."""
     rows = [
         {
             "sentence_id": item.sentence.sentence_id,
             "article_id": item.sentence.article_id,
+            "split": split_of[item.sentence.article_id],
             "sentence_index": item.sentence.sentence_index,
             "paragraph_index": item.sentence.paragraph_index,
             "char_start": item.sentence.char_start,
             "char_end": item.sentence.char_end,
             "text": item.sentence.text,
             "text_sha256": text_sha256(item.sentence.text),
-            **_label_ids(item),
+            **_label_names(item),
             "gold_note": item.note,
-            LABEL_SOURCE.field: LABEL_SOURCE.id_of(item.source),
+            LABEL_SOURCE.field: item.source,
             **_model_columns(item),
             "fold": folds[item.sentence.article_id],
         }
@@ -306,10 +355,11 @@ def annotations_table(annotations: list[Annotation]) -> pa.Table:
             "pass": item.pass_name,
             "round": item.round,
             "annotator": item.annotator,
-            ANNOTATOR_KIND.field: ANNOTATOR_KIND.id_of(item.annotator_kind),
+            ANNOTATOR_KIND.field: item.annotator_kind,
             "model": item.model,
             "codebook_sha256": item.codebook_sha256,
-            **_label_ids(item),
+            **_label_names(item),
+            "note": item.note,
         }
         # Article first, as in every table, so batches in article order concatenate sorted.
         for item in sorted(
@@ -339,28 +389,23 @@ def removed_table(removed: list[RemovedLine]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=published_schema(REMOVED))
 
 
-def _model_columns(item: LabelledSentence) -> dict[str, int | float | None]:
-    columns: dict[str, int | float | None] = {}
+def _model_columns(item: LabelledSentence) -> dict[str, str | float | None]:
+    columns: dict[str, str | float | None] = {}
     for label_set in MODEL_LABEL_SETS:
         label = item.model.get(label_set.field)
-        columns[f"model_{label_set.field}"] = None if label is None else label_set.id_of(label.name)
+        columns[f"model_{label_set.field}"] = None if label is None else label.name
         columns[f"model_{label_set.field}_probability"] = (
             None if label is None else label.probability
         )
     return columns
 
 
-def _label_ids(item: LabelledSentence | Annotation) -> dict[str, int | list[int] | None]:
-    ids: dict[str, int | list[int] | None] = {}
+def _label_names(item: LabelledSentence | Annotation) -> dict[str, str | list[str] | None]:
+    names: dict[str, str | list[str] | None] = {}
     for label_set in LABEL_SETS:
         value = getattr(item, label_set.field)
-        if value is None:
-            ids[label_set.field] = None
-        elif label_set.multiple:
-            ids[label_set.field] = [label_set.id_of(name) for name in value]
-        else:
-            ids[label_set.field] = label_set.id_of(value)
-    return ids
+        names[label_set.field] = list(value) if label_set.multiple and value is not None else value
+    return names
 
 
 def split_by_article(

@@ -128,7 +128,7 @@ def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[di
     rows = sentences.to_pylist()
     queue = []
     for position, row in enumerate(rows):
-        if (LABEL_SOURCE.names[row[LABEL_SOURCE.field]] in ANNOTATION_SOURCES) != plan.check:
+        if (row[LABEL_SOURCE.field] in ANNOTATION_SOURCES) != plan.check:
             continue
         predictions = _predictions(row) if plan.shows_model_labels else []
         task = {
@@ -187,7 +187,7 @@ def _predictions(row: dict) -> list[dict]:
                     "from_name": label_set.field,
                     "to_name": TEXT_CONTROL,
                     "type": "choices",
-                    "value": {"choices": [label_set.names[row[f"model_{label_set.field}"]]]},
+                    "value": {"choices": [row[f"model_{label_set.field}"]]},
                 }
                 for label_set in published
             ],

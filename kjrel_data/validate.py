@@ -17,10 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as compute
 import pyarrow.parquet as parquet
 import yaml
+from datasets import List
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from kjrel_data import DATASET_VERSION
+from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
@@ -50,9 +52,11 @@ from kjrel_data.tables import (
     ARTICLES,
     FEATURES,
     FOLDS,
+    LABEL_COLUMNS,
     MODEL_LABEL_SETS,
     REMOVED,
     SENTENCES,
+    STORED_FEATURES,
     VERSION_KEY,
     Corpus,
     features_yaml,
@@ -102,12 +106,12 @@ def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Serie
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
     source = frame[LABEL_SOURCE.field]
-    annotated = source.isin([LABEL_SOURCE.id_of(name) for name in ANNOTATION_SOURCES])
+    annotated = source.isin(ANNOTATION_SOURCES)
     model_labels = frame[[f"model_{label_set.field}" for label_set in MODEL_LABEL_SETS]].notna()
     return (
         (frame["stance"].notna() == annotated)
         & (frame["gold_note"].isna() | annotated)
-        & (model_labels.any(axis=1) == (source == LABEL_SOURCE.id_of("model")))
+        & (model_labels.any(axis=1) == (source == "model"))
     )
 
 
@@ -118,8 +122,8 @@ def model_labels_consistent(frame: pd.DataFrame) -> pd.Series:
         column = f"model_{label_set.field}"
         consistent &= frame[column].notna() == frame[f"{column}_probability"].notna()
     stance, holder = frame[f"model_{STANCE.field}"], frame[f"model_{STANCE_HOLDER.field}"]
-    none_stance = stance == STANCE.id_of("none")
-    none_holder = holder == STANCE_HOLDER.id_of("none")
+    none_stance = stance == "none"
+    none_holder = holder == "none"
     return consistent & (holder.isna() | (stance.notna() & (none_stance == none_holder)))
 
 
@@ -131,18 +135,22 @@ def score_exactly_for_classifier(frame: pd.DataFrame) -> pd.Series:
 @extensions.register_check_method(supported_types=pd.DataFrame)
 def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
     unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
-    no_stance = frame["stance"] == STANCE.id_of("none")
-    no_holder = frame["stance_holder"] == STANCE_HOLDER.id_of("none")
+    no_stance = frame["stance"] == "none"
+    no_holder = frame["stance_holder"] == "none"
     return unlabelled | (no_stance == no_holder).fillna(False)
 
 
-@extensions.register_check_method(statistics=["label_count"], supported_types=pd.Series)
-def label_ids_sorted_within(series: pd.Series, *, label_count: int) -> pd.Series:
-    def valid(ids) -> bool:
-        ids = list(ids)
-        return bool(ids) and ids == sorted(set(ids)) and all(0 <= i < label_count for i in ids)
+@extensions.register_check_method(statistics=["names"], supported_types=pd.Series)
+def label_names_in_declared_order(series: pd.Series, *, names: list[str]) -> pd.Series:
+    def valid(labels) -> bool:
+        labels = list(labels)
+        return (
+            bool(labels)
+            and set(labels) <= set(names)
+            and labels == sorted(set(labels), key=names.index)
+        )
 
-    return series.map(lambda ids: ids is None or valid(ids))
+    return series.map(lambda labels: labels is None or valid(labels))
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
@@ -151,8 +159,7 @@ def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
         if pd.isna(issue) or issues is None:
             return True
         issues = list(issues)
-        no_issue = ISSUE.id_of("none")
-        return issue in issues and (no_issue not in issues or issues == [no_issue])
+        return issue in issues and ("none" not in issues or issues == ["none"])
 
     return pd.Series(
         [
@@ -200,6 +207,11 @@ def split_agrees_with_article(frame: pd.DataFrame) -> pd.Series:
 
 
 @extensions.register_check_method(supported_types=pd.DataFrame)
+def split_column_agrees_with_file(frame: pd.DataFrame) -> pd.Series:
+    return frame["row_split"] == frame["file_split"]
+
+
+@extensions.register_check_method(supported_types=pd.DataFrame)
 def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
     # A sentence without its article (no article row) is reported by the article links check.
     return frame["offsets_match"].isna() | frame["offsets_match"].eq(True)
@@ -220,8 +232,12 @@ def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
     return frame["sentence_found"]
 
 
-def _label_field(label_set, nullable: bool = True) -> object:
-    return pandera.Field(nullable=nullable, isin=list(range(len(label_set.names))))
+def _label_field(config: str, column: str, nullable: bool = True) -> object:
+    """A label column's field: its values are names of the label set its feature declares."""
+    names = LABEL_COLUMNS[config][column]
+    if isinstance(FEATURES[config][column], List):
+        return pandera.Field(nullable=nullable, label_names_in_declared_order={"names": names})
+    return pandera.Field(nullable=nullable, isin=names)
 
 
 class ArticleModel(pandera.DataFrameModel):
@@ -255,6 +271,7 @@ class SentenceModel(pandera.DataFrameModel):
 
     sentence_id: Series[str] = pandera.Field(unique=True)
     article_id: Series[str] = pandera.Field(str_matches=f"^{ARTICLE_ID_PATTERN}$")
+    split: Series[str] = pandera.Field(isin=list(SPLITS))
     sentence_index: Series[pandera.Int32] = pandera.Field(ge=0)
     paragraph_index: Series[pandera.Int32] = pandera.Field(ge=0)
     char_start: Series[pandera.Int32] = pandera.Field(ge=0)
@@ -262,21 +279,19 @@ class SentenceModel(pandera.DataFrameModel):
     # Non-empty, no surrounding white space, no line break inside.
     text: Series[str] = pandera.Field(str_matches=r"^\S(?:.*\S)?$")
     text_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
-    stance: Series[pd.Int64Dtype] = _label_field(STANCE)
-    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER)
-    issue: Series[pd.Int64Dtype] = _label_field(ISSUE)
-    issues: Series[object] = pandera.Field(
-        nullable=True, label_ids_sorted_within={"label_count": len(ISSUES.names)}
-    )
+    stance: Series[str] = _label_field(SENTENCES, STANCE.field)
+    stance_holder: Series[str] = _label_field(SENTENCES, STANCE_HOLDER.field)
+    issue: Series[str] = _label_field(SENTENCES, ISSUE.field)
+    issues: Series[object] = _label_field(SENTENCES, ISSUES.field)
     gold_note: Series[str] = pandera.Field(nullable=True)
-    label_source: Series[pd.Int64Dtype] = _label_field(LABEL_SOURCE, nullable=False)
-    model_stance: Series[pd.Int64Dtype] = _label_field(STANCE)
+    label_source: Series[str] = _label_field(SENTENCES, LABEL_SOURCE.field, nullable=False)
+    model_stance: Series[str] = _label_field(SENTENCES, "model_stance")
     model_stance_probability: Series[pandera.Float32] = pandera.Field(nullable=True, ge=0, le=1)
-    model_stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER)
+    model_stance_holder: Series[str] = _label_field(SENTENCES, "model_stance_holder")
     model_stance_holder_probability: Series[pandera.Float32] = pandera.Field(
         nullable=True, ge=0, le=1
     )
-    model_issue: Series[pd.Int64Dtype] = _label_field(ISSUE)
+    model_issue: Series[str] = _label_field(SENTENCES, "model_issue")
     model_issue_probability: Series[pandera.Float32] = pandera.Field(nullable=True, ge=0, le=1)
     fold: Series[pandera.Int32] = pandera.Field(ge=0, lt=FOLDS)
 
@@ -323,15 +338,14 @@ class AnnotationModel(pandera.DataFrameModel):
     pass_name: Series[str] = pandera.Field(alias="pass", str_matches=f"^{ARTICLE_ID_PATTERN}$")
     round: Series[pandera.Int32] = pandera.Field(ge=1)
     annotator: Series[str] = pandera.Field(str_length={"min_value": 1})
-    annotator_kind: Series[pd.Int64Dtype] = _label_field(ANNOTATOR_KIND, nullable=False)
+    annotator_kind: Series[str] = _label_field(ANNOTATIONS, ANNOTATOR_KIND.field, nullable=False)
     model: Series[str] = pandera.Field(nullable=True)
     codebook_sha256: Series[str] = pandera.Field(str_matches=SHA256_PATTERN)
-    stance: Series[pd.Int64Dtype] = _label_field(STANCE, nullable=False)
-    stance_holder: Series[pd.Int64Dtype] = _label_field(STANCE_HOLDER, nullable=False)
-    issue: Series[pd.Int64Dtype] = _label_field(ISSUE, nullable=False)
-    issues: Series[object] = pandera.Field(
-        label_ids_sorted_within={"label_count": len(ISSUES.names)}
-    )
+    stance: Series[str] = _label_field(ANNOTATIONS, STANCE.field, nullable=False)
+    stance_holder: Series[str] = _label_field(ANNOTATIONS, STANCE_HOLDER.field, nullable=False)
+    issue: Series[str] = _label_field(ANNOTATIONS, ISSUE.field, nullable=False)
+    issues: Series[object] = _label_field(ANNOTATIONS, ISSUES.field, nullable=False)
+    note: Series[str] = pandera.Field(nullable=True, str_matches=r"^\S(?:[\s\S]*\S)?$")
 
     class Config:
         name = ANNOTATIONS
@@ -347,6 +361,8 @@ class ArticleLinkModel(pandera.DataFrameModel):
     table: Series[str]
     row: Series[str]
     file_split: Series[str]
+    # The row's own split column where its table has one, else the split of its file.
+    row_split: Series[str]
     article_split: Series[str] = pandera.Field(nullable=True)
     sentence_found: Series[bool]
 
@@ -355,6 +371,7 @@ class ArticleLinkModel(pandera.DataFrameModel):
         strict = True
         article_found = ()
         split_agrees_with_article = ()
+        split_column_agrees_with_file = ()
         annotated_sentence_found = ()
 
 
@@ -404,12 +421,14 @@ HINTS = {
     "label_source, and model labels exactly where label_source is model",
     "model_labels_consistent": "each model label has its probability; a model holder only beside "
     "a model stance, none exactly when that stance is none",
-    "label_ids_sorted_within": "issues must be sorted, distinct label ids of the issue set",
+    "label_names_in_declared_order": "labels must be distinct names of the label set, in its "
+    "declared order",
     "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "removed_text_in_line": "removed_text is not line[char_start:char_end]",
     "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
     "article_found": "its article_id has no row in the articles table",
     "split_agrees_with_article": "it is in a different split from its article",
+    "split_column_agrees_with_file": "its split column differs from the split of its file",
     "annotated_sentence_found": "its sentence_id has no row in the sentences table",
     "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
 }
@@ -439,6 +458,7 @@ SHOWN_COLUMNS = {
     "score_exactly_for_classifier": ["rule", "score"],
     "article_found": ["article_split"],
     "split_agrees_with_article": ["file_split", "article_split"],
+    "split_column_agrees_with_file": ["file_split", "row_split"],
     "annotated_sentence_found": ["sentence_found"],
     "offsets_round_trip": ["char_start", "char_end", "text"],
 }
@@ -478,7 +498,9 @@ def schema_documents() -> dict[str, str | bytes]:
     }
     for config, features in FEATURES.items():
         documents[f"{config}.features.json"] = json.dumps(features.to_dict(), indent=2) + "\n"
-        documents[f"{config}.arrow_schema"] = features.arrow_schema.serialize().to_pybytes()
+        documents[f"{config}.arrow_schema"] = (
+            STORED_FEATURES[config].arrow_schema.serialize().to_pybytes()
+        )
     return documents
 
 
@@ -506,6 +528,7 @@ def _links(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "table": config,
                     "row": keys,
                     "file_split": frame["_file_split"],
+                    "row_split": frame["split"] if "split" in frame else frame["_file_split"],
                     "article_split": frame["article_id"].map(article_split),
                     "sentence_found": frame["sentence_id"].isin(sentence_ids)
                     if config == ANNOTATIONS
@@ -626,11 +649,50 @@ def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.Parq
                     problems.append(problem)
                 else:
                     shards.setdefault(config, {}).setdefault(split, []).append(shard)
+    if not problems:
+        try:
+            pinned = _pinned_codebook_sha256s(shards)
+        except (OSError, pa.ArrowException) as error:
+            raise ValidationFailed(
+                f"{folder}: a Parquet file could not be read ({error})."
+            ) from None
+        problems += _codebook_problems(folder, pinned)
     if problems:
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
         )
     return shards
+
+
+def _pinned_codebook_sha256s(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> set[str]:
+    return {
+        digest
+        for files in shards.get(ANNOTATIONS, {}).values()
+        for shard in files
+        for digest in shard.read(columns=["codebook_sha256"])["codebook_sha256"].to_pylist()
+    }
+
+
+def _codebook_problems(folder: Path, pinned: set[str]) -> list[str]:
+    """Every pinned codebook with no file in codebooks/, and every file there no pass pins."""
+    # The files were checked against SHA256SUMS already, so hashing them reads checked files.
+    stored = {
+        relative: _built_sha256(folder, relative)
+        for relative in dataset_files(folder)
+        if relative.startswith(f"{CODEBOOK_FOLDER}/")
+    }
+    problems = [
+        f"{CODEBOOK_FOLDER}/: no codebook has sha256 {digest}, which an annotation pass pins "
+        "(annotations, codebook_sha256); the folder is incomplete. Rebuild it."
+        for digest in sorted(pinned - set(stored.values()))
+    ]
+    problems += [
+        f"{shown(relative)}: no annotation pass pins this codebook (its sha256 is no "
+        "codebook_sha256 in annotations); kjrel build writes only pinned codebooks."
+        for relative, digest in stored.items()
+        if digest not in pinned
+    ]
+    return problems
 
 
 def built_file_problem(folder: Path, relative: str, cap: int, kind: str) -> str | None:

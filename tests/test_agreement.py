@@ -4,12 +4,12 @@ import pyarrow as pa
 import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
-from kjrel_data.labels import LABEL_SOURCE
-from kjrel_data.tables import ANNOTATIONS, FEATURES
+from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.tables import ANNOTATIONS, published_schema
 
 
 def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Table:
-    """rows: (sentence_id, pass, round, stance, stance_holder, issue, issues)."""
+    """rows: (sentence_id, pass, round, stance, stance_holder, issue, issues), labels by id."""
     return pa.Table.from_pylist(
         [
             {
@@ -18,14 +18,14 @@ def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Tab
                 "pass": name,
                 "round": round_number,
                 "annotator": "x",
-                "stance": stance,
-                "stance_holder": holder,
-                "issue": issue,
-                "issues": issues,
+                "stance": STANCE.names[stance],
+                "stance_holder": STANCE_HOLDER.names[holder],
+                "issue": ISSUE.names[issue],
+                "issues": [ISSUE.names[i] for i in issues],
             }
             for sentence_id, name, round_number, stance, holder, issue, issues in rows
         ],
-        schema=FEATURES[ANNOTATIONS].arrow_schema,
+        schema=published_schema(ANNOTATIONS),
     )
 
 
@@ -92,13 +92,13 @@ def test_a_check_rounds_passes_are_compared_with_gold_on_the_sentences_they_chec
     )
     sentences = pa.Table.from_pylist(
         [
-            {"sentence_id": s, "label_source": LABEL_SOURCE.id_of(source)}
-            | {"stance": stance, "stance_holder": holder, "issue": 3, "issues": [3]}
+            {"sentence_id": s, "label_source": source, "issue": "history", "issues": ["history"]}
+            | {"stance": STANCE.names[stance], "stance_holder": STANCE_HOLDER.names[holder]}
             for s, source, stance, holder in (
                 ("s1", "adjudicated", 1, 2),
                 ("s2", "single_blind", 2, 2),
                 ("s3", "adjudicated", 0, 0),
-                ("s4", "unlabelled", None, None),
+                ("s4", "unlabelled", 0, 0),
             )
         ]
     )

@@ -192,3 +192,52 @@ def test_a_cluster_without_workers_is_one_clear_error(monkeypatch, tmp_path):
     ):
         build(RAW, tmp_path / "out", DOCS, scheduler=cluster.scheduler_address)
     assert not (tmp_path / "out").exists()
+
+
+def test_each_sentence_carries_its_articles_split_and_lies_in_that_splits_files(built):
+    article_split = dict(
+        zip(
+            _table(built, "articles")["article_id"].to_pylist(),
+            _table(built, "articles")["split"].to_pylist(),
+            strict=True,
+        )
+    )
+    for path in sorted((built / "data" / "sentences").glob("*.parquet")):
+        rows = parquet.read_table(path, columns=["article_id", "split"]).to_pylist()
+        file_split = path.name.split("-")[0]
+        assert rows and all(row["split"] == file_split for row in rows), path.name
+        assert all(article_split[row["article_id"]] == row["split"] for row in rows)
+
+
+def test_annotations_carry_each_annotators_note_and_null_for_none(built):
+    expected = {}
+    for annotation_pass in load_raw(RAW).annotation_passes:
+        for row in annotation_pass.rows:
+            expected[(row.sentence_id, annotation_pass.name)] = row.note
+    annotations = _table(built, "annotations")
+    published = {
+        (row["sentence_id"], row["pass"]): row["note"]
+        for row in annotations.select(["sentence_id", "pass", "note"]).to_pylist()
+    }
+    assert published == expected
+    notes = list(published.values())
+    assert None in notes and any(note is not None for note in notes)
+    assert "" not in notes
+
+
+def test_every_pinned_codebook_is_in_the_folder_and_in_its_checksums(built):
+    listed = dict(
+        reversed(line.split("  ", 1))
+        for line in (built / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    )
+    pinned = set(_table(built, "annotations")["codebook_sha256"].to_pylist())
+    published = {
+        path.relative_to(built).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (built / "codebooks").iterdir()
+    }
+    assert set(published.values()) == pinned
+    assert all(listed[relative] == digest for relative, digest in published.items())
+    assert (built / "codebooks" / "CODEBOOK-round1.md").read_bytes() == (
+        RAW / "annotations" / "CODEBOOK-round1.md"
+    ).read_bytes()
+    assert listed["CODEBOOK.md"] == hashlib.sha256((built / "CODEBOOK.md").read_bytes()).hexdigest()

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import re
 import shutil
@@ -12,7 +13,7 @@ import pytest
 from kjrel_data.load import load_raw
 from kjrel_data.publish import checksum_lines
 
-from .conftest import REPO
+from .conftest import RAW, REPO
 
 
 def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -91,8 +92,8 @@ def _refresh_checksums(folder: Path) -> None:
     (folder / "SHA256SUMS").write_text(checksum_lines(folder))
 
 
-def _set_stance(table: pa.Table, value: int) -> pa.Table:
-    stance = pa.array([value] * table.num_rows, pa.int64())
+def _set_stance(table: pa.Table, value: str) -> pa.Table:
+    stance = pa.array([value] * table.num_rows, pa.string())
     return table.set_column(
         table.schema.get_field_index("stance"), table.schema.field("stance"), stance
     )
@@ -109,16 +110,16 @@ def _validate_fails(folder: Path, *expected: str) -> None:
 def test_validate_catches_an_edited_parquet_by_checksum(built, tmp_path):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
-    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
     _validate_fails(folder, f"{path.relative_to(folder).as_posix()}: sha256 differs")
 
 
 def test_validate_catches_a_label_out_of_range_even_with_fresh_checksums(built, tmp_path):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
-    _rewrite_parquet(path, lambda table: _set_stance(table, 7))
+    _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
     _refresh_checksums(folder)
-    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance=7")
+    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance='pro'")
 
 
 def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_path):
@@ -135,6 +136,22 @@ def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_pa
     _rewrite_parquet(path, change)
     _refresh_checksums(folder)
     _validate_fails(folder, "text_sha256_matches failed")
+
+
+def test_validate_catches_a_missing_or_edited_codebook_even_with_fresh_checksums(built, tmp_path):
+    pinned = hashlib.sha256((RAW / "annotations" / "CODEBOOK-round1.md").read_bytes()).hexdigest()
+    folder = _copy(built, tmp_path)
+    codebook = folder / "codebooks" / "CODEBOOK-round1.md"
+    codebook.write_text(codebook.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    _refresh_checksums(folder)
+    _validate_fails(
+        folder,
+        f"no codebook has sha256 {pinned}",
+        "codebooks/CODEBOOK-round1.md: no annotation pass pins this codebook",
+    )
+    codebook.unlink()
+    _refresh_checksums(folder)
+    _validate_fails(folder, f"no codebook has sha256 {pinned}")
 
 
 def test_validate_catches_a_deleted_and_an_added_file(built, tmp_path):

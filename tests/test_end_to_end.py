@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyarrow.parquet as parquet
 import pytest
-from datasets import ClassLabel, load_dataset
+from datasets import ClassLabel, Value, load_dataset
 
 from kjrel_data.build import build
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
+from kjrel_data.tables import FEATURES, LABEL_COLUMNS, SENTENCES, class_label_of
 
 from .conftest import REPO
 
@@ -40,16 +41,43 @@ def test_the_folder_loads_with_four_configs_and_splits_by_article(built):
     )
 
 
-def test_label_names_survive_loading_the_folder_and_the_bare_parquet_files(built):
-    for dataset in (
-        load_dataset(str(built)),
-        load_dataset("parquet", data_files=_data_files(built, "sentences")),
-    ):
-        features = dataset["train"].features
-        assert features["stance"] == ClassLabel(names=STANCE.names)
-        assert features["stance_holder"] == ClassLabel(names=STANCE_HOLDER.names)
-        assert features["issue"] == ClassLabel(names=ISSUE.names)
-        assert features["issues"].feature == ClassLabel(names=ISSUE.names)
+def test_every_label_column_loads_from_the_folder_as_its_declared_classlabel(built):
+    assert LABEL_COLUMNS[SENTENCES].keys() >= {"stance", "stance_holder", "issue", "issues"}
+    for config, label_columns in LABEL_COLUMNS.items():
+        dataset = load_dataset(str(built), config)
+        for split in SPLITS:
+            assert dataset[split].features == FEATURES[config], (config, split)
+        for column in label_columns:
+            assert class_label_of(dataset["train"].features[column]) is not None, column
+    features = load_dataset(str(built))["train"].features
+    assert features["stance"] == ClassLabel(names=STANCE.names)
+    assert features["stance_holder"] == ClassLabel(names=STANCE_HOLDER.names)
+    assert features["issue"] == ClassLabel(names=ISSUE.names)
+    assert features["issues"].feature == ClassLabel(names=ISSUE.names)
+
+
+def test_the_folder_gives_the_ids_of_the_names_the_parquet_files_hold(built):
+    loaded = load_dataset(str(built))["train"]
+    stored = parquet.read_table(_data_files(built, "sentences")["train"])
+    for column, names in LABEL_COLUMNS[SENTENCES].items():
+        feature = class_label_of(loaded.features[column])
+        as_names = [
+            None
+            if value is None
+            else [feature.int2str(i) for i in value]
+            if isinstance(value, list)
+            else feature.int2str(value)
+            for value in loaded[column]
+        ]
+        assert as_names == stored[column].to_pylist(), column
+        assert feature.names == names
+
+
+def test_the_bare_parquet_files_load_with_label_names_as_strings(built):
+    bare = load_dataset("parquet", data_files=_data_files(built, "sentences"))["train"]
+    assert bare.features["stance"] == Value("string")
+    assert set(bare["stance"]) - {None} <= set(STANCE.names)
+    assert "favor" in bare["stance"]
 
 
 @pytest.fixture
@@ -74,7 +102,10 @@ def test_parquet_files_load_over_http_with_the_same_rows_and_names(built, served
         split: f"{served}/{Path(path).relative_to(built).as_posix()}"
         for split, path in _data_files(built, "sentences").items()
     }
-    remote = load_dataset("parquet", data_files=urls)
+    # Without the card the label columns are names; with its features, the folder's ids.
+    named = load_dataset("parquet", data_files=urls)
+    assert set(named["train"]["stance"]) - {None} <= set(STANCE.names)
+    remote = load_dataset("parquet", data_files=urls, features=local["train"].features)
     for split in SPLITS:
         assert remote[split].to_list() == local[split].to_list()
     assert remote["train"].features["stance"].names == STANCE.names

@@ -14,6 +14,7 @@ from kjrel_data.publish import CHECKSUM_FILE
 from .test_cli import kjrel
 
 OLD_SHARD = "data/sentences/train-0123456789abcdef.parquet"
+OLD_CODEBOOK = "codebooks/CODEBOOK-round0.md"
 
 
 class RecordingApi(HfApi):
@@ -62,7 +63,9 @@ def _built_files(folder: Path) -> list[str]:
 
 
 def test_publish_sends_exactly_the_built_files_in_one_commit_and_drops_old_shards(folder):
-    api = RecordingApi(remote_files=[".gitattributes", "README.md", OLD_SHARD, "notes/extra.md"])
+    api = RecordingApi(
+        remote_files=[".gitattributes", "README.md", OLD_CODEBOOK, OLD_SHARD, "notes/extra.md"]
+    )
     publication = publish_to_hub(folder, "my-lab/kjrel", api)
     assert [name for name, _ in api.calls] == ["create_repo", "list_repo_files", "create_commit"]
     assert api.calls[0][1]["repo_type"] == "dataset"
@@ -72,14 +75,15 @@ def test_publish_sends_exactly_the_built_files_in_one_commit_and_drops_old_shard
     deleted = [op for op in commit["operations"] if isinstance(op, CommitOperationDelete)]
     assert sorted(op.path_in_repo for op in added) == _built_files(folder)
     assert any(path.endswith(".parquet") for path in _built_files(folder))
+    assert "codebooks/CODEBOOK-round1.md" in _built_files(folder)
     for operation in added:
         assert (
             Path(operation.path_or_fileobj).read_bytes()
             == (folder / operation.path_in_repo).read_bytes()
         )
-    # Only the earlier build's data file goes; files the build never writes are left alone.
-    assert [op.path_in_repo for op in deleted] == [OLD_SHARD]
-    assert publication.deleted == [OLD_SHARD]
+    # Only the earlier build's data file and codebook go; files the build never writes stay.
+    assert [op.path_in_repo for op in deleted] == [OLD_CODEBOOK, OLD_SHARD]
+    assert publication.deleted == [OLD_CODEBOOK, OLD_SHARD]
     assert publication.commit_sha == "abc123"
 
 

@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pyarrow as pa
 
-from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
+from kjrel_data.labels import ISSUE
 from kjrel_data.tables import ARTICLES, SENTENCES
 from kjrel_data.tasks import (
     CHOICE_SETS,
@@ -20,10 +20,7 @@ from kjrel_data.tasks import (
 
 def _sentence(article_id, index, text, source, probability=None, labels=(None, None, None)):
     """A sentences row: annotation labels for an annotation source, else published model labels."""
-    stance, holder, issue = (
-        None if name is None else label_set.id_of(name)
-        for label_set, name in zip((STANCE, STANCE_HOLDER, ISSUE), labels, strict=True)
-    )
+    stance, holder, issue = labels
     annotated = source in ("adjudicated", "single_blind", "single_model_shown")
     model = source == "model"
     return {
@@ -35,7 +32,7 @@ def _sentence(article_id, index, text, source, probability=None, labels=(None, N
         "stance": stance if annotated else None,
         "stance_holder": holder if annotated else None,
         "issue": issue if annotated else None,
-        "label_source": LABEL_SOURCE.id_of(source),
+        "label_source": source,
         "model_stance": stance if model else None,
         "model_stance_holder": holder if model else None,
         "model_issue": issue if model else None,

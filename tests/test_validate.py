@@ -4,15 +4,20 @@ from pathlib import Path
 import pandera.pandas as pandera
 import pyarrow as pa
 import pytest
+from datasets import Features
 
 from kjrel_data.build import build, prepare
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.publish import checksum_lines
 from kjrel_data.tables import (
+    ANNOTATIONS,
     ARTICLES,
     FEATURES,
+    LABEL_COLUMNS,
     REMOVED,
     SENTENCES,
+    STORED_FEATURES,
+    published_schema,
 )
 from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus, validate_folder
 
@@ -51,37 +56,72 @@ def test_the_real_corpus_is_valid(corpus):
 
 def test_a_label_outside_its_set_is_named(corpus):
     table = corpus[SENTENCES]["train"]
-    table = _with_value(table, "stance", 3, 7)
-    table = _with_value(table, "stance_holder", 3, 1)
-    table = _with_value(table, "issue", 3, 9)
-    table = _with_value(table, "issues", 3, [9])
+    table = _with_value(table, "stance", 3, "pro")
+    table = _with_value(table, "stance_holder", 3, "author")
+    table = _with_value(table, "issue", 3, "diplomacy")
+    table = _with_value(table, "issues", 3, ["diplomacy"])
     message = _failure(_replace(corpus, SENTENCES, "train", table))
     sentence_id = table["sentence_id"][3].as_py()
     assert f"sentences in train (sentence_id={sentence_id}): isin failed" in message
-    assert "stance=7" in message
+    assert "stance='pro'" in message
 
 
 def test_issues_outside_the_issue_set_are_named(corpus):
     table = corpus[SENTENCES]["train"]
-    for column, value in (("stance", 2), ("stance_holder", 1), ("issue", 9), ("issues", [9, 40])):
+    for column, value in (
+        ("stance", "favor"),
+        ("stance_holder", "author"),
+        ("issue", "diplomacy"),
+        ("issues", ["diplomacy", "fisheries"]),
+    ):
         table = _with_value(table, column, 0, value)
     message = _failure(_replace(corpus, SENTENCES, "train", table))
-    assert "label_ids_sorted_within failed" in message and "issues=[9, 40]" in message
+    assert "label_names_in_declared_order failed" in message
+    assert "issues=['diplomacy', 'fisheries']" in message
+
+
+def test_issues_out_of_declared_order_are_named(corpus):
+    table = corpus[SENTENCES]["train"]
+    for column, value in (
+        ("stance", "favor"),
+        ("stance_holder", "author"),
+        ("issue", "diplomacy"),
+        ("issues", ["diplomacy", "trade"]),
+    ):
+        table = _with_value(table, column, 0, value)
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    assert "label_names_in_declared_order failed" in message
 
 
 @pytest.mark.parametrize(
     ("labels", "check"),
     [
         (
-            {"stance": 2, "stance_holder": 0, "issue": 9, "issues": [9]},
+            {
+                "stance": "favor",
+                "stance_holder": "none",
+                "issue": "diplomacy",
+                "issues": ["diplomacy"],
+            },
             "holder_none_exactly_when_stance_none",
         ),
-        ({"stance": 0, "stance_holder": 0, "issue": 9, "issues": [5]}, "issues_hold_primary_issue"),
         (
-            {"stance": 0, "stance_holder": 0, "issue": 0, "issues": [0, 5]},
+            {"stance": "none", "stance_holder": "none", "issue": "diplomacy", "issues": ["trade"]},
             "issues_hold_primary_issue",
         ),
-        ({"stance": 0, "stance_holder": None, "issue": 0, "issues": [0]}, "labelled_all_or_none"),
+        (
+            {
+                "stance": "none",
+                "stance_holder": "none",
+                "issue": "none",
+                "issues": ["none", "trade"],
+            },
+            "issues_hold_primary_issue",
+        ),
+        (
+            {"stance": "none", "stance_holder": None, "issue": "none", "issues": ["none"]},
+            "labelled_all_or_none",
+        ),
     ],
 )
 def test_inconsistent_labels_are_named(corpus, labels, check):
@@ -216,11 +256,11 @@ def test_schema_files_are_up_to_date():
 
 
 def test_the_arrow_schema_file_reads_back_as_the_published_schema():
-    for config, features in FEATURES.items():
+    for config in FEATURES:
         schema = pa.ipc.read_schema(
             pa.py_buffer((REPO / "schemas" / f"{config}.arrow_schema").read_bytes())
         )
-        assert schema.equals(features.arrow_schema, check_metadata=True)
+        assert schema.equals(published_schema(config))
 
 
 def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(
@@ -249,3 +289,39 @@ def test_shards_listed_out_of_order_are_refused(small_batches, tmp_path):
         ValidationFailed, match=r"sentences/train: rows are not sorted by article_id"
     ):
         validate_folder(folder)
+
+
+def test_every_declared_label_column_is_checked_against_its_label_names():
+    for config, label_columns in LABEL_COLUMNS.items():
+        schema = TABLE_MODELS[config].to_schema()
+        for column, names in label_columns.items():
+            statistics = [check.statistics for check in schema.columns[column].checks]
+            assert {"allowed_values": names} in statistics or {"names": names} in statistics, (
+                config,
+                column,
+            )
+
+
+def test_the_published_schema_stores_every_label_column_as_names():
+    for config, label_columns in LABEL_COLUMNS.items():
+        schema = published_schema(config)
+        for column in label_columns:
+            stored = schema.field(column).type
+            assert stored == pa.string() or stored == pa.list_(pa.string()), (config, column)
+        # What `datasets` reads from the schema's own key matches the bytes, so no claim is ignored.
+        assert Features.from_arrow_schema(schema) == STORED_FEATURES[config]
+
+
+def test_a_sentence_whose_split_column_differs_from_its_file_is_named(corpus):
+    table = _with_value(corpus[SENTENCES]["train"], "split", 0, "test")
+    message = _failure(_replace(corpus, SENTENCES, "train", table))
+    assert (
+        f"article links (table=sentences, row={table['sentence_id'][0].as_py()}): "
+        "split_column_agrees_with_file failed" in message
+    )
+
+
+def test_an_empty_annotator_note_is_refused(corpus):
+    table = _with_value(corpus[ANNOTATIONS]["train"], "note", 0, "")
+    message = _failure(_replace(corpus, ANNOTATIONS, "train", table))
+    assert "annotations in train" in message and "str_matches failed" in message
