@@ -302,11 +302,12 @@ def _parser() -> argparse.ArgumentParser:
         "export-tasks",
         help="write Label Studio tasks for a human round: new labels, overlap, or a check of gold",
         description="Build raw/ in memory and write, into OUT, tasks.json (one Label Studio task per "
-        "sentence without annotation labels: those without model labels first, then the least "
-        "confident model labels first), label_config.xml (the labelling config for stance, "
+        "sentence without annotation labels: those without a published model label first, then "
+        "those whose published model labels are least probable), label_config.xml (the labelling config for stance, "
         "stance_holder and issue, with a 'not article text' choice) and project.json (the Label "
         "Studio project's settings: the config and how many annotators each task gets; POST it to "
-        "/api/projects). By default the model's labels are shown as pre-annotations to correct. "
+        "/api/projects). By default the published model labels are shown as pre-annotations to "
+        "correct. "
         "Each task's data records its round (round_kind) and whether the model's labels were "
         "shown (model_labels_shown), so `kjrel import-annotations` records the labels' "
         "provenance. Export the annotations as JSON and bring them back with "
