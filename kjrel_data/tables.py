@@ -8,7 +8,6 @@ from datasets import ClassLabel, Features, List, Value
 from datasets.info import DatasetInfo, DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
-from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
 from kjrel_data.labels import ISSUE, ISSUES, LABEL_SETS, LABEL_SOURCE, STANCE, STANCE_HOLDER
@@ -186,9 +185,14 @@ VERSION_KEY = b"kjrel_dataset_version"
 
 
 def published_schema(config: str) -> pa.Schema:
-    """A config's Arrow schema as written: the features (ClassLabel names) and the dataset version."""
-    schema = FEATURES[config].arrow_schema
-    return schema.with_metadata({**schema.metadata, VERSION_KEY: DATASET_VERSION.encode()})
+    """A config's Arrow schema: the features, with their ClassLabel names."""
+    return FEATURES[config].arrow_schema
+
+
+def versioned_schema(config: str, version: str) -> pa.Schema:
+    """A config's Arrow schema as written to its Parquet files: with the dataset version."""
+    schema = published_schema(config)
+    return schema.with_metadata({**schema.metadata, VERSION_KEY: version.encode()})
 
 
 def articles_table(clean_articles: list[CleanArticle]) -> pa.Table:
