@@ -399,7 +399,7 @@ def _rules_table(summary: CorpusSummary) -> str:
 ANNOTATIONS_LICENCE = "CC BY 4.0"
 ANNOTATIONS_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CITATION_KEY = "kjrel_data"
-CREATORS = "The kjrel_data maintainers"
+CREATORS = "the kjrel_data maintainers"
 # Hugging Face's annotations_creators value for each passes.csv annotator_kind.
 ANNOTATOR_KIND_CREATORS = {"machine": "machine-generated", "human": "other"}
 # Read in an annotator's description where passes.csv has no annotator_kind column yet.
@@ -491,11 +491,10 @@ def _limitations_section(summary: CorpusSummary) -> str:
         )
     if kinds == ["machine"]:
         points.append(
-            f"- **The gold labels were made by machines.** All "
-            f"{counted(passes, 'annotation pass', 'annotation passes')} were made by machine "
-            "annotators (AI assistant sessions), and, as DATASHEET.md records, the adjudication "
-            "that set the gold labels was made by another AI session. No person has checked "
-            "the labels."
+            "- **The gold labels were made by machines.** Every annotation pass "
+            f"({counted(passes, 'pass', 'passes')}) was made by a machine annotator (an AI "
+            "assistant session), and, as DATASHEET.md records, the adjudication that set the gold "
+            "labels was made by another AI session. No person has checked the labels."
         )
     elif kinds:
         points.append(
@@ -529,7 +528,8 @@ def citation_bibtex(version: DatasetVersion) -> str:
     """The BibTeX entry for this version of the dataset, dated by its release."""
     fields = [
         ("title", "{kjrel\\_data}: Japan--South Korea relations, sentence by sentence"),
-        ("author", f"{{{CREATORS}}}"),
+        # Braced whole: a group, not a person's first and last names.
+        ("author", "{The kjrel\\_data maintainers}"),
         ("version", version.version),
     ]
     if version.released:
