@@ -226,7 +226,10 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | 
         try:
             from distributed import Client
         except ImportError:
-            raise InputError("--scheduler needs Dask: pip install 'kjrel-data[cluster]'.") from None
+            raise InputError(
+                "--scheduler needs Dask's distributed scheduler: pip install distributed (or, in "
+                "a checkout of kjrel-data, pip install -e '.[cluster]')."
+            ) from None
         try:
             client = Client(scheduler, timeout="30s")
         except (OSError, ValueError) as error:

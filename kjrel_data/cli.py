@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="run the batches on a Dask cluster, e.g. tcp://scheduler:8786 "
-        "(needs kjrel-data[cluster]; workers must see the raw folder at the same path)",
+        "(needs the distributed package, kjrel-data's [cluster] extra; workers must see the raw folder at the same path)",
     )
     build_parser.set_defaults(run=_run_build)
 

@@ -1,14 +1,15 @@
 """The dataset's version: the release raw/release.toml records, or that version marked unreleased.
 
 A build's rows are decided by its inputs, so their fingerprint (`rows_sha256`) is a digest of
-exactly those, known before the first shard is written: every raw input file (articles.csv, which
-holds each article text's sha256, labels.csv, cleaning_corrections.csv and every file under
-annotations/), the kjrel-data version, the package's cleaning rules and classifier weights, the
-published schemas with their label sets, and the versions of the segmenter and the labeller's
-learning library. When it differs from the release's, the version is the release's with the
+exactly those, known before the first shard is written: raw/ as the build reads it (every
+article's metadata row and decoded text, every gold label row, every annotation pass with its
+rows, every cleaning correction), the kjrel-data version, the package's cleaning rules and
+classifier weights, the published schemas with their label sets, and the versions of the
+segmenter and the labeller's learning library. When it differs from the release's, the version is the release's with the
 fingerprint as a PEP 440 local version, `3.0.0+0123456789ab`.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,18 +20,12 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from kjrel_data import __version__
+from kjrel_data.clean import split_lines
 from kjrel_data.errors import InputError, shown
-from kjrel_data.files import file_sha256, read_file
+from kjrel_data.files import read_file
 from kjrel_data.label import LABEL_FIELDS
 from kjrel_data.limits import MAX_CSV_BYTES
-from kjrel_data.load import (
-    CORRECTIONS_FILE,
-    ISSUES_SEPARATOR,
-    LABELS_FILE,
-    METADATA_FILE,
-    PASSES_FILE,
-    RawCatalog,
-)
+from kjrel_data.load import ISSUES_SEPARATOR, RawCatalog, read_article
 from kjrel_data.tables import CONFIGS, FEATURES
 
 RELEASE_FILE = "release.toml"
@@ -82,14 +77,43 @@ def dataset_version(catalog: RawCatalog) -> DatasetVersion:
 
 def rows_sha256(catalog: RawCatalog) -> str:
     """The fingerprint of the rows catalog builds: a digest of every input that decides them."""
-    parts = {
-        "kjrel-data": __version__,
-        "schema": schema_sha256(),
-        **{f"package/{name}": _package_file_sha256(name) for name in PACKAGE_DATA},
-        **{f"library/{name}": metadata.version(name) for name in ROW_DEPENDENCIES},
-        **{f"raw/{name}": sha256 for name, sha256 in _raw_input_sha256s(catalog.raw_dir)},
+    digest = hashlib.sha256()
+
+    def add(kind: str, value: object) -> None:
+        digest.update(json.dumps([kind, value], sort_keys=True, default=str).encode() + b"\n")
+
+    add("kjrel-data", __version__)
+    add("schema", schema_sha256())
+    for name in PACKAGE_DATA:
+        add(name, _package_file_sha256(name))
+    for name in ROW_DEPENDENCIES:
+        add(name, metadata.version(name))
+    # Inputs as the build reads them, not their bytes: the order of a file's rows, its quoting,
+    # and an article's byte-order mark or kind of line ending change no row, so they change no version.
+    # Article texts are read one at a time, so memory stays flat whatever the corpus.
+    for row in catalog.articles:
+        # Cleaning reads an article as its lines: split here as there.
+        lines = split_lines(read_article(catalog.raw_dir, row).text)
+        add("article", [_fields(row), hashlib.sha256("\n".join(lines).encode()).hexdigest()])
+    for label in sorted(catalog.gold_labels, key=lambda label: label.sentence_id):
+        add("label", _fields(label))
+    for item in catalog.annotation_passes:
+        add("pass", _fields(item, "rows"))
+        for label in sorted(item.rows, key=lambda label: label.sentence_id):
+            add("pass label", _fields(label))
+    for correction in catalog.corrections:
+        add("correction", _fields(correction))
+    return digest.hexdigest()
+
+
+def _fields(item: object, *left_out: str) -> dict:
+    """A raw record's fields but where it was read from (file, row) and its raw bytes' sha256."""
+    where = {"file", "row_number", "sha256", *left_out}
+    return {
+        field.name: getattr(item, field.name)
+        for field in dataclasses.fields(item)
+        if field.name not in where
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def schema_sha256() -> str:
@@ -100,26 +124,6 @@ def schema_sha256() -> str:
 
 def _package_file_sha256(name: str) -> str:
     return hashlib.sha256(resources.files("kjrel_data").joinpath(name).read_bytes()).hexdigest()
-
-
-def _raw_input_sha256s(raw_dir: Path) -> list[tuple[str, str]]:
-    """(path in raw/, sha256) of every raw file the build reads but the article texts."""
-    # The article texts are covered by articles.csv, which holds each one's sha256 and which the
-    # build checks every text against.
-    names = [METADATA_FILE, LABELS_FILE]
-    if os.path.lexists(raw_dir / CORRECTIONS_FILE):
-        names.append(CORRECTIONS_FILE)
-    annotations = (raw_dir / PASSES_FILE).parent
-    if annotations.is_dir():
-        names += sorted(
-            path.relative_to(raw_dir).as_posix()
-            for path in annotations.rglob("*")
-            if not path.is_dir() and not path.name.startswith(".")
-        )
-    return [
-        (name, file_sha256(raw_dir / name, MAX_CSV_BYTES, "a raw input file", inside=raw_dir))
-        for name in names
-    ]
 
 
 def read_release(raw_dir: Path) -> Release | None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as parquet
 import pytest
 
+from kjrel_data.load import load_catalog
 from kjrel_data.output import MANIFEST_FILE
-from kjrel_data.version import RELEASE_FILE, read_release
+from kjrel_data.version import RELEASE_FILE, dataset_version, read_release
 
 from .conftest import DOCS, REPO
 from .hostile import assert_one_message, run_kjrel
@@ -95,6 +96,27 @@ def test_adding_an_article_marks_the_build_unreleased_and_release_makes_it_a_ver
     assert_one_message(again, "release", f"release {re.escape(version)} .*already")
 
 
+def _fix_a_label(raw: Path) -> None:
+    """Change the first gold label's stance, as a fix would."""
+    labels = raw / "labels.csv"
+    lines = labels.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1].startswith("ajiss-seize-the-opportunity-0000,") and ",none,none," in lines[1]
+    lines[1] = lines[1].replace(",none,none,", ",favor,author,", 1)
+    labels.write_text("".join(lines), encoding="utf-8")
+
+
+def test_reordered_rows_and_line_endings_keep_the_release(raw_copy, capsys):
+    released = read_release(raw_copy)
+    labels = raw_copy / "labels.csv"
+    original = labels.read_text(encoding="utf-8")
+    header, *rows = original.splitlines()
+    labels.write_text("\r\n".join([header, *reversed(rows)]) + "\r\n", encoding="utf-8")
+    assert dataset_version(load_catalog(raw_copy)).version == released.version
+    labels.write_text(original, encoding="utf-8")
+    _fix_a_label(raw_copy)
+    assert dataset_version(load_catalog(raw_copy)).version.startswith(f"{released.version}+")
+
+
 def test_a_label_fix_is_a_patch_listed_by_sentence_id_under_the_unreleased_notes(
     raw_copy, changelog, capsys
 ):
@@ -104,11 +126,7 @@ def test_a_label_fix_is_a_patch_listed_by_sentence_id_under_the_unreleased_notes
         + changelog.read_text(encoding="utf-8").split("\n## ", 1)[1].join(["## ", ""]),
         encoding="utf-8",
     )
-    labels = raw_copy / "labels.csv"
-    lines = labels.read_text(encoding="utf-8").splitlines(keepends=True)
-    assert lines[1].startswith("ajiss-seize-the-opportunity-0000,") and ",none,none," in lines[1]
-    lines[1] = lines[1].replace(",none,none,", ",favor,author,", 1)
-    labels.write_text("".join(lines), encoding="utf-8")
+    _fix_a_label(raw_copy)
 
     run = run_kjrel(["release", "--raw", raw_copy, "--date", "2026-12-10"], capsys)
     assert run.status == 0, run.stderr
@@ -164,8 +182,7 @@ def test_bad_release_arguments_are_refused_and_change_nothing(
     raw_copy, changelog, capsys, arguments, pattern
 ):
     before = (raw_copy / RELEASE_FILE).read_bytes(), changelog.read_bytes()
-    labels = raw_copy / "labels.csv"
-    labels.write_text(labels.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _fix_a_label(raw_copy)
     run = run_kjrel(["release", "--raw", raw_copy, *arguments], capsys)
     assert_one_message(run, "release", pattern)
     assert ((raw_copy / RELEASE_FILE).read_bytes(), changelog.read_bytes()) == before
