@@ -24,10 +24,11 @@ def label_value_changes(
         elif sentence_id not in after:
             lines.append(f"- `{sentence_id}`: label removed (was {_labels(before[sentence_id])})")
         else:
+            # A field the earlier labels lack (declared since) shows as empty.
             changes = [
-                f"{field} {before[sentence_id][field]} → {after[sentence_id][field]}"
+                f"{field} {before[sentence_id].get(field, '')} → {after[sentence_id][field]}"
                 for field in LABEL_FIELDS
-                if before[sentence_id][field] != after[sentence_id][field]
+                if before[sentence_id].get(field, "") != after[sentence_id][field]
             ]
             if changes:
                 lines.append(f"- `{sentence_id}`: " + "; ".join(changes))
@@ -35,4 +36,4 @@ def label_value_changes(
 
 
 def _labels(labels: dict[str, str]) -> str:
-    return ", ".join(f"{field} {labels[field]}" for field in LABEL_FIELDS)
+    return ", ".join(f"{field} {labels.get(field, '')}" for field in LABEL_FIELDS)

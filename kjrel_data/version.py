@@ -164,12 +164,11 @@ def _release_problems(record: dict) -> list[str]:
         "articles": lambda value: (
             isinstance(value, list) and all(isinstance(item, str) for item in value)
         ),
+        # Any label fields: a release recorded before a field was declared still reads.
         "labels": lambda value: (
             isinstance(value, dict)
             and all(
-                isinstance(labels, dict)
-                and set(labels) == set(LABEL_FIELDS)
-                and all(isinstance(item, str) for item in labels.values())
+                isinstance(labels, dict) and all(isinstance(item, str) for item in labels.values())
                 for labels in value.values()
             )
         ),

@@ -230,3 +230,19 @@ def test_the_citation_file_agrees_with_the_card_and_types_no_version():
     assert citation["license"] == ANNOTATIONS_LICENCE.replace(" ", "-")
     assert citation["type"] == "dataset" and "version" not in citation
     assert "date-released" not in citation
+
+
+def test_a_release_recorded_before_a_label_field_was_declared_still_reads(raw_copy):
+    from kjrel_data.changelog import label_value_changes
+
+    record = raw_copy / RELEASE_FILE
+    record.write_text(
+        re.sub(r', issues = "[^"]*"', "", record.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    released = read_release(raw_copy)
+    sentence_id = "ajiss-seize-the-opportunity-0000"
+    assert "issues" not in released.labels[sentence_id]
+    now = {sentence_id: {**released.labels[sentence_id], "issues": "domestic_politics"}}
+    assert label_value_changes({sentence_id: released.labels[sentence_id]}, now) == [
+        f"- `{sentence_id}`: issues  → domestic_politics"
+    ]
