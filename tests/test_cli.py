@@ -251,6 +251,21 @@ def test_the_changelog_heads_with_the_released_version(built):
     assert schema.metadata[b"kjrel_dataset_version"].decode() == release.version
 
 
+def test_validate_refuses_a_card_that_states_no_version(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    card = folder / "README.md"
+    card.write_text(
+        re.sub(
+            r"\*\*Dataset version \S+\*\*",
+            "**Dataset version latest**",
+            card.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    _refresh_checksums(folder)
+    _validate_fails(folder, "states no dataset version")
+
+
 def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
