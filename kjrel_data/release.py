@@ -5,7 +5,6 @@ set changes (the published features' digest differs from the release's), minor w
 labelled sentences are added, patch for anything else (fixes).
 """
 
-import datetime
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from kjrel_data.limits import MAX_DOCUMENT_BYTES
 from kjrel_data.load import load_catalog
 from kjrel_data.raw_files import raw_lock, write_raw_files
 from kjrel_data.version import (
-    DATE,
+    NEVER_RELEASED,
     RELEASE_FILE,
     Release,
     dataset_version,
+    is_date,
     label_values,
     release_text,
     schema_sha256,
@@ -71,7 +71,7 @@ def make_release(raw_dir: Path, changelog: Path, date: str) -> ReleaseResult:
         removed = sorted(before_articles - set(articles))
         part = _changed_part(previous, schema, bool(added), bool(labels.keys() - before_labels))
         release = Release(
-            version=_bumped(previous.version if previous else "0.0.0", part),
+            version=_bumped(previous.version if previous else NEVER_RELEASED, part),
             date=released_on,
             rows_sha256=current.rows_sha256,
             schema_sha256=schema,
@@ -92,12 +92,11 @@ def make_release(raw_dir: Path, changelog: Path, date: str) -> ReleaseResult:
 
 
 def _checked_date(date: str) -> str:
-    try:
-        if DATE.fullmatch(date):
-            return datetime.date.fromisoformat(date).isoformat()
-    except ValueError:
-        pass
-    raise InputError(f"--date {date!r} is not a date written YYYY-MM-DD (for example 2026-12-01).")
+    if not is_date(date):
+        raise InputError(
+            f"--date {date!r} is not a date written YYYY-MM-DD (for example 2026-12-01)."
+        )
+    return date
 
 
 def _read_changelog(changelog: Path) -> str:

@@ -10,6 +10,7 @@ fingerprint as a PEP 440 local version, `3.0.0+0123456789ab`.
 """
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import os
@@ -155,10 +156,21 @@ def read_release(raw_dir: Path) -> Release | None:
     )
 
 
+def is_date(value: object) -> bool:
+    """Whether value is a real calendar date written YYYY-MM-DD."""
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _release_problems(record: dict) -> list[str]:
     checks = {
         "version": lambda value: isinstance(value, str) and RELEASED_VERSION.fullmatch(value),
-        "date": lambda value: isinstance(value, str) and DATE.fullmatch(value),
+        "date": is_date,
         "rows_sha256": lambda value: isinstance(value, str) and SHA256.fullmatch(value),
         "schema_sha256": lambda value: isinstance(value, str) and SHA256.fullmatch(value),
         "articles": lambda value: (
