@@ -1,11 +1,14 @@
 """Every figure in the card and DATASHEET.md is computed from the data, never typed in."""
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as compute
 import pytest
+import yaml
 
 from kjrel_data import card
 from kjrel_data.build import prepare
@@ -104,3 +107,32 @@ def test_the_cards_counts_follow_the_corpus_in_words_of_the_right_number(seed_co
     assert f"1 article and {summarize(one).count(SENTENCES)} sentences" in text
     assert "1 articles" not in text and " 1 sentences" not in text
     assert "- **Few outlets.** By kind of article, the outlets are opinion: The Diplomat." in text
+
+
+def _header(text: str) -> dict:
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_the_hub_provenance_fields_follow_the_annotators_and_the_size(seed_corpus):
+    header = _header(_card(seed_corpus))
+    # The seed passes were made by AI sessions; their descriptions say so.
+    assert header["annotations_creators"] == ["machine-generated"]
+    assert header["language_creators"] == ["found"]
+    assert header["source_datasets"] == ["original"]
+    assert summarize(seed_corpus).count(SENTENCES) < 1000 and header["size_categories"] == ["n<1K"]
+
+    summary = summarize(seed_corpus)
+    annotations = summary.annotations
+    kinds = pa.array(["human"] * annotations.num_rows)
+    with_kinds = dataclasses.replace(
+        summary, annotations=annotations.append_column("annotator_kind", kinds)
+    )
+    text = render_card(
+        with_kinds,
+        {config: {split: ["x"] for split in seed_corpus[config]} for config in CONFIGS},
+        {(config, split): 0 for config in CONFIGS for split in seed_corpus[config]},
+        DatasetVersion("1.0.0+" + "0" * 12, False, "0" * 64, None),
+    )
+    assert _header(text)["annotations_creators"] == ["machine-generated", "other"]
+    assert "were made by human annotators" in text
+    assert "The gold labels were made by machines" not in text
