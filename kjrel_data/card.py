@@ -494,7 +494,7 @@ def _limitations_section(summary: CorpusSummary) -> str:
             "- **The gold labels were made by machines.** Every annotation pass "
             f"({counted(passes, 'pass', 'passes')}) was made by a machine annotator (an AI "
             "assistant session), and, as DATASHEET.md records, the adjudication that set the gold "
-            "labels was made by another AI session. No person has checked the labels."
+            "labels from them was made by another AI session, with no human check."
         )
     elif kinds:
         points.append(
