@@ -24,7 +24,7 @@ import pyarrow.parquet as parquet
 
 from kjrel_data.build import build
 from kjrel_data.publish import CHECKSUM_FILE
-from kjrel_data.tables import SENTENCES, published_schema
+from kjrel_data.tables import SENTENCES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 def forge(folder: Path, rows: int) -> Path:
     """Replace a sentences shard by rows copies of its first row (strings as "x"); relist it."""
     shard = next((folder / "data" / SENTENCES).glob("train-*.parquet"))
-    schema = published_schema(SENTENCES)
+    # The shard's own schema, with the dataset version it was built as.
+    schema = parquet.read_schema(shard)
     first = parquet.read_table(shard).slice(0, 1)
     repeat = pa.array(np.zeros(rows, dtype="int64"))
     columns = [

@@ -41,7 +41,7 @@ from kjrel_data.load import (
     refuse_near_copies,
     text_fingerprint,
 )
-from kjrel_data.output import staging_folder
+from kjrel_data.output import checked_out_dir, staging_folder
 from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
@@ -57,6 +57,7 @@ from kjrel_data.tables import (
     split_by_article,
 )
 from kjrel_data.validate import validate_corpus, validate_folder_files
+from kjrel_data.version import DatasetVersion, dataset_version
 
 # A batch of news articles is a few MB of text and tables: small enough to hold a few per worker,
 # large enough that per-batch overhead (validation, Parquet row groups) stays a small share.
@@ -85,6 +86,7 @@ class Batch:
 class BuildResult:
     out_dir: Path
     summary: CorpusSummary
+    version: DatasetVersion
 
 
 def build_batch(batch: Batch) -> Corpus:
@@ -191,8 +193,12 @@ def build(
     documents |= {
         f"{CODEBOOK_FOLDER}/{name}": data for name, data in pinned_codebooks(Path(raw_dir)).items()
     }
-    with staging_folder(out_dir, raw_dir) as staging:
-        writer = ShardWriter(staging)
+    # A folder the build cannot write is refused before raw/ is read.
+    checked_out_dir(out_dir, raw_dir)
+    # Known before any shard is written: every shard's metadata holds it.
+    version = dataset_version(load_catalog(raw_dir))
+    with staging_folder(out_dir, raw_dir, version.version) as staging:
+        writer = ShardWriter(staging, version.version)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
         with contextlib.closing(
@@ -201,11 +207,11 @@ def build(
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
-        write_documents(staging, summary, writer.close(), documents)
+        write_documents(staging, summary, writer.close(), documents, version)
         # Every batch's rows were validated before they were written; this checks what writing
         # made of them: checksums, card, and each shard's schema.
         validate_folder_files(staging)
-    return BuildResult(out_dir=Path(out_dir), summary=summary)
+    return BuildResult(out_dir=Path(out_dir), summary=summary, version=version)
 
 
 def _built_batches(
@@ -237,7 +243,10 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | 
         try:
             from distributed import Client
         except ImportError:
-            raise InputError("--scheduler needs Dask: pip install 'kjrel-data[cluster]'.") from None
+            raise InputError(
+                "--scheduler needs Dask's distributed scheduler: pip install distributed (or, in "
+                "a checkout of kjrel-data, pip install -e '.[cluster]')."
+            ) from None
         try:
             client = Client(scheduler, timeout="30s")
         except (OSError, ValueError) as error:

@@ -11,7 +11,7 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
-from kjrel_data import DATASET_VERSION, __version__
+from kjrel_data import __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
 from kjrel_data.labeller import (
@@ -41,6 +41,7 @@ from kjrel_data.tables import (
     MODEL_LABEL_SETS,
     SENTENCES,
 )
+from kjrel_data.version import DatasetVersion
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
 DESCRIPTION = (
@@ -69,10 +70,12 @@ def render_card(
     data_files: dict[str, dict[str, list[str]]],
     data_bytes: dict[tuple[str, str], int],
     evaluations: list[FieldEvaluation],
+    version: DatasetVersion,
 ) -> str:
     """The card's text for a corpus whose shards are data_files[config][split], of data_bytes."""
     return (
-        f"---\n{_yaml_header(summary, data_files, data_bytes)}---\n\n{_body(summary, evaluations)}"
+        f"---\n{_yaml_header(summary, data_files, data_bytes)}---\n\n"
+        f"{_body(summary, evaluations, version)}"
     )
 
 
@@ -133,16 +136,19 @@ def _yaml_header(
         task_ids=["topic-classification", "multi-label-classification"],
         tags=["stance-detection", "political-science", "japan", "south-korea", "kjrel"],
         configs=configs,
+        **_provenance_metadata(summary),
     )
     infos.to_dataset_card_data(card_data)
     return yaml.safe_dump(card_data.to_dict(), sort_keys=False, allow_unicode=True, width=1000)
 
 
-def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
+def _body(
+    summary: CorpusSummary, evaluations: list[FieldEvaluation], version: DatasetVersion
+) -> str:
     sections = [
         f"# {PRETTY_NAME}",
-        f"{DESCRIPTION} **Dataset version {DATASET_VERSION}** (see CHANGELOG.md in the "
-        f"repository), built by `kjrel build` (kjrel-data {__version__}; {_dependency_versions()}). "
+        f"{DESCRIPTION} **Dataset version {version.version}** ({_release_note(version)}; see "
+        f"CHANGELOG.md in the repository), built by `kjrel build` (kjrel-data {__version__}; {_dependency_versions()}). "
         "Every figure below is computed from the files in this folder. The same inputs built with "
         "the same versions give byte-identical files. How the data was collected, cleaned and "
         "labelled, and the copyright of the news text (it is not openly licensed), are in "
@@ -170,6 +176,12 @@ def _body(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
         "against the schemas. `croissant.json` describes the same files in MLCommons Croissant 1.1 "
         "(each file's sha256, one record set per config, the splits and the label names), for "
         "`mlcroissant` and dataset search engines.",
+        "## Limitations",
+        _limitations_section(summary, evaluations),
+        "## Licence",
+        _licence_section(),
+        "## Citation",
+        _citation_section(version),
         "## Contents",
         _counts_table(summary),
         "### Where the labels come from",
@@ -276,7 +288,7 @@ def _protocol_section(summary: CorpusSummary) -> str:
     articles = summary.count(ARTICLES)
     return "\n\n".join(
         [
-            f"With {_plural(articles, 'article')}, the `train`/`validation`/`test` split cannot "
+            f"With {counted(articles, 'article')}, the `train`/`validation`/`test` split cannot "
             "evaluate a model on its own: one article per split is a sample of one, and labels that "
             "occur in one article may occur in no other. **Evaluate by article**: leave one article out (group the "
             "rows by `article_id`: train on the annotations of every other article, score on the "
@@ -331,7 +343,7 @@ def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
             "(`benchmarks/labeller.py` in the repository). Below it the sentence stays "
             "`unlabelled` and goes to the head of the annotation queue "
             "(`kjrel export-tasks`).",
-            f"Measured here, leave one article out over the {_plural(labels, 'annotated sentence')} "
+            f"Measured here, leave one article out over the {counted(labels, 'annotated sentence')} "
             "of this folder (each article labelled by the labeller trained and calibrated on the "
             "others): the share of labels that would be published at the threshold (coverage), "
             "how many of those are right, and how many model labels this folder publishes.",
@@ -376,10 +388,6 @@ def reliability_plot(evaluations: list[FieldEvaluation]) -> bytes:
     figure.savefig(buffer, format="png", metadata={"Software": None})
     pyplot.close(figure)
     return buffer.getvalue()
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
@@ -592,3 +600,162 @@ def _rules_table(summary: CorpusSummary) -> str:
         for rule in RULES
     ]
     return _markdown_table(["rule", "applies to", "removes", "removals"], rows)
+
+
+# Release, provenance, limitations, licence and citation: the card's statements about what the
+# data is and how to cite it, each computed from the data or the release record.
+
+ANNOTATIONS_LICENCE = "CC BY 4.0"
+ANNOTATIONS_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+CITATION_KEY = "kjrel_data"
+CREATORS = "the kjrel_data maintainers"
+# Hugging Face's annotations_creators value for each passes.csv annotator_kind.
+ANNOTATOR_KIND_CREATORS = {"machine": "machine-generated", "human": "other"}
+# Hugging Face's size_categories, by the number of sentences: (upper bound, name).
+SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+)
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 article', '5 articles': a count with its noun in the right number."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def _release_note(version: DatasetVersion) -> str:
+    if version.released:
+        return f"released {version.release.date}"
+    if version.release is None:
+        return "unreleased: no release is recorded in `raw/release.toml`"
+    return (
+        f"unreleased: built from inputs that differ from release {version.release.version} of "
+        f"{version.release.date}; the part after `+` is the start of their fingerprint"
+    )
+
+
+def _annotator_kinds(summary: CorpusSummary) -> list[str]:
+    """The kinds of annotator (human, machine) that made the annotation passes, sorted."""
+    annotations = summary.annotations
+    return sorted(set(annotations["annotator_kind"].to_pylist()))
+
+
+def _provenance_metadata(summary: CorpusSummary) -> dict:
+    """The Hub's provenance fields: who made the labels and the text, and the corpus's size."""
+    # The automatic labeller and the line classifier label or remove text in every build.
+    creators = {"machine-generated"} | {
+        ANNOTATOR_KIND_CREATORS[kind] for kind in _annotator_kinds(summary)
+    }
+    sentences = summary.count(SENTENCES)
+    return {
+        "annotations_creators": sorted(creators),
+        "language_creators": ["found"],
+        "size_categories": [
+            next((name for bound, name in SIZE_CATEGORIES if sentences < bound), "n>10M")
+        ],
+        "source_datasets": ["original"],
+    }
+
+
+def _outlets_by_kind(summary: CorpusSummary) -> dict[str, set[str]] | None:
+    if summary.listed_articles is None:
+        return None
+    outlets: dict[str, set[str]] = {}
+    for row in summary.listed_articles:
+        outlets.setdefault(row["kind"], set()).add(row["outlet"])
+    return outlets
+
+
+def _limitations_section(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
+    kinds = _annotator_kinds(summary)
+    passes = len(set(summary.annotations["pass"].to_pylist())) if kinds else 0
+    points = [
+        f"- **Small and hand-picked.** {counted(summary.count(ARTICLES), 'article')} and "
+        f"{counted(summary.count(SENTENCES), 'sentence')}, a convenience sample: read nothing "
+        'about "the media" or any outlet from the label counts.'
+    ]
+    outlets = _outlets_by_kind(summary)
+    if outlets:
+        described = "; ".join(
+            f"{kind}: {', '.join(shown_as_typed(name) for name in sorted(names))}"
+            for kind, names in sorted(outlets.items())
+        )
+        points.append(
+            f"- **Few outlets.** By kind of article, the outlets are {described}. Kind and "
+            "outlet cannot be told apart where a kind has one outlet."
+        )
+    if kinds == ["machine"]:
+        points.append(
+            "- **The gold labels were made by machines.** Every annotation pass "
+            f"({counted(passes, 'pass', 'passes')}) was made by a machine annotator (an AI "
+            "assistant session), and, as DATASHEET.md records, the adjudication that set the gold "
+            "labels from them was made by another AI session, with no human check."
+        )
+    elif kinds:
+        points.append(
+            f"- **Who labelled.** The {counted(passes, 'annotation pass', 'annotation passes')} "
+            f"were made by {' and '.join(kinds)} annotators; DATASHEET.md says who made which."
+        )
+    overall = {
+        evaluation.field: sum(item.labels * item.accuracy for item in evaluation.reliability)
+        / max(evaluation.labels, 1)
+        for evaluation in evaluations
+    }
+    points += [
+        "- **Model labels are weak, so few or none are published.** Leave one article out, the "
+        "automatic labeller's labels are right "
+        + ", ".join(f"{value:.2f} of the time for `{field}`" for field, value in overall.items())
+        + f"; a model label is published only where it is right {TARGET_ACCURACY:.0%} of the "
+        "time (see Model labels), and they are never in the label columns.",
+        "- **Not openly licensed text.** The article text stays under its publishers' copyright "
+        "(see Licence).",
+    ]
+    return "\n".join(points)
+
+
+def _licence_section() -> str:
+    return (
+        f"- **Annotations** (labels, notes, ids, offsets, split and article metadata written by the "
+        f"maintainers, and the annotation passes): [{ANNOTATIONS_LICENCE}]({ANNOTATIONS_LICENCE_URL}), "
+        f"credited to {CREATORS}.\n"
+        "- **Article text** (the articles' `clean_text`, the sentences' `text`, the `removed` "
+        "text, titles and standfirsts): the publishers' copyright, noted per article in the "
+        "`copyright` column. It is included for non-commercial research and is not licensed by "
+        "this project; it may not be redistributed beyond what the publishers permit.\n"
+        "- **Code** (the kjrel-data repository): MIT."
+    )
+
+
+def citation_bibtex(version: DatasetVersion) -> str:
+    """The BibTeX entry for this version of the dataset, dated by its release."""
+    fields = [
+        ("title", "{kjrel\\_data}: Japan--South Korea relations, sentence by sentence"),
+        # Braced whole: a group, not a person's first and last names.
+        ("author", "{The kjrel\\_data maintainers}"),
+        ("version", version.version),
+    ]
+    if version.released:
+        fields += [("year", version.release.date[:4]), ("date", version.release.date)]
+    else:
+        fields.append(("note", "Unreleased build"))
+    key = f"{CITATION_KEY}_{re.sub(r'[^0-9a-z]', '_', version.version)}"
+    return (
+        "@misc{"
+        + key
+        + ",\n"
+        + "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+        + "}"
+    )
+
+
+def _citation_section(version: DatasetVersion) -> str:
+    advice = (
+        "Cite the version you used, as below."
+        if version.released
+        else "This build is not a release: cite a released version where you can, or this build's "
+        "version, which names its inputs' fingerprint."
+    )
+    return f"{advice}\n\n```bibtex\n{citation_bibtex(version)}\n```"

@@ -2,12 +2,21 @@
 
 from kjrel_data.label import LABEL_FIELDS
 from kjrel_data.load import LabelRow
+from kjrel_data.version import label_values
 
 
 def label_changes(old: list[LabelRow], new: list[LabelRow]) -> list[str]:
     """One Markdown line per sentence whose labels were added, removed or changed, by sentence id."""
-    before = {row.sentence_id: row for row in old}
-    after = {row.sentence_id: row for row in new}
+    return label_value_changes(
+        {row.sentence_id: label_values(row) for row in old},
+        {row.sentence_id: label_values(row) for row in new},
+    )
+
+
+def label_value_changes(
+    before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]
+) -> list[str]:
+    """label_changes over labels by sentence id (field -> value, issues joined by ';')."""
     lines = []
     for sentence_id in sorted(before.keys() | after.keys()):
         if sentence_id not in before:
@@ -15,20 +24,16 @@ def label_changes(old: list[LabelRow], new: list[LabelRow]) -> list[str]:
         elif sentence_id not in after:
             lines.append(f"- `{sentence_id}`: label removed (was {_labels(before[sentence_id])})")
         else:
+            # A field the earlier labels lack (declared since) shows as empty.
             changes = [
-                f"{field} {_value(before[sentence_id], field)} → {_value(after[sentence_id], field)}"
+                f"{field} {before[sentence_id].get(field, '')} → {after[sentence_id][field]}"
                 for field in LABEL_FIELDS
-                if getattr(before[sentence_id], field) != getattr(after[sentence_id], field)
+                if before[sentence_id].get(field, "") != after[sentence_id][field]
             ]
             if changes:
                 lines.append(f"- `{sentence_id}`: " + "; ".join(changes))
     return lines
 
 
-def _value(row: LabelRow, field: str) -> str:
-    value = getattr(row, field)
-    return ";".join(value) if isinstance(value, tuple) else value
-
-
-def _labels(row: LabelRow) -> str:
-    return ", ".join(f"{field} {_value(row, field)}" for field in LABEL_FIELDS)
+def _labels(labels: dict[str, str]) -> str:
+    return ", ".join(f"{field} {labels.get(field, '')}" for field in LABEL_FIELDS)

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import datetime
 import io
 import json
 import math
@@ -18,6 +19,7 @@ from kjrel_data import __version__
 from kjrel_data.add import NewArticle, add_article, preview_lines
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.build import build, prepare
+from kjrel_data.card import counted
 from kjrel_data.changelog import label_changes
 from kjrel_data.codebook import refresh_codebook
 from kjrel_data.corrections import import_annotations
@@ -34,11 +36,13 @@ from kjrel_data.load import (
     SPLITS,
     read_label_file,
 )
+from kjrel_data.release import make_release
 from kjrel_data.review import DEFAULT_OUT, write_review
 from kjrel_data.summary import CorpusSummary
 from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.tasks import RoundPlan, export_tasks
 from kjrel_data.validate import schema_documents, validate_folder
+from kjrel_data.version import RELEASE_FILE
 
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
 
@@ -149,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="run the batches on a Dask cluster, e.g. tcp://scheduler:8786 "
-        "(needs kjrel-data[cluster]; workers must see the raw folder at the same path)",
+        "(needs the distributed package, kjrel-data's [cluster] extra; workers must see the raw folder at the same path)",
     )
     build_parser.set_defaults(run=_run_build)
 
@@ -297,6 +301,31 @@ def _parser() -> argparse.ArgumentParser:
     changes_parser.add_argument("old", type=Path, help="the earlier label file")
     changes_parser.add_argument("new", type=Path, help="the later label file")
     changes_parser.set_defaults(run=_run_label_changes)
+
+    release_parser = commands.add_parser(
+        "release",
+        help="record raw/'s current inputs as the next dataset version, with its CHANGELOG entry",
+        description="Compare raw/ with the last release recorded in raw/release.toml and record "
+        "it as the next version: major when a schema or label set changed, minor when articles "
+        "or labelled sentences were added, patch otherwise. Writes raw/release.toml and turns "
+        "the changelog's '## Unreleased' section (or a new one) into the version's entry, with "
+        "the articles added and removed and every label change by sentence id. Build again "
+        "afterwards: the folder then carries the plain version.",
+        epilog=EXIT_CODES,
+    )
+    release_parser.add_argument(
+        "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
+    )
+    release_parser.add_argument(
+        "--date",
+        help="the release date, YYYY-MM-DD (default: today, in UTC)",
+    )
+    release_parser.add_argument(
+        "--changelog",
+        type=Path,
+        help="the changelog to add the entry to (default: CHANGELOG.md beside the raw folder)",
+    )
+    release_parser.set_defaults(run=_run_release)
 
     export_parser = commands.add_parser(
         "export-tasks",
@@ -548,6 +577,24 @@ def _run_label_changes(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _run_release(arguments: argparse.Namespace) -> int:
+    changelog = arguments.changelog or arguments.raw.resolve().parent / "CHANGELOG.md"
+    date = arguments.date or datetime.datetime.now(datetime.UTC).date().isoformat()
+    result = make_release(arguments.raw, changelog, date)
+    was = f"after {result.previous_version}" if result.previous_version else "the first release"
+    print(
+        f"Released {result.release.version} ({result.part} version, {was}), dated "
+        f"{result.release.date}: {counted(len(result.articles_added), 'article')} added, "
+        f"{len(result.articles_removed)} removed, "
+        f"{counted(len(result.label_changes), 'label change')}."
+    )
+    print(
+        f"Wrote {arguments.raw / RELEASE_FILE} and the entry in {changelog}; build again for the folder "
+        "to carry the version."
+    )
+    return 0
+
+
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
     exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
@@ -573,9 +620,9 @@ def _run_export_tasks(arguments: argparse.Namespace) -> int:
 def _run_import_annotations(arguments: argparse.Namespace) -> int:
     imported = import_annotations(arguments.raw, arguments.export, arguments.codebook)
     print(
-        f"Added labels for {len(imported.added)} sentences to {imported.labels_file}; "
-        f"{imported.already_gold} already had the same labels, "
-        f"{imported.unannotated} tasks had no annotation."
+        f"Added labels for {counted(len(imported.added), 'sentence')} to "
+        f"{imported.labels_file}; {counted(imported.already_gold, 'sentence')} already had the "
+        f"same labels, {counted(imported.unannotated, 'task')} without an annotation."
     )
     if imported.passes:
         print(
@@ -604,8 +651,9 @@ def _run_review(arguments: argparse.Namespace) -> int:
         arguments.raw, arguments.out, arguments.article_ids, show_progress=sys.stderr.isatty()
     )
     print(
-        f"Wrote {written.path}: {written.articles} articles, {written.removed_lines} lines with "
-        f"text removed, {written.suspicious_sentences} suspicious sentences."
+        f"Wrote {written.path}: {counted(written.articles, 'article')}, "
+        f"{counted(written.removed_lines, 'line')} with text removed, "
+        f"{counted(written.suspicious_sentences, 'suspicious sentence')}."
     )
     return 0
 
@@ -655,7 +703,7 @@ def _summary(summary: CorpusSummary) -> str:
     annotated = sum(summary.label_sources[source] for source in ANNOTATION_SOURCES)
     share = annotated / sentences if sentences else 0.0
     lines.append(
-        f"  {summary.count(ARTICLES)} articles, {sentences} sentences; "
+        f"  {counted(summary.count(ARTICLES), 'article')}, {counted(sentences, 'sentence')}; "
         f"annotated {annotated} ({share:.0%}), model labels only on "
         f"{summary.label_sources['model']}, unlabelled {summary.label_sources['unlabelled']}"
     )

@@ -6,11 +6,11 @@ import re
 
 from datasets import ClassLabel, List, Value
 
-from kjrel_data import DATASET_VERSION
-from kjrel_data.card import DESCRIPTION, LICENSE_LINK, LICENSE_NAME, PRETTY_NAME
+from kjrel_data.card import DESCRIPTION, LICENSE_LINK, LICENSE_NAME, PRETTY_NAME, citation_bibtex
 from kjrel_data.labels import LABEL_SETS, LabelSet
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import COLUMNS, Column
+from kjrel_data.version import DatasetVersion
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
 # The context of the Croissant 1.1 examples; mlcroissant warns about any key it lacks.
@@ -76,7 +76,9 @@ SPLIT_FIELD = "file_split"
 
 
 def croissant_json(
-    data_files: dict[str, dict[str, list[str]]], sha256_by_path: dict[str, str]
+    data_files: dict[str, dict[str, list[str]]],
+    sha256_by_path: dict[str, str],
+    version: DatasetVersion,
 ) -> str:
     """The folder's croissant.json text, for the Parquet shards data_files[config][split]."""
     metadata = {
@@ -86,7 +88,7 @@ def croissant_json(
         "name": PRETTY_NAME,
         "description": DESCRIPTION,
         "license": {"@type": "sc:CreativeWork", "name": LICENSE_NAME, "url": LICENSE_LINK},
-        "version": DATASET_VERSION,
+        **_release_metadata(version),
         "distribution": [
             *(
                 _file_object(path, sha256_by_path[path])
@@ -103,6 +105,12 @@ def croissant_json(
         ],
     }
     return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
+
+
+def _release_metadata(version: DatasetVersion) -> dict:
+    """The version, how to cite it and, for a release, its date (an unreleased build has none)."""
+    dated = {"datePublished": version.release.date} if version.released else {}
+    return {"version": version.version, "citeAs": citation_bibtex(version), **dated}
 
 
 def _file_object(path: str, sha256: str) -> dict:

@@ -8,11 +8,10 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, ge
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, HTTPError
 from huggingface_hub.utils import validate_repo_id
 
-from kjrel_data import DATASET_VERSION
 from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.publish import CHECKSUM_FILE, DATA_FOLDER, dataset_files
-from kjrel_data.validate import validate_folder
+from kjrel_data.validate import card_version, validate_folder
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def publish_to_hub(
         commit = api.create_commit(
             repo_id,
             operations,
-            commit_message=f"kjrel-data dataset version {DATASET_VERSION}",
+            commit_message=f"kjrel-data dataset version {card_version(folder)}",
             repo_type="dataset",
         )
     except HfHubHTTPError as error:

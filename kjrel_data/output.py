@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kjrel_data import DATASET_VERSION, __version__
+from kjrel_data import __version__
 from kjrel_data.errors import Interrupted, OutputError, shown
 from kjrel_data.files import written_file_sha256
 from kjrel_data.interrupts import interrupts_held
@@ -43,11 +43,9 @@ BESIDE_EXTRA_BYTES = len("..building--") + 7 + 8
 
 
 @contextlib.contextmanager
-def staging_folder(out_dir: Path, raw_dir: Path) -> Iterator[Path]:
+def staging_folder(out_dir: Path, raw_dir: Path, dataset_version: str) -> Iterator[Path]:
     """An empty folder beside out_dir that replaces it only if the block succeeds; else it vanishes."""
-    out_dir = _named(Path(out_dir))
-    _refuse_overlap(Path(raw_dir), out_dir)
-    _refuse_not_a_folder(out_dir)
+    out_dir = checked_out_dir(out_dir, raw_dir)
     with _build_lock(out_dir):
         _recover(out_dir)
         # Again: what the recovery put back, or anyone meanwhile, must be a real folder too.
@@ -66,7 +64,7 @@ def staging_folder(out_dir: Path, raw_dir: Path) -> Iterator[Path]:
             ) from None
         try:
             yield staging
-            _write_manifest(staging)
+            _write_manifest(staging, dataset_version)
             # Listed again: a file put into out_dir while the build ran is kept too.
             foreign = _foreign_entries(out_dir)
             staging.chmod(_folder_mode(out_dir))
@@ -98,6 +96,14 @@ def _named(out_dir: Path) -> Path:
             f"the build makes beside it (at most {NAME_MAX - BESIDE_EXTRA_BYTES}); choose a "
             "shorter name."
         )
+    return out_dir
+
+
+def checked_out_dir(out_dir: Path, raw_dir: Path) -> Path:
+    """out_dir, named as the build names it; OutputError when the build cannot write it for raw_dir."""
+    out_dir = _named(Path(out_dir))
+    _refuse_overlap(Path(raw_dir), out_dir)
+    _refuse_not_a_folder(out_dir)
     return out_dir
 
 
@@ -202,14 +208,14 @@ def _is_hidden(relative: str) -> bool:
     return any(part.startswith(".") for part in relative.split("/"))
 
 
-def _write_manifest(staging: Path) -> None:
+def _write_manifest(staging: Path, dataset_version: str) -> None:
     """Record every file in staging, with its sha256, in its manifest."""
     files = {
         path.relative_to(staging).as_posix(): written_file_sha256(path)
         for path in sorted(staging.rglob("*"))
         if path.is_file()
     }
-    manifest = {"dataset_version": DATASET_VERSION, "files": files, "kjrel_data": __version__}
+    manifest = {"dataset_version": dataset_version, "files": files, "kjrel_data": __version__}
     (staging / MANIFEST_FILE).write_text(
         json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )

@@ -20,7 +20,8 @@ from kjrel_data.croissant import croissant_json
 from kjrel_data.files import written_file_sha256
 from kjrel_data.load import SPLITS
 from kjrel_data.summary import CorpusSummary
-from kjrel_data.tables import CONFIGS, Corpus, published_schema
+from kjrel_data.tables import CONFIGS, Corpus, versioned_schema
+from kjrel_data.version import DatasetVersion
 
 CARD_FILE = "README.md"
 DATASHEET_FILE = "DATASHEET.md"
@@ -48,8 +49,9 @@ class Shards:
 class ShardWriter:
     """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM-<digest>.parquet`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, dataset_version: str) -> None:
         self.folder = folder
+        self.dataset_version = dataset_version
         self.shards: dict[tuple[str, str], list[Path]] = {}
         self.writers: dict[tuple[str, str], parquet.ParquetWriter] = {}
         self.shard_text_bytes: dict[tuple[str, str], int] = {}
@@ -115,7 +117,7 @@ class ShardWriter:
         self.shards.setdefault(key, []).append(part)
         self.shard_text_bytes[key] = 0
         self.writers[key] = parquet.ParquetWriter(
-            part, published_schema(config), compression="zstd"
+            part, versioned_schema(config, self.dataset_version), compression="zstd"
         )
         return self.writers[key]
 
@@ -129,15 +131,20 @@ def _text_bytes(table: pa.Table) -> int:
 
 
 def write_documents(
-    folder: Path, summary: CorpusSummary, shards: Shards, documents: dict[str, bytes]
+    folder: Path,
+    summary: CorpusSummary,
+    shards: Shards,
+    documents: dict[str, bytes],
+    version: DatasetVersion,
 ) -> None:
     """Beside the shards: card, Croissant metadata, plots, datasheet, codebooks and sha256 list."""
     evaluations = model_label_evaluation(summary)
     (folder / CARD_FILE).write_text(
-        render_card(summary, shards.data_files, shards.data_bytes, evaluations), encoding="utf-8"
+        render_card(summary, shards.data_files, shards.data_bytes, evaluations, version),
+        encoding="utf-8",
     )
     (folder / CROISSANT_FILE).write_text(
-        croissant_json(shards.data_files, shards.sha256_by_path), encoding="utf-8"
+        croissant_json(shards.data_files, shards.sha256_by_path, version), encoding="utf-8"
     )
     (folder / PLOT_FILE).write_bytes(issue_stance_plot(summary))
     (folder / RELIABILITY_PLOT_FILE).write_bytes(reliability_plot(evaluations))

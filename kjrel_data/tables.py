@@ -8,7 +8,6 @@ from datasets import ClassLabel, Features, List, Value
 from datasets.info import DatasetInfo, DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
-from kjrel_data import DATASET_VERSION
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence, text_sha256
 from kjrel_data.labels import (
@@ -286,9 +285,14 @@ LABEL_COLUMNS: dict[str, dict[str, list[str]]] = {
 
 
 def published_schema(config: str) -> pa.Schema:
-    """A config's Arrow schema as written: the stored features (label names) and the dataset version."""
-    schema = STORED_FEATURES[config].arrow_schema
-    return schema.with_metadata({**schema.metadata, VERSION_KEY: DATASET_VERSION.encode()})
+    """A config's Arrow schema: the stored features (label names)."""
+    return STORED_FEATURES[config].arrow_schema
+
+
+def versioned_schema(config: str, version: str) -> pa.Schema:
+    """A config's Arrow schema as written to its Parquet files: with the dataset version."""
+    schema = published_schema(config)
+    return schema.with_metadata({**schema.metadata, VERSION_KEY: version.encode()})
 
 
 def articles_table(clean_articles: list[CleanArticle], folds: dict[str, int]) -> pa.Table:

@@ -7,6 +7,7 @@ YAML export in schemas/ carries all of them (pandera drops inline checks from YA
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -21,7 +22,6 @@ from datasets import List
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
-from kjrel_data import DATASET_VERSION
 from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
@@ -61,11 +61,15 @@ from kjrel_data.tables import (
     Corpus,
     features_yaml,
     published_schema,
+    versioned_schema,
 )
+from kjrel_data.version import BUILT_VERSION
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 # A built folder is checked this many articles at a time (with all their rows), in bounded memory.
 FOLDER_BATCH_ARTICLES = 200
+# How the card states the version (card.py's first paragraph).
+CARD_VERSION = re.compile(r"\*\*Dataset version ([^*\s]+)\*\*")
 
 
 @extensions.register_check_method(statistics=["start", "end"], supported_types=pd.DataFrame)
@@ -640,11 +644,12 @@ def validate_folder_files(folder: Path) -> dict[str, dict[str, list[parquet.Parq
         raise ValidationFailed(
             f"{folder}: {len(problems)} problem(s) found:\n" + "\n".join(problems)
         )
+    version = card_version(folder)
     shards: dict[str, dict[str, list[parquet.ParquetFile]]] = {}
     for config, files in data_files.items():
         for split, paths in files.items():
             for relative in paths:
-                shard, problem = _open_shard(folder, relative, config)
+                shard, problem = _open_shard(folder, relative, config, version)
                 if problem:
                     problems.append(problem)
                 else:
@@ -721,8 +726,21 @@ def _read_built_text(folder: Path, name: str, cap: int, kind: str) -> str:
         ) from None
 
 
+def card_version(folder: Path) -> str:
+    """The dataset version a built folder's card states; ValidationFailed when it states none."""
+    text = _read_built_text(folder, CARD_FILE, MAX_CARD_BYTES, "a dataset card")
+    stated = CARD_VERSION.search(text)
+    if stated is None or not BUILT_VERSION.fullmatch(stated.group(1)):
+        raise ValidationFailed(
+            f"{folder / CARD_FILE}: states no dataset version (**Dataset version X.Y.Z**, or "
+            "X.Y.Z+fingerprint for an unreleased build); the card is not one kjrel build wrote. "
+            "Rebuild the folder."
+        )
+    return stated.group(1)
+
+
 def _open_shard(
-    folder: Path, relative: str, config: str
+    folder: Path, relative: str, config: str, version: str
 ) -> tuple[parquet.ParquetFile | None, str | None]:
     # The path is one SHA256SUMS lists and _checksum_problems checked as a regular file inside.
     try:
@@ -732,12 +750,12 @@ def _open_shard(
         return None, f"{shown(relative)}: not a readable Parquet file ({error})."
     if problem := _footer_problem(shard.metadata):
         return None, f"{shown(relative)}: {problem}; the footer is not one kjrel build wrote."
-    expected = published_schema(config)
-    version = (schema.metadata or {}).get(VERSION_KEY, b"none").decode()
-    if version != DATASET_VERSION:
+    expected = versioned_schema(config, version)
+    built_as = (schema.metadata or {}).get(VERSION_KEY, b"none").decode("utf-8", "replace")
+    if built_as != version:
         return None, (
-            f"{shown(relative)}: built as dataset version {version}; this validator checks version "
-            f"{DATASET_VERSION}. Use the kjrel-data release that built it, or rebuild."
+            f"{shown(relative)}: built as dataset version {shown(built_as)}, but the card states "
+            f"version {version}: the folder mixes files of different builds. Rebuild it."
         )
     # Compared without field metadata: Parquet renames list items ("item" to "element").
     if not schema.equals(expected) or schema.metadata != expected.metadata:

@@ -12,6 +12,7 @@ import pytest
 
 from kjrel_data.load import load_raw
 from kjrel_data.publish import checksum_lines
+from kjrel_data.version import read_release
 
 from .conftest import RAW, REPO
 
@@ -254,16 +255,32 @@ def test_label_changes_lists_changes_by_sentence_id(tmp_path):
     ]
 
 
-def test_the_changelog_heads_with_the_dataset_version(built):
-    from kjrel_data import DATASET_VERSION
-
+def test_the_changelog_heads_with_the_released_version(built):
+    release = read_release(RAW)
     versions = re.findall(
         r"^## (\d+\.\d+\.\d+)$", (REPO / "CHANGELOG.md").read_text(encoding="utf-8"), re.M
     )
-    assert versions and versions[0] == DATASET_VERSION
-    assert f"Dataset version {DATASET_VERSION}" in (built / "README.md").read_text(encoding="utf-8")
+    assert versions and versions[0] == release.version
+    assert f"Dataset version {release.version}**" in (built / "README.md").read_text(
+        encoding="utf-8"
+    )
     schema = parquet.read_schema(_train_sentences(built))
-    assert schema.metadata[b"kjrel_dataset_version"].decode() == DATASET_VERSION
+    assert schema.metadata[b"kjrel_dataset_version"].decode() == release.version
+
+
+def test_validate_refuses_a_card_that_states_no_version(built, tmp_path):
+    folder = _copy(built, tmp_path)
+    card = folder / "README.md"
+    card.write_text(
+        re.sub(
+            r"\*\*Dataset version \S+\*\*",
+            "**Dataset version latest**",
+            card.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    _refresh_checksums(folder)
+    _validate_fails(folder, "states no dataset version")
 
 
 def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
@@ -277,4 +294,5 @@ def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
         path,
     )
     _refresh_checksums(folder)
-    _validate_fails(folder, "built as dataset version 0.9.0")
+    stated = read_release(RAW).version
+    _validate_fails(folder, f"built as dataset version 0.9.0, but the card states version {stated}")

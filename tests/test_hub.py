@@ -10,7 +10,9 @@ from huggingface_hub.errors import HTTPError
 from kjrel_data.errors import InputError, OutputError, ValidationFailed
 from kjrel_data.hub import publish_to_hub
 from kjrel_data.publish import CHECKSUM_FILE
+from kjrel_data.version import read_release
 
+from .conftest import RAW
 from .test_cli import kjrel
 
 OLD_SHARD = "data/sentences/train-0123456789abcdef.parquet"
@@ -71,6 +73,7 @@ def test_publish_sends_exactly_the_built_files_in_one_commit_and_drops_old_shard
     assert api.calls[0][1]["repo_type"] == "dataset"
     commit = api.calls[2][1]
     assert commit["repo_type"] == "dataset"
+    assert commit["commit_message"] == f"kjrel-data dataset version {read_release(RAW).version}"
     added = [op for op in commit["operations"] if isinstance(op, CommitOperationAdd)]
     deleted = [op for op in commit["operations"] if isinstance(op, CommitOperationDelete)]
     assert sorted(op.path_in_repo for op in added) == _built_files(folder)

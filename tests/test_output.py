@@ -399,11 +399,11 @@ def test_a_killed_builds_leftovers_are_put_back_by_the_next_build(
 
 def test_a_failed_block_leaves_the_previous_folder_and_no_staging(tmp_path):
     out = tmp_path / "kjrel"
-    with staging_folder(out, tmp_path / "raw") as staging:
+    with staging_folder(out, tmp_path / "raw", "1.0.0") as staging:
         (staging / "README.md").write_text("old card")
     (out / ".gitattributes").write_text("*.parquet filter=lfs\n")
     before = tree(out)
-    with pytest.raises(RuntimeError), staging_folder(out, tmp_path / "raw") as staging:
+    with pytest.raises(RuntimeError), staging_folder(out, tmp_path / "raw", "1.0.0") as staging:
         (staging / "README.md").write_text("half")
         raise RuntimeError("interrupted")
     assert tree(out) == before
@@ -412,10 +412,10 @@ def test_a_failed_block_leaves_the_previous_folder_and_no_staging(tmp_path):
 
 def test_a_successful_block_replaces_the_folder_whole_and_lists_what_it_wrote(tmp_path):
     out = tmp_path / "kjrel"
-    with staging_folder(out, tmp_path / "raw") as staging:
+    with staging_folder(out, tmp_path / "raw", "1.0.0") as staging:
         (staging / "README.md").write_text("old card")
         (staging / "old.txt").write_text("old")
-    with staging_folder(out, tmp_path / "raw") as staging:
+    with staging_folder(out, tmp_path / "raw", "1.0.0") as staging:
         (staging / "data").mkdir()
         (staging / "data" / "a.parquet").write_bytes(b"abc")
     assert sorted(tree(out)) == [MANIFEST_FILE, "data", "data/a.parquet"]
@@ -429,7 +429,7 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "kjrel").write_text("not a folder")
     with (
         pytest.raises(OutputError, match="exists and is not a folder"),
-        staging_folder(tmp_path / "kjrel", tmp_path / "raw"),
+        staging_folder(tmp_path / "kjrel", tmp_path / "raw", "1.0.0"),
     ):
         pass
 

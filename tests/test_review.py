@@ -201,7 +201,7 @@ def test_kjrel_review_of_chosen_articles_shows_only_them(raw_copy, tmp_path, cap
         ["review", "diplomat-why-japan-hesitant", "--raw", raw_copy, "--out", out], capsys
     )
     assert run.status == 0, run.stderr
-    assert "1 articles" in run.stdout
+    assert "1 article," in run.stdout
     page = out.read_text(encoding="utf-8")
     assert 'id="article-diplomat-why-japan-hesitant"' in page
     assert 'id="article-ajiss-seize-the-opportunity"' not in page
