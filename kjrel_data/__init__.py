@@ -1,3 +1,3 @@
 """kjrel_data: a sentence-level annotated corpus on Japan–South Korea relations."""
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"

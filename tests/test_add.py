@@ -1,15 +1,22 @@
 import csv
 import hashlib
+import json
 import re
 from pathlib import Path
 
+import datasets
 import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
+from kjrel_data import labeller
 from kjrel_data.add import NewArticle, add_article, default_split, derived_article_id
+from kjrel_data.build import build, prepare
+from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
+from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SOURCE
 from kjrel_data.load import load_raw
+from kjrel_data.tasks import export_tasks
 
 from .conftest import REPO
 from .hostile import assert_one_message, run_kjrel
@@ -118,7 +125,9 @@ def _sentences(folder: Path) -> pa.Table:
     ).sort_by("sentence_id")
 
 
-def test_kjrel_add_then_build_labels_the_new_article_by_model_and_keeps_gold(raw_copy, tmp_path):
+def test_kjrel_add_then_build_keeps_the_annotations_and_leaves_the_new_article_unlabelled(
+    raw_copy, tmp_path
+):
     before, after = tmp_path / "before", tmp_path / "after"
     assert kjrel("build", "--raw", str(raw_copy), "--out", str(before)).returncode == 0
     added = kjrel(
@@ -137,16 +146,70 @@ def test_kjrel_add_then_build_labels_the_new_article_by_model_and_keeps_gold(raw
     assert "Run `kjrel build`" in added.stdout
     result = kjrel("build", "--raw", str(raw_copy), "--out", str(after))
     assert result.returncode == 0, result.stderr
-    assert "model labels on" in result.stdout
-    old, new = _sentences(before), _sentences(after)
-    gold = new.filter(pa.compute.equal(new["label_source"], "gold"))
-    assert gold.to_pylist() == old.to_pylist()
-    model = new.filter(pa.compute.equal(new["label_source"], "model")).to_pylist()
-    assert len(model) >= 5
-    assert {row["article_id"] for row in model} == {added.stdout.split()[1]}
-    assert all(row["stance"] is not None and 0 < row["label_confidence"] <= 1 for row in model)
+    assert "unlabelled" in result.stdout
+    # The seeds' rows are unchanged but for their fold: a new article deals the folds again.
+    old, new = _sentences(before).drop(["fold"]), _sentences(after).drop(["fold"])
+    annotated = new.filter(pa.compute.is_in(new["label_source"], pa.array(ANNOTATION_SOURCES)))
+    assert annotated.to_pylist() == old.to_pylist()
+    rows = new.filter(pa.compute.equal(new["label_source"], "unlabelled")).to_pylist()
+    assert len(rows) >= 5
+    assert {row["article_id"] for row in rows} == {added.stdout.split()[1]}
+    assert all(row["stance"] is None and row["model_stance"] is None for row in rows)
     # Only the headline is checked: the held-out layouts must not steer the cleaning rules.
-    assert UNSEEN_TITLE not in " ".join(row["text"] for row in model)
+    assert UNSEEN_TITLE not in " ".join(row["text"] for row in rows)
+
+
+def test_after_an_add_and_a_label_studio_import_no_model_label_reads_as_an_annotation(
+    raw_copy, tmp_path, monkeypatch
+):
+    # Thresholds every prediction reaches, so the new article gets model labels to keep apart.
+    monkeypatch.setattr(
+        labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 0.0, "issue": 0.0}
+    )
+    for document in ("DATASHEET.md", "CODEBOOK.md"):
+        (tmp_path / document).write_bytes((REPO / document).read_bytes())
+    article_id = add_article(
+        raw_copy, UNSEEN, NewArticle(outlet="Northline", title=UNSEEN_TITLE)
+    ).article_id
+    exported = export_tasks(prepare(raw_copy), tmp_path / "labelling")
+    tasks = json.loads(exported.tasks_file.read_text(encoding="utf-8"))
+    annotated_task = tasks[0]
+    result = [
+        {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
+        for name, value in (("stance", "none"), ("stance_holder", "none"), ("issue", "trade"))
+    ]
+    export = [
+        {
+            "id": 1,
+            "data": annotated_task["data"],
+            "predictions": annotated_task["predictions"],
+            "annotations": [{"id": 1, "completed_by": 3, "result": result, "task": 1}],
+        }
+    ]
+    (tmp_path / "export.json").write_text(json.dumps(export), encoding="utf-8")
+    import_annotations(raw_copy, tmp_path / "export.json")
+    build(raw_copy, tmp_path / "out", tmp_path)
+
+    loaded = datasets.load_dataset(str(tmp_path / "out"))
+    sentences = datasets.concatenate_datasets([loaded[split] for split in sorted(loaded)])
+    source = sentences.features["label_source"]
+    assert source.names == LABEL_SOURCE.names
+    rows = [row for row in sentences if row["article_id"] == article_id]
+    imported = [row for row in rows if row["sentence_id"] == annotated_task["data"]["sentence_id"]]
+    assert [source.int2str(row["label_source"]) for row in imported] == [
+        "single_model_shown" if annotated_task["predictions"] else "single_blind"
+    ]
+    assert imported[0]["issue"] == sentences.features["issue"].str2int("trade")
+    assert imported[0]["model_issue"] is None
+    model_rows = [row for row in rows if source.int2str(row["label_source"]) == "model"]
+    assert model_rows
+    for row in model_rows:
+        # The label columns a researcher scores against are empty; the model's are beside them.
+        assert [row[name] for name in ("stance", "stance_holder", "issue", "issues")] == [None] * 4
+        assert row["model_stance"] is not None and row["model_issue"] is not None
+    for row in sentences:
+        annotated = source.int2str(row["label_source"]) in ANNOTATION_SOURCES
+        assert (row["stance"] is not None) == annotated
 
 
 def test_kjrel_add_refusal_is_one_message_on_stderr_and_exit_1(raw_copy):

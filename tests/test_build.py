@@ -60,8 +60,8 @@ def test_the_build_never_writes_into_raw(raw_copy, tmp_path):
 
 def test_a_stale_label_row_fails_the_build_listing_it(raw_copy, tmp_path, built):
     (raw_copy / "labels.csv").write_text(
-        "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
-        f"diplomat-why-japan-hesitant-0003,{'1' * 64},favor,author,diplomacy,diplomacy,\n",
+        "sentence_id,text_sha256,stance,stance_holder,issue,issues,label_source,note\n"
+        f"diplomat-why-japan-hesitant-0003,{'1' * 64},favor,author,diplomacy,diplomacy,single_blind,\n",
         encoding="utf-8",
     )
     with pytest.raises(
@@ -111,7 +111,7 @@ def test_every_sentence_has_gold_labels_and_every_pass_covers_it(built):
     sentences = _table(built, "sentences")
     assert sentences.num_rows > 0
     sources = set(sentences["label_source"].to_pylist())
-    assert sources == {"gold"}, "gold label coverage dropped below 100%"
+    assert sources == {"adjudicated"}, "adjudicated label coverage dropped below 100%"
     annotations = _table(built, "annotations")
     passes = set(annotations["pass"].to_pylist())
     assert len(passes) >= 2

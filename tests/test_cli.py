@@ -58,7 +58,8 @@ def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
     assert built.returncode == 0, built.stderr
     articles = len(load_raw(REPO / "raw").articles)
     assert re.search(
-        rf"{articles} articles, \d+ sentences; gold labels on \d+ sentences", built.stdout
+        rf"{articles} articles, \d+ sentences; annotated \d+ \(\d+%\), model labels only on \d+, unlabelled \d+",
+        built.stdout,
     )
     checked = kjrel("validate", str(tmp_path / "kjrel"))
     assert checked.returncode == 0, checked.stderr
@@ -236,15 +237,17 @@ def test_agreement_prints_the_figures_the_card_shows(built):
 
 
 def test_label_changes_lists_changes_by_sentence_id(tmp_path):
-    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
+    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,label_source,note\n"
     digest = "0" * 64
     (tmp_path / "old.csv").write_text(
         header
-        + f"a-0000,{digest},favor,author,trade,trade,\na-0001,{digest},none,none,none,none,\n"
+        + f"a-0000,{digest},favor,author,trade,trade,adjudicated,\n"
+        + f"a-0001,{digest},none,none,none,none,adjudicated,\n"
     )
     (tmp_path / "new.csv").write_text(
         header
-        + f"a-0000,{digest},against,japan,trade,trade;security,\na-0002,{digest},none,none,none,none,\n"
+        + f"a-0000,{digest},against,japan,trade,trade;security,adjudicated,\n"
+        + f"a-0002,{digest},none,none,none,none,single_blind,\n"
     )
     result = kjrel("label-changes", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"))
     assert result.returncode == 0, result.stderr

@@ -402,6 +402,12 @@ def test_metadata_and_label_tables_saved_with_a_bom_are_read(raw_copy, tmp_path,
 
 def test_a_raw_folder_without_annotation_passes_builds(raw_copy, tmp_path, capsys):
     shutil.rmtree(raw_copy / "annotations")
+    # Without passes no row can be adjudicated: the gold stands as one annotator's.
+    labels = raw_copy / "labels.csv"
+    labels.write_text(
+        labels.read_text(encoding="utf-8").replace(",adjudicated,", ",single_blind,"),
+        encoding="utf-8",
+    )
     status, _, stderr = run_cli(
         ["build", "--raw", str(raw_copy), "--out", str(tmp_path / "out")], capsys
     )

@@ -12,7 +12,7 @@ import yaml
 
 from kjrel_data import card
 from kjrel_data.build import prepare
-from kjrel_data.card import render_card
+from kjrel_data.card import model_label_evaluation, render_card
 from kjrel_data.publish import SHARD_TEXT_BYTES
 from kjrel_data.summary import summarize
 from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES
@@ -24,7 +24,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)*")
 # Digits in card.py's text that are names, not figures: character classes and escapes, colours,
 # format specifications, regex groups, the Hub's size-category names, and standards' versions.
 CARD_NOT_FIGURES = re.compile(
-    r"\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|#[0-9a-f]{6}|\.\d+f|\\\\\d|0-9|"
+    r"\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|#[0-9a-f]{6}|\.\d+[f%]|\\\\\d|0-9|int2str|str2int|"
     r"\d+[KM]?<n<\d+[KM]|n[<>]\d+[KM]|sha256|SHA256SUMS|Croissant 1\.1|CC BY 4\.0|/by/4\.0/"
 )
 # In DATASHEET.md: the cited paper's year, list numbers, names with digits in them, and versions.
@@ -94,7 +94,11 @@ def _card(corpus) -> str:
     }
     sizes = {(config, split): 0 for config in CONFIGS for split in corpus[config]}
     return render_card(
-        summary, files, sizes, DatasetVersion("1.0.0+" + "0" * 12, False, "0" * 64, None)
+        summary,
+        files,
+        sizes,
+        model_label_evaluation(summary),
+        DatasetVersion("1.0.0+" + "0" * 12, False, "0" * 64, None),
     )
 
 
@@ -115,7 +119,7 @@ def _header(text: str) -> dict:
 
 def test_the_hub_provenance_fields_follow_the_annotators_and_the_size(seed_corpus):
     header = _header(_card(seed_corpus))
-    # The seed passes were made by AI sessions; their descriptions say so.
+    # The seed passes were made by AI sessions; passes.csv says so (annotator_kind machine).
     assert header["annotations_creators"] == ["machine-generated"]
     assert header["language_creators"] == ["found"]
     assert header["source_datasets"] == ["original"]
@@ -125,12 +129,16 @@ def test_the_hub_provenance_fields_follow_the_annotators_and_the_size(seed_corpu
     annotations = summary.annotations
     kinds = pa.array(["human"] * annotations.num_rows)
     with_kinds = dataclasses.replace(
-        summary, annotations=annotations.append_column("annotator_kind", kinds)
+        summary,
+        annotations=annotations.set_column(
+            annotations.schema.get_field_index("annotator_kind"), "annotator_kind", kinds
+        ),
     )
     text = render_card(
         with_kinds,
         {config: {split: ["x"] for split in seed_corpus[config]} for config in CONFIGS},
         {(config, split): 0 for config in CONFIGS for split in seed_corpus[config]},
+        model_label_evaluation(with_kinds),
         DatasetVersion("1.0.0+" + "0" * 12, False, "0" * 64, None),
     )
     assert _header(text)["annotations_creators"] == ["machine-generated", "other"]

@@ -118,7 +118,11 @@ def test_an_empty_article_is_refused(raw_copy):
 
 
 def _write_labels(raw: Path, *lines: str) -> None:
-    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,note\n"
+    # Each line's last cell is its note; label_source is set before it.
+    header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,label_source,note\n"
+    lines = tuple(
+        ",".join([*line.split(",")[:6], "single_blind", *line.split(",")[6:]]) for line in lines
+    )
     (raw / "labels.csv").write_text(
         header + "".join(line + "\n" for line in lines), encoding="utf-8"
     )

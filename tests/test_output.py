@@ -146,7 +146,7 @@ def _lookalike(folder: Path) -> Path:
             lambda tmp, built: _hub_download(built, tmp / "clone"),
             r"clone: exists, is not empty and was not written by kjrel build \(it has no "
             r"\.kjrel-build, nor has a build by an older kjrel\); refusing to replace CODEBOOK\.md, DATASHEET\.md, README\.md, "
-            r"SHA256SUMS, codebooks, croissant\.json, data, issue_stance\.png\. .*`git rm`",
+            r"SHA256SUMS, codebooks, croissant\.json, data, issue_stance\.png, model_reliability\.png\. .*`git rm`",
         ),
         (
             lambda tmp, built: _lookalike(tmp / "look"),

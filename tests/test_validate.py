@@ -145,7 +145,7 @@ def test_overlapping_offsets_are_named(corpus):
 def test_an_offset_text_mismatch_is_named(corpus):
     table = corpus[SENTENCES]["validation"]
     text = table["text"][5].as_py()
-    table = _with_value(table, "text", 5, text.replace("Japan", "Korea", 1))
+    table = _with_value(table, "text", 5, "X" + text[1:])
     table = _with_value(
         table,
         "text_sha256",
@@ -218,10 +218,24 @@ def test_removed_text_that_is_not_its_span_of_the_line_is_named(corpus):
     )
 
 
-def test_model_labels_without_a_confidence_are_named(corpus):
+def test_a_model_source_beside_annotation_labels_is_named(corpus):
     sentences = _with_value(corpus[SENTENCES]["train"], "label_source", 0, "model")
     message = _failure(_replace(corpus, SENTENCES, "train", sentences))
-    assert "label_confidence exactly for model labels" in message
+    assert "label_source_consistent failed" in message
+    assert "model labels exactly where label_source is model" in message
+
+
+def test_a_model_label_without_its_probability_is_named(corpus):
+    sentences = corpus[SENTENCES]["train"]
+    for column, value in (("stance", None), ("stance_holder", None), ("issue", None)):
+        sentences = _with_value(sentences, column, 0, value)
+    sentences = _with_value(sentences, "issues", 0, None)
+    sentences = _with_value(sentences, "gold_note", 0, None)
+    sentences = _with_value(sentences, "label_source", 0, "model")
+    sentences = _with_value(sentences, "model_stance", 0, "favor")
+    message = _failure(_replace(corpus, SENTENCES, "train", sentences))
+    assert "model_labels_consistent failed" in message
+    assert "each model label has its probability" in message
 
 
 def test_an_extra_column_is_refused(corpus):
