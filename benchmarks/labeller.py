@@ -11,6 +11,7 @@ Prints tables, then the figures as one JSON line.
 """
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -26,10 +27,10 @@ from kjrel_data.labeller import (
     THRESHOLD_CANDIDATES,
     accuracy,
     chosen_threshold,
+    field_evaluation,
     gold_examples,
     leave_one_article_out,
     macro_f1,
-    reliability,
     train_labeller,
 )
 from kjrel_data.tables import SENTENCES
@@ -92,25 +93,25 @@ def main() -> None:
     for field in FIELDS:
         print(f"| {field} | {_shown(thresholds[field])} | {_shown(PUBLISH_THRESHOLDS[field])} |")
     print()
+    print("Published model labels at the shipped thresholds, leave one article out")
+    print("| field | threshold | coverage | accuracy when published |")
+    print("|---|---|---|---|")
+    evaluations = {field: field_evaluation(shipped, field) for field in FIELDS}
+    for field, evaluation in evaluations.items():
+        right = evaluation.published_accuracy
+        print(
+            f"| {field} | {_shown(evaluation.threshold)} | {evaluation.coverage:.3f} "
+            f"| {'-' if right is None else f'{right:.3f}'} |"
+        )
+    print()
     print("Reliability of the calibrated probabilities (all labels, leave one article out)")
     print("| field | probability | labels | mean probability | right |")
     print("|---|---|---|---|---|")
-    bins = {}
-    for field in FIELDS:
-        bins[field] = [
-            {
-                "low": item.low,
-                "high": item.high,
-                "labels": item.labels,
-                "mean_probability": round(item.mean_probability, 4),
-                "accuracy": round(item.accuracy, 4),
-            }
-            for item in reliability(shipped, field)
-        ]
-        for item in bins[field]:
+    for field, evaluation in evaluations.items():
+        for item in evaluation.reliability:
             print(
-                f"| {field} | [{item['low']:.1f}, {item['high']:.1f}) | {item['labels']} "
-                f"| {item['mean_probability']:.3f} | {item['accuracy']:.3f} |"
+                f"| {field} | [{item.low:.1f}, {item.high:.1f}) | {item.labels} "
+                f"| {item.mean_probability:.3f} | {item.accuracy:.3f} |"
             )
     print(
         json.dumps(
@@ -120,8 +121,18 @@ def main() -> None:
                 "chosen": CHOSEN_METHOD,
                 "macro_f1": figures,
                 "thresholds": thresholds,
+                "published": {
+                    field: {
+                        "coverage": round(evaluation.coverage, 4),
+                        "accuracy": evaluation.published_accuracy,
+                    }
+                    for field, evaluation in evaluations.items()
+                },
                 "sweep": sweep,
-                "reliability": bins,
+                "reliability": {
+                    field: [dataclasses.asdict(item) for item in evaluation.reliability]
+                    for field, evaluation in evaluations.items()
+                },
             }
         )
     )

@@ -208,7 +208,7 @@ class FieldEvaluation:
 def evaluate_published(examples: Sequence[GoldExample]) -> list[FieldEvaluation]:
     """Each field's published model labels scored leave one article out on annotated examples."""
     results = leave_one_article_out(examples, train_labeller)
-    return [_field_evaluation(results, field) for field in FIELDS]
+    return [field_evaluation(results, field) for field in FIELDS]
 
 
 def reliability(
@@ -237,9 +237,10 @@ def reliability(
     return tuple(bins)
 
 
-def _field_evaluation(
+def field_evaluation(
     results: Sequence[tuple[GoldExample, Prediction]], field: str
 ) -> FieldEvaluation:
+    """One field's predictions scored: how many would be published, how many of those are right."""
     published = [
         (example, prediction) for example, prediction in results if publishable(prediction, field)
     ]
