@@ -26,7 +26,7 @@ from kjrel_data.labeller import (
     TARGET_ACCURACY,
     THRESHOLD_CANDIDATES,
     accuracy,
-    chosen_threshold,
+    chosen_thresholds,
     field_evaluation,
     gold_examples,
     leave_one_article_out,
@@ -59,7 +59,7 @@ def main() -> None:
         cells = " | ".join(f"{figures[name][field]:.3f}" for field in FIELDS)
         print(f"| {name}{chosen} | {cells} |")
     shipped = leave_one_article_out(examples, train_labeller)
-    thresholds = {field: chosen_threshold(shipped, field) for field in FIELDS}
+    thresholds = chosen_thresholds(shipped)
     print()
     print(
         f"{CHOSEN_METHOD}, calibrated: labels published at each threshold, leave one article out "

@@ -30,7 +30,7 @@ from kjrel_data.labels import (
     STANCE_HOLDER,
     LabelSet,
 )
-from kjrel_data.load import SPLITS
+from kjrel_data.load import SPLITS, checks_gold
 from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
 from kjrel_data.tables import (
     ARTICLES,
@@ -343,10 +343,14 @@ def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
             "(`benchmarks/labeller.py` in the repository). Below it the sentence stays "
             "`unlabelled` and goes to the head of the annotation queue "
             "(`kjrel export-tasks`).",
-            f"Measured here, leave one article out over the {counted(labels, 'annotated sentence')} "
-            "of this folder (each article labelled by the labeller trained and calibrated on the "
-            "others): the share of labels that would be published at the threshold (coverage), "
-            "how many of those are right, and how many model labels this folder publishes.",
+            f"Measured here, leave one article out over the {counted(labels, 'sentence')} "
+            "annotated blind to the model (`adjudicated` or `single_blind`: labels that followed "
+            "a pre-annotation would flatter the model), each article labelled by the labeller "
+            "trained and calibrated on all the others: the share of labels that would be "
+            "published at the threshold (coverage), how many of those are right, and how many "
+            "model labels this folder publishes. The labeller that labels this folder is trained "
+            "on the train split's articles only, fewer than the others of each held-out article "
+            "here, so expect its labels to be no better than these figures.",
             _markdown_table(
                 ["column", "threshold", "coverage", "accuracy when published", "published here"],
                 rows,
@@ -398,17 +402,23 @@ def _split_table(label_set: LabelSet, summary: CorpusSummary) -> str:
 
 def _split_warning(summary: CorpusSummary) -> str:
     missing = [
-        f"`{label_set.field}` `{name}` (in {', '.join(split for split in SPLITS[1:] if counts[split][name])})"
+        f"`{label_set.field}` `{name}` (in {', '.join(present)}; not in {', '.join(absent)})"
         for label_set in (STANCE, STANCE_HOLDER, ISSUE)
         for counts in [_split_counts(label_set, summary)]
         for name in label_set.names
-        if not counts["train"][name] and any(counts[split][name] for split in SPLITS[1:])
+        for present, absent in [
+            (
+                [split for split in SPLITS if counts[split][name]],
+                [split for split in SPLITS if not counts[split][name]],
+            )
+        ]
+        if present and absent
     ]
     if not missing:
-        return "Every label that occurs in validation or test also occurs in train."
+        return "Every label that occurs in one split occurs in every split."
     return (
-        "**Labels that occur in validation or test but never in train**, so a model trained on "
-        "train cannot learn them: " + "; ".join(missing) + "."
+        "**Labels missing from some split**: a model trained on train cannot learn a label "
+        "absent from it, and a split without a label cannot score it: " + "; ".join(missing) + "."
     )
 
 
@@ -670,8 +680,18 @@ def _outlets_by_kind(summary: CorpusSummary) -> dict[str, set[str]] | None:
 
 
 def _limitations_section(summary: CorpusSummary, evaluations: list[FieldEvaluation]) -> str:
-    kinds = _annotator_kinds(summary)
-    passes = len(set(summary.annotations["pass"].to_pylist())) if kinds else 0
+    # Who made the passes the gold was adjudicated from: a later check round of the gold is not one.
+    adjudicated_from = {
+        (name, kind)
+        for name, kind in zip(
+            summary.annotations["pass"].to_pylist(),
+            summary.annotations["annotator_kind"].to_pylist(),
+            strict=True,
+        )
+        if not checks_gold(name)
+    }
+    kinds = sorted({kind for _, kind in adjudicated_from})
+    passes = len(adjudicated_from)
     points = [
         f"- **Small and hand-picked.** {counted(summary.count(ARTICLES), 'article')} and "
         f"{counted(summary.count(SENTENCES), 'sentence')}, a convenience sample: read nothing "
@@ -689,7 +709,8 @@ def _limitations_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
         )
     if kinds == ["machine"]:
         points.append(
-            "- **The gold labels were made by machines.** Every annotation pass "
+            "- **The gold labels were made by machines.** Every annotation pass the gold was "
+            "adjudicated from "
             f"({counted(passes, 'pass', 'passes')}) was made by a machine annotator (an AI "
             "assistant session), and, as DATASHEET.md records, the adjudication that set the gold "
             "labels from them was made by another AI session, with no human check."
@@ -697,6 +718,7 @@ def _limitations_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
     elif kinds:
         points.append(
             f"- **Who labelled.** The {counted(passes, 'annotation pass', 'annotation passes')} "
+            "the gold was adjudicated from "
             f"were made by {' and '.join(kinds)} annotators; DATASHEET.md says who made which."
         )
     overall = {

@@ -612,6 +612,25 @@ def _checked_task(
     if problems:
         return sentence_id, None, problems
     every = [labels for labels, _ in parsed]
+    # The flag says what the export meant; predictions in the task, or an annotation begun from
+    # one, say what the annotator saw (a reused project, an ML backend, an edited export).
+    shown = (
+        model_labels_shown
+        or bool(predictions)
+        or any(
+            annotation.get("prediction") or annotation.get("parent_prediction")
+            for annotation in kept
+        )
+    )
+    if kind != SINGLE and shown:
+        return (
+            sentence_id,
+            None,
+            [
+                f"is a {kind} task, which must be blind, but it carries the model's predictions; "
+                "export the round again with `kjrel export-tasks` into a new project."
+            ],
+        )
     if kind != SINGLE:
         # Each annotator's labels stand on their own: passes are compared, not settled.
         users = [labels.user for labels in every if labels.user is not None]
@@ -623,7 +642,7 @@ def _checked_task(
                     "holds two annotations by one user; keep one each in Label Studio and export again."
                 ],
             )
-        return sentence_id, _Task(kind, model_labels_shown, every, None), []
+        return sentence_id, _Task(kind, shown, every, None), []
     # An annotation marked ground truth settles the task; otherwise every annotation must agree.
     settling = [
         labels
@@ -640,7 +659,7 @@ def _checked_task(
                 + "). Settle it in Label Studio (delete one, or mark one as ground truth) and export again."
             ],
         )
-    return sentence_id, _Task(kind, model_labels_shown, settling, settling[0]), []
+    return sentence_id, _Task(kind, shown, settling, settling[0]), []
 
 
 def _annotation_name(annotation: Mapping) -> str:
@@ -754,12 +773,14 @@ def _annotator(annotation: Mapping, who: str) -> tuple[str, int | None, list[str
     user = None
     if isinstance(completed_by, Mapping):
         number = completed_by.get("id")
-        user = number if isinstance(number, int) and _is_id(number) else None
+        user = number if isinstance(number, int) and _is_id(number) and number >= 0 else None
         annotator = completed_by.get("email") or number
-        usable = isinstance(annotator, str) or _is_id(annotator)
+        usable = isinstance(annotator, str) or (isinstance(annotator, int) and user is not None)
     else:
         annotator = completed_by
-        usable = annotator is None or (isinstance(annotator, int) and _is_id(annotator))
+        usable = annotator is None or (
+            isinstance(annotator, int) and _is_id(annotator) and annotator >= 0
+        )
         user = annotator if usable else None
     if annotator is None:
         annotator = "unknown"

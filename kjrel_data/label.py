@@ -14,7 +14,7 @@ from kjrel_data.labeller import (
     publishable,
     train_labeller,
 )
-from kjrel_data.labels import LABEL_SETS
+from kjrel_data.labels import LABEL_SETS, MODEL_BLIND_SOURCES
 from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
 from kjrel_data.split import Sentence, article_id_of
 
@@ -93,8 +93,8 @@ def check_label_rows(
 def gold_examples(
     sentences: list[Sentence], gold_labels: list[LabelRow], training_articles: frozenset[str]
 ) -> list[GoldExample]:
-    """The labeller's training data: the gold-labelled sentences of training articles."""
-    gold = {row.sentence_id: row for row in gold_labels}
+    """The labeller's training data: training articles' sentences annotated blind to the model."""
+    gold = {row.sentence_id: row for row in gold_labels if row.source in MODEL_BLIND_SOURCES}
     return [
         GoldExample(
             article_id=sentence.article_id,
@@ -223,7 +223,10 @@ def _model_labelled(sentence: Sentence, prediction: Prediction | None) -> Labell
 
 def _unadjudicated(passes: list[AnnotationPass], gold: dict[str, LabelRow]) -> list[str]:
     passes_of: dict[str, int] = {}
+    # A check round re-labels gold after the fact: it cannot be what the gold was adjudicated from.
     for annotation_pass in passes:
+        if checks_gold(annotation_pass.name):
+            continue
         for row in annotation_pass.rows:
             passes_of[row.sentence_id] = passes_of.get(row.sentence_id, 0) + 1
     return [

@@ -124,6 +124,9 @@ LABEL_SOURCE = LabelSet(
 )
 # The label_source values of rows in raw/labels.csv: labels a person or annotation pass made.
 ANNOTATION_SOURCES = ("adjudicated", "single_blind", "single_model_shown")
+# The annotations made without seeing the model's labels: the only ones the labeller learns from or
+# is scored against, so labels that followed a pre-annotation cannot inflate its measured accuracy.
+MODEL_BLIND_SOURCES = ("adjudicated", "single_blind")
 
 ANNOTATOR_KIND = LabelSet(
     field="annotator_kind",

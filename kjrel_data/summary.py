@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE
+from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE, MODEL_BLIND_SOURCES
 from kjrel_data.load import SPLITS
 from kjrel_data.tables import (
     ANNOTATIONS,
@@ -42,7 +42,7 @@ class CorpusSummary:
     listed_articles: tuple[dict, ...] | None
     # Annotation passes cover gold sentences only, so they stay small as the corpus grows.
     annotations: pa.Table
-    # The annotated sentences (text, article and labels): the labeller is evaluated on them.
+    # The sentences annotated blind to the model (text, article, labels): the labeller is scored on them.
     annotated: pa.Table
 
     def __add__(self, other: "CorpusSummary") -> "CorpusSummary":
@@ -113,7 +113,11 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         gold_issue_stance.update(
             zip(gold_sources, gold["issue"].to_pylist(), gold["stance"].to_pylist(), strict=True)
         )
-        annotated.append(gold.select(list(ANNOTATED_COLUMNS)))
+        annotated.append(
+            gold.filter(
+                pa.array([source in MODEL_BLIND_SOURCES for source in gold_sources], pa.bool_())
+            ).select(list(ANNOTATED_COLUMNS))
+        )
         for label_set in MODEL_LABEL_SETS:
             model_labels.update(
                 (label_set.field, split, name)

@@ -25,6 +25,7 @@ from kjrel_data.clean import split_lines
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.label import LABEL_FIELDS
+from kjrel_data.labeller import CHOSEN_METHOD, MIN_PUBLISHED, PUBLISH_THRESHOLDS, TARGET_ACCURACY
 from kjrel_data.limits import MAX_CSV_BYTES
 from kjrel_data.load import ISSUES_SEPARATOR, RawCatalog, read_article
 from kjrel_data.tables import CONFIGS, FEATURES
@@ -85,6 +86,8 @@ def rows_sha256(catalog: RawCatalog) -> str:
 
     add("kjrel-data", __version__)
     add("schema", schema_sha256())
+    # Which model labels are published is decided by these, not by any input file.
+    add("labeller", [CHOSEN_METHOD, PUBLISH_THRESHOLDS, TARGET_ACCURACY, MIN_PUBLISHED])
     for name in PACKAGE_DATA:
         add(name, _package_file_sha256(name))
     for name in ROW_DEPENDENCIES:

@@ -644,3 +644,24 @@ def test_kjrel_export_tasks_overlap_says_how_label_studio_gets_it(raw, tmp_path,
         main(["export-tasks", "--raw", str(raw), "--out", str(out), "--overlap", "1"])
     assert exited.value.code == 2
     assert "at least 2" in capsys.readouterr().err
+
+
+def test_a_task_that_carried_predictions_is_recorded_as_model_shown_whatever_its_flag(
+    raw, tasks, tmp_path
+):
+    task = copy.deepcopy(tasks[0])
+    assert task["data"]["model_labels_shown"] is False
+    task["predictions"] = [{"model_version": "an ML backend", "result": []}]
+    export = _export([task], {0: [_annotation(1, _choices("none", "none", "trade"))]})
+    import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert _labels_rows(raw)[task["data"]["sentence_id"]]["label_source"] == "single_model_shown"
+
+
+def test_a_negative_user_number_is_refused_before_it_names_a_pass(raw, tasks, tmp_path):
+    before = _snapshot(raw)
+    export = _export(
+        tasks[:1], {0: [_annotation(1, _choices("none", "none", "trade"), completed_by=-5)]}
+    )
+    with pytest.raises(InputError, match="completed_by is a number, not a user's number"):
+        import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert _snapshot(raw) == before

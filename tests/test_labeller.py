@@ -15,7 +15,7 @@ from kjrel_data.labeller import (
     PUBLISH_THRESHOLDS,
     STANCE_CUES,
     GoldExample,
-    chosen_threshold,
+    chosen_thresholds,
     gold_examples,
     keywords,
     leave_one_article_out,
@@ -122,13 +122,23 @@ def test_the_publish_thresholds_are_the_ones_the_gold_labels_choose():
     # benchmarks/labeller.py and ship what it chooses.
     sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values())
     results = leave_one_article_out(gold_examples(sentences), train_labeller)
-    assert {field: chosen_threshold(results, field) for field in FIELDS} == PUBLISH_THRESHOLDS
+    assert chosen_thresholds(results) == PUBLISH_THRESHOLDS
 
 
-def test_a_threshold_is_chosen_only_where_published_labels_reach_the_target():
-    right = (EXAMPLES[0], keywords(EXAMPLES)([EXAMPLES[0].text])[0])
-    assert right[1].stance == "favor"
-    high = replace(right[1], stance_probability=0.9)
-    wrong = replace(high, stance="against")
-    assert chosen_threshold([(right[0], high)] * 4 + [(right[0], wrong)], "stance") == 0.5
-    assert chosen_threshold([(right[0], high), (right[0], wrong)], "stance") is None
+def test_a_threshold_is_chosen_only_where_enough_published_labels_reach_the_target():
+    example = EXAMPLES[0]
+    prediction = keywords(EXAMPLES)([example.text])[0]
+    assert prediction.stance == "favor"
+    right = replace(
+        prediction,
+        stance_holder=example.stance_holder,
+        stance_probability=0.9,
+        stance_holder_probability=0.9,
+    )
+    wrong = replace(right, stance="against", stance_holder="japan")
+    enough = [(example, right)] * 16 + [(example, wrong)] * 4
+    assert chosen_thresholds(enough)["stance"] == 0.5
+    # A holder is scored only beside a published stance: with no stance threshold, none is chosen.
+    assert chosen_thresholds(enough)["stance_holder"] == 0.5
+    assert chosen_thresholds(enough[:19]) == {"stance": None, "stance_holder": None, "issue": None}
+    assert chosen_thresholds([(example, right)] * 15 + [(example, wrong)] * 5)["stance"] is None
