@@ -34,7 +34,6 @@ class CorpusSummary:
     gold_issue_stance: Counter  # (label_source, issue name, stance name) -> annotated sentences
     label_sources: Counter  # label_source name -> sentences
     model_labels: Counter  # (label field, split, label name) -> published model labels
-    model_articles: int
     removals_by_rule: Counter
     outlets: Counter  # (outlet, split) -> articles
     outlet_sentences: Counter  # outlet -> sentences
@@ -60,7 +59,6 @@ class CorpusSummary:
             gold_issue_stance=self.gold_issue_stance + other.gold_issue_stance,
             label_sources=self.label_sources + other.label_sources,
             model_labels=self.model_labels + other.model_labels,
-            model_articles=self.model_articles + other.model_articles,
             removals_by_rule=self.removals_by_rule + other.removals_by_rule,
             outlets=self.outlets + other.outlets,
             outlet_sentences=self.outlet_sentences + other.outlet_sentences,
@@ -91,7 +89,6 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         ):
             outlet_of[article_id] = outlet
             outlets[(outlet, split)] += 1
-    model_articles = set()
     for split in SPLITS:
         sentences = corpus[SENTENCES][split]
         sources = sentences[LABEL_SOURCE.field].to_pylist()
@@ -124,8 +121,6 @@ def summarize(corpus: Corpus) -> CorpusSummary:
                 for name in sentences[f"model_{label_set.field}"].to_pylist()
                 if name is not None
             )
-        model = sentences.filter(pa.array([source == "model" for source in sources], pa.bool_()))
-        model_articles.update(model["article_id"].to_pylist())
     all_articles = pa.concat_tables(corpus[ARTICLES][split] for split in SPLITS)
     return CorpusSummary(
         rows=rows,
@@ -134,7 +129,6 @@ def summarize(corpus: Corpus) -> CorpusSummary:
         gold_issue_stance=gold_issue_stance,
         label_sources=label_sources,
         model_labels=model_labels,
-        model_articles=len(model_articles),
         removals_by_rule=Counter(
             rule for split in SPLITS for rule in corpus[REMOVED][split]["rule"].to_pylist()
         ),

@@ -274,7 +274,7 @@ STORED_FEATURES: dict[str, Features] = {
 }
 
 # config -> column -> its label names, for every column declared as a ClassLabel or a list of them.
-LABEL_COLUMNS: dict[str, dict[str, list[str]]] = {
+LABEL_NAMES_BY_COLUMN: dict[str, dict[str, list[str]]] = {
     config: {
         column.name: label.names
         for column in columns

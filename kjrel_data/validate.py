@@ -52,7 +52,7 @@ from kjrel_data.tables import (
     ARTICLES,
     FEATURES,
     FOLDS,
-    LABEL_COLUMNS,
+    LABEL_NAMES_BY_COLUMN,
     MODEL_LABEL_SETS,
     REMOVED,
     SENTENCES,
@@ -238,7 +238,7 @@ def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
 
 def _label_field(config: str, column: str, nullable: bool = True) -> object:
     """A label column's field: its values are names of the label set its feature declares."""
-    names = LABEL_COLUMNS[config][column]
+    names = LABEL_NAMES_BY_COLUMN[config][column]
     if isinstance(FEATURES[config][column], List):
         return pandera.Field(nullable=nullable, label_names_in_declared_order={"names": names})
     return pandera.Field(nullable=nullable, isin=names)

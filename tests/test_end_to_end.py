@@ -13,7 +13,7 @@ from datasets import ClassLabel, Value, load_dataset
 from kjrel_data.build import build
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.load import SPLITS
-from kjrel_data.tables import FEATURES, LABEL_COLUMNS, SENTENCES, class_label_of
+from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, SENTENCES, class_label_of
 
 from .conftest import REPO
 
@@ -42,8 +42,8 @@ def test_the_folder_loads_with_four_configs_and_splits_by_article(built):
 
 
 def test_every_label_column_loads_from_the_folder_as_its_declared_classlabel(built):
-    assert LABEL_COLUMNS[SENTENCES].keys() >= {"stance", "stance_holder", "issue", "issues"}
-    for config, label_columns in LABEL_COLUMNS.items():
+    assert LABEL_NAMES_BY_COLUMN[SENTENCES].keys() >= {"stance", "stance_holder", "issue", "issues"}
+    for config, label_columns in LABEL_NAMES_BY_COLUMN.items():
         dataset = load_dataset(str(built), config)
         for split in SPLITS:
             assert dataset[split].features == FEATURES[config], (config, split)
@@ -59,7 +59,7 @@ def test_every_label_column_loads_from_the_folder_as_its_declared_classlabel(bui
 def test_the_folder_gives_the_ids_of_the_names_the_parquet_files_hold(built):
     loaded = load_dataset(str(built))["train"]
     stored = parquet.read_table(_data_files(built, "sentences")["train"])
-    for column, names in LABEL_COLUMNS[SENTENCES].items():
+    for column, names in LABEL_NAMES_BY_COLUMN[SENTENCES].items():
         feature = class_label_of(loaded.features[column])
         as_names = [
             None

@@ -13,7 +13,7 @@ from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
     FEATURES,
-    LABEL_COLUMNS,
+    LABEL_NAMES_BY_COLUMN,
     REMOVED,
     SENTENCES,
     STORED_FEATURES,
@@ -306,7 +306,7 @@ def test_shards_listed_out_of_order_are_refused(small_batches, tmp_path):
 
 
 def test_every_declared_label_column_is_checked_against_its_label_names():
-    for config, label_columns in LABEL_COLUMNS.items():
+    for config, label_columns in LABEL_NAMES_BY_COLUMN.items():
         schema = TABLE_MODELS[config].to_schema()
         for column, names in label_columns.items():
             statistics = [check.statistics for check in schema.columns[column].checks]
@@ -317,7 +317,7 @@ def test_every_declared_label_column_is_checked_against_its_label_names():
 
 
 def test_the_published_schema_stores_every_label_column_as_names():
-    for config, label_columns in LABEL_COLUMNS.items():
+    for config, label_columns in LABEL_NAMES_BY_COLUMN.items():
         schema = published_schema(config)
         for column in label_columns:
             stored = schema.field(column).type
