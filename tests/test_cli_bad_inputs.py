@@ -96,11 +96,11 @@ def remove_article(raw: Path) -> None:
 
 
 def make_passes_disagree(raw: Path) -> None:
-    """Pass b now differs from pass a on a sentence whose gold row gives no reason."""
+    """The latest round's pass b now differs from its pass a on a sentence whose gold row gives no reason."""
     _, gold = read_csv(raw / "labels.csv")
     index = next(i for i, row in enumerate(gold) if not row["note"] and row["stance"] == "none")
     edit_label_row(
-        raw / "annotations" / "round1-b.csv", index, stance="favor", stance_holder="author"
+        raw / "annotations" / "round2-b.csv", index, stance="favor", stance_holder="author"
     )
 
 

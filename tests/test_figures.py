@@ -29,7 +29,8 @@ CARD_NOT_FIGURES = re.compile(
 )
 # In DATASHEET.md: the cited paper's year, list numbers, names with digits in them, and versions.
 DATASHEET_NOT_FIGURES = re.compile(
-    r"\(2021\)|^\s*\d+\. |sha256|SHA256SUMS|F1|round-1|Croissant 1\.1|Since \d+\.\d+\b|"
+    r"\(2021\)|^\s*\d+\. |sha256|SHA256SUMS|F1|\bround[- ]\d\b|\bR\d+\b|Croissant 1\.1|"
+    r"Since \d+\.\d+\b|"
     r"CC BY 4\.0|/by/4\.0/",
     re.M,
 )
