@@ -1,7 +1,6 @@
 """Stage 4, label: attach gold labels and annotation passes, refusing stale rows; model labels the rest."""
 
 import functools
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -14,7 +13,7 @@ from kjrel_data.labeller import (
     publishable,
     train_labeller,
 )
-from kjrel_data.labels import LABEL_SETS, MODEL_BLIND_SOURCES
+from kjrel_data.labels import LABEL_SETS, MODEL_BLIND_SOURCES, text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
 from kjrel_data.split import Sentence, article_id_of
 
@@ -67,11 +66,6 @@ class Annotation:
 class LabelledCorpus:
     sentences: list[LabelledSentence]
     annotations: list[Annotation]
-
-
-def text_sha256(text: str) -> str:
-    """The hex sha256 of a text's UTF-8 bytes: the key that ties a label row to its sentence text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_label_rows(

@@ -1,5 +1,6 @@
 """The label sets, declared once with their definitions; schemas, features, card and loader read them here."""
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -136,3 +137,8 @@ ANNOTATOR_KIND = LabelSet(
         Label("machine", "A model (named in the pass's model column), prompted with the codebook."),
     ),
 )
+
+
+def text_sha256(text: str) -> str:
+    """The hex sha256 of a text's UTF-8 bytes: the key that ties a label row to its sentence text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

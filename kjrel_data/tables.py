@@ -9,7 +9,7 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
 from kjrel_data.clean import CleanArticle, RemovedLine
-from kjrel_data.label import Annotation, LabelledSentence, text_sha256
+from kjrel_data.label import Annotation, LabelledSentence
 from kjrel_data.labels import (
     ANNOTATOR_KIND,
     ISSUE,
@@ -18,6 +18,7 @@ from kjrel_data.labels import (
     LABEL_SOURCE,
     STANCE,
     STANCE_HOLDER,
+    text_sha256,
 )
 from kjrel_data.load import SPLITS
 

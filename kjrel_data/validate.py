@@ -26,7 +26,7 @@ from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
-from kjrel_data.label import LABEL_FIELDS, text_sha256
+from kjrel_data.label import LABEL_FIELDS
 from kjrel_data.labels import (
     ANNOTATION_SOURCES,
     ANNOTATOR_KIND,
@@ -35,6 +35,7 @@ from kjrel_data.labels import (
     LABEL_SOURCE,
     STANCE,
     STANCE_HOLDER,
+    text_sha256,
 )
 from kjrel_data.limits import (
     MAX_CARD_BYTES,

@@ -31,8 +31,8 @@ from kjrel_data.load import ISSUES_SEPARATOR, RawCatalog, read_article
 from kjrel_data.tables import CONFIGS, FEATURES
 
 RELEASE_FILE = "release.toml"
-# The package's data that decides rows: what cleaning removes, and what the classifier scores.
-PACKAGE_DATA = ("cleaning_rules.toml", "line_classifier.json")
+# The package's data that decides rows: what cleaning removes, and what the classifiers score.
+PACKAGE_DATA = ("cleaning_rules.toml", "line_classifier.json", "sentence_model.json")
 # Libraries whose version can change the rows themselves (sentence boundaries, model labels).
 ROW_DEPENDENCIES = ("sentencex", "scikit-learn")
 RELEASED_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")

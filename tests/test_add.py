@@ -125,7 +125,7 @@ def _sentences(folder: Path) -> pa.Table:
     ).sort_by("sentence_id")
 
 
-def test_kjrel_add_then_build_keeps_the_annotations_and_leaves_the_new_article_unlabelled(
+def test_kjrel_add_then_build_keeps_the_annotations_and_gives_the_new_article_none(
     raw_copy, tmp_path
 ):
     before, after = tmp_path / "before", tmp_path / "after"
@@ -151,10 +151,16 @@ def test_kjrel_add_then_build_keeps_the_annotations_and_leaves_the_new_article_u
     old, new = _sentences(before).drop(["fold"]), _sentences(after).drop(["fold"])
     annotated = new.filter(pa.compute.is_in(new["label_source"], pa.array(ANNOTATION_SOURCES)))
     assert annotated.to_pylist() == old.to_pylist()
-    rows = new.filter(pa.compute.equal(new["label_source"], "unlabelled")).to_pylist()
+    # The new article's sentences carry model labels where they reach a threshold, else none.
+    rows = new.filter(
+        pa.compute.is_in(new["label_source"], pa.array(["model", "unlabelled"]))
+    ).to_pylist()
     assert len(rows) >= 5
     assert {row["article_id"] for row in rows} == {added.stdout.split()[1]}
-    assert all(row["stance"] is None and row["model_stance"] is None for row in rows)
+    assert all(row["stance"] is None and row["issues"] is None for row in rows)
+    for row in rows:
+        has_model_label = any(row[f"model_{field}"] is not None for field in labeller.FIELDS)
+        assert has_model_label == (row["label_source"] == "model"), row["sentence_id"]
     # Only the headline is checked: the held-out layouts must not steer the cleaning rules.
     assert UNSEEN_TITLE not in " ".join(row["text"] for row in rows)
 

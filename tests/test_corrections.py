@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
+from kjrel_data import labeller
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, prepare
 from kjrel_data.cli import main
@@ -25,14 +26,31 @@ from .test_cli import kjrel
 GOLD_SENTENCE = "ajiss-seize-the-opportunity-0001"
 
 
+# These tests are about rounds whose tasks show no model label, whatever the shipped thresholds
+# publish; test_add.py and test_label_studio.py cover rounds that show some.
+NO_MODEL_LABELS = {"stance": None, "stance_holder": None, "issue": None}
+
+
+@pytest.fixture(autouse=True)
+def no_published_model_labels(monkeypatch):
+    monkeypatch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+
+
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> tuple[Path, list[dict]]:
     """raw/ plus one new article without gold labels, and the tasks exported for it."""
     root = tmp_path_factory.mktemp("round-trip")
     shutil.copytree(RAW, root / "raw")
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
-    exported = export_tasks(prepare(root / "raw"), root / "labelling")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+        exported = export_tasks(prepare(root / "raw"), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
+
+
+def _next_round(raw: Path) -> int:
+    """The round an import into raw/ makes: one more than the highest stored."""
+    return 1 + max(int(row["round"]) for row in _passes(raw))
 
 
 @pytest.fixture
@@ -115,7 +133,6 @@ def _sentences(folder: Path) -> dict[str, dict]:
 
 
 def test_round_trip_turns_the_annotated_rows_into_gold(raw, tasks, tmp_path):
-    # No model label is published today, so no task shows any.
     assert len(tasks) > 3 and not any(task["predictions"] for task in tasks)
     accepted, edited, cancelled = tasks[0], tasks[1], tasks[2]
     export = _export(
@@ -367,9 +384,11 @@ def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path):
     assert project["maximum_annotations"] == 1
     tasks = json.loads((tmp_path / "labelling" / "tasks.json").read_text(encoding="utf-8"))
     assert f"Wrote {len(tasks)} tasks" in result.stdout
-    # Without published model labels, the queue is in sentence order.
+    # Sentences without a published model label first, in sentence order; then the least
+    # confident published ones (this runs with the shipped thresholds).
     ids = [task["data"]["sentence_id"] for task in tasks]
-    assert ids == sorted(ids)
+    without = [task["data"]["sentence_id"] for task in tasks if not task["predictions"]]
+    assert ids[: len(without)] == sorted(without)
 
 
 def _labels_rows(raw: Path) -> dict[str, dict]:
@@ -390,7 +409,7 @@ def _exported(raw: Path, folder: Path, **plan) -> list[dict]:
 def test_a_single_annotation_records_whether_the_model_labels_were_shown(raw, tmp_path):
     shown = _exported(raw, tmp_path / "shown")
     blind = _exported(raw, tmp_path / "blind", blind=True)
-    # No model label is published today: a task that showed some is made by hand. The import
+    # A task that showed model labels is made by hand (none are published here). The import
     # reads the flag, not the predictions Label Studio sends back.
     shown[0]["data"]["model_labels_shown"] = True
     export = _export(shown[:1], {0: [_annotation(1, _choices("favor", "japan", "trade"))]})
@@ -428,27 +447,31 @@ def _overlap_export(tasks: list[dict]) -> list[dict]:
 def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(raw, tmp_path, capsys):
     tasks = _exported(raw, tmp_path / "overlap", annotators=2)
     labels_before = (raw / "labels.csv").read_bytes()
+    passes_before, new = len(_passes(raw)), _next_round(raw)
     imported = import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
-    assert (imported.added, imported.round, imported.pass_rows) == ([], 2, 6)
-    assert imported.passes == ["round2-label-studio-user-7", "round2-label-studio-user-8"]
+    assert (imported.added, imported.round, imported.pass_rows) == ([], new, 6)
+    assert imported.passes == [
+        f"round{new}-label-studio-user-7",
+        f"round{new}-label-studio-user-8",
+    ]
     assert (raw / "labels.csv").read_bytes() == labels_before
     codebook_sha256 = hashlib.sha256((raw.parent / "CODEBOOK.md").read_bytes()).hexdigest()
-    assert _passes(raw)[2:] == [
+    assert _passes(raw)[passes_before:] == [
         {
-            "pass": f"round2-label-studio-user-{user}",
-            "round": "2",
+            "pass": f"round{new}-label-studio-user-{user}",
+            "round": str(new),
             "annotator": f"Label Studio user {user}",
             "annotator_kind": "human",
             "model": "",
             "codebook_sha256": codebook_sha256,
-            "file": f"round2-label-studio-user-{user}.csv",
+            "file": f"round{new}-label-studio-user-{user}.csv",
         }
         for user in (7, 8)
     ]
-    assert (raw / "annotations/CODEBOOK-round2.md").read_bytes() == (
-        raw.parent / "CODEBOOK.md"
-    ).read_bytes()
-    with (raw / "annotations/round2-label-studio-user-8.csv").open(encoding="utf-8") as handle:
+    # The codebook the annotators read is stored (once: a stored codebook may have its bytes).
+    stored = [path.read_bytes() for path in (raw / "annotations").glob("CODEBOOK-round*.md")]
+    assert (raw.parent / "CODEBOOK.md").read_bytes() in stored
+    with (raw / f"annotations/round{new}-label-studio-user-8.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["sentence_id"] for row in rows] == sorted(
         task["data"]["sentence_id"] for task in tasks[:3]
@@ -456,10 +479,10 @@ def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(raw, tmp_
 
     assert main(["agreement", "--raw", str(raw)]) == 0
     figures = json.loads(capsys.readouterr().out.splitlines()[-1])["agreement"]
-    stance = next(f for f in figures if f["round"] == 2 and f["field"] == "stance")
+    stance = next(f for f in figures if f["round"] == new and f["field"] == "stance")
     assert (stance["first_pass"], stance["second_pass"], stance["sentences"]) == (
-        "round2-label-studio-user-7",
-        "round2-label-studio-user-8",
+        f"round{new}-label-studio-user-7",
+        f"round{new}-label-studio-user-8",
         3,
     )
     assert stance["percent_agreement"] == pytest.approx(2 / 3)
@@ -495,10 +518,11 @@ def test_a_check_round_is_compared_with_gold_and_does_not_block_the_build(raw, t
             ],
         },
     )
+    new = _next_round(raw)
     imported = import_annotations(raw, _write(tmp_path / "export.json", export))
     assert imported.passes == [
-        "round2-gold-check-label-studio-user-7",
-        "round2-gold-check-label-studio-user-8",
+        f"round{new}-gold-check-label-studio-user-7",
+        f"round{new}-gold-check-label-studio-user-8",
     ]
     if gold[second]["stance"] != "favor":
         assert imported.gold_disagreements == [second]
@@ -509,11 +533,11 @@ def test_a_check_round_is_compared_with_gold_and_does_not_block_the_build(raw, t
     against_gold = [
         (f["first_pass"], f["sentences"], f["percent_agreement"])
         for f in figures
-        if f["round"] == 2 and f["field"] == "stance_holder" and f["second_pass"] == "gold"
+        if f["round"] == new and f["field"] == "stance_holder" and f["second_pass"] == "gold"
     ]
     assert against_gold == [
-        ("round2-gold-check-label-studio-user-7", 2, 1.0),
-        ("round2-gold-check-label-studio-user-8", 2, 0.5),
+        (f"round{new}-gold-check-label-studio-user-7", 2, 1.0),
+        (f"round{new}-gold-check-label-studio-user-8", 2, 0.5),
     ]
 
 

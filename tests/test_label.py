@@ -2,7 +2,8 @@ import pytest
 
 from kjrel_data import labeller
 from kjrel_data.errors import InputError
-from kjrel_data.label import attach_labels, check_label_rows, gold_examples, text_sha256
+from kjrel_data.label import attach_labels, check_label_rows, gold_examples
+from kjrel_data.labels import text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow
 from kjrel_data.split import Sentence
 
@@ -58,7 +59,7 @@ def test_gold_labels_attach_by_id_with_their_source_and_the_rest_stay_unlabelled
         ("diplomacy",),
     )
     assert (labelled[1].source, labelled[1].model) == ("single_blind", {})
-    # No field's model labels reach their threshold today: nothing is published for the rest.
+    # One training article calibrates nothing (every probability 0): nothing is published.
     assert (labelled[0].source, labelled[0].stance, labelled[0].model) == ("unlabelled", None, {})
 
 

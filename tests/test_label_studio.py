@@ -24,10 +24,13 @@ from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, prepare
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
+from kjrel_data.load import load_catalog
+from kjrel_data.tables import SENTENCES
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO
 from .test_add import UNSEEN, UNSEEN_TITLE
+from .test_corrections import _choices
 
 VENV_VARIABLE = "KJREL_LABEL_STUDIO_VENV"
 # Legacy API tokens, set when the users are made; Label Studio takes any key longer than 5.
@@ -155,13 +158,6 @@ def _export(address: str, project_id: int, path: Path) -> Path:
     return path
 
 
-def _choices(stance: str, holder: str, issue: str) -> list[dict]:
-    return [
-        {"from_name": field, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
-        for field, value in (("stance", stance), ("stance_holder", holder), ("issue", issue))
-    ]
-
-
 NOT_ARTICLE_TEXT = [
     {
         "from_name": "not_article_text",
@@ -196,9 +192,17 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
     blind_id, blind = _project(label_studio, tmp_path / "blind")
     new_sentences = sorted(shown)
     labelled, labelled_blind, chrome = new_sentences[0], new_sentences[1], new_sentences[-1]
-    # No model label is published today, so even the default round shows none, and says so.
+    # A default round shows the published model labels, where there are some, and says so.
     stored = _api(label_studio, "GET", f"/api/tasks/{shown[labelled]['id']}")
-    assert stored["predictions"] == [] and stored["data"]["model_labels_shown"] is False
+    was_shown = bool(stored["predictions"])
+    published = {
+        row["sentence_id"]
+        for table in corpus[SENTENCES].values()
+        for row in table.select(["sentence_id", "model_stance"]).to_pylist()
+        if row["model_stance"] is not None
+    }
+    assert was_shown is (labelled in published)
+    assert stored["data"]["model_labels_shown"] is was_shown
     _annotate(label_studio, shown[labelled], _choices("against", "japan", "history"), first)
     _annotate(label_studio, shown[chrome], NOT_ARTICLE_TEXT, first)
     _annotate(label_studio, blind[labelled_blind], _choices("none", "none", "trade"), first)
@@ -219,7 +223,8 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
     checked = sorted(check)[:2]
     for sentence_id in checked:
         row = gold[sentence_id]
-        as_gold = _choices(row["stance"], row["stance_holder"], row["issue"])
+        other = [name for name in row["issues"].split(";") if name != row["issue"]]
+        as_gold = _choices(row["stance"], row["stance_holder"], row["issue"], other)
         _annotate(label_studio, check[sentence_id], as_gold, first)
         _annotate(label_studio, check[sentence_id], as_gold, second)
 
@@ -231,9 +236,15 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
     overlapping = import_annotations(
         raw, _export(label_studio, overlap_id, tmp_path / "overlap.json")
     )
-    assert (overlapping.round, len(overlapping.passes), overlapping.pass_rows) == (2, 2, 4)
+    stored_rounds = max(item.round for item in load_catalog(RAW).annotation_passes)
+    overlap_round, check_round = stored_rounds + 1, stored_rounds + 2
+    assert (overlapping.round, len(overlapping.passes), overlapping.pass_rows) == (
+        overlap_round,
+        2,
+        4,
+    )
     checking = import_annotations(raw, _export(label_studio, check_id, tmp_path / "check.json"))
-    assert (checking.round, checking.gold_disagreements) == (3, [])
+    assert (checking.round, checking.gold_disagreements) == (check_round, [])
     assert all("-gold-check-label-studio-user-" in name for name in checking.passes)
 
     build(raw, tmp_path / "out", tmp_path)
@@ -243,22 +254,30 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
         for row in parquet.read_table(path).to_pylist()
     }
     sources = {sentence_id: row["label_source"] for sentence_id, row in sentences.items()}
-    assert (sources[labelled], sources[labelled_blind]) == ("single_blind", "single_blind")
+    assert (sources[labelled], sources[labelled_blind]) == (
+        "single_model_shown" if was_shown else "single_blind",
+        "single_blind",
+    )
     assert sentences[labelled]["stance"] == "against"
     assert "Label Studio: annotated by user" in sentences[labelled]["gold_note"]
     # Passes are passes: the overlap's sentences stay without annotation labels.
-    assert {sources[sentence_id] for sentence_id in new_sentences[2:4]} == {"unlabelled"}
+    assert {sources[sentence_id] for sentence_id in new_sentences[2:4]} <= {"model", "unlabelled"}
+    assert all(sentences[sentence_id]["stance"] is None for sentence_id in new_sentences[2:4])
     assert {sources[sentence_id] for sentence_id in checked} == {"adjudicated"}
     assert chrome not in sentences
     annotations = pa.concat_tables(
         parquet.read_table(path)
         for path in sorted((tmp_path / "out/data/annotations").glob("*.parquet"))
     ).to_pylist()
-    humans = {row["annotator"] for row in annotations if row["round"] in (2, 3)}
+    humans = {row["annotator"] for row in annotations if row["round"] > stored_rounds}
     assert len(humans) == 2 and all(name.startswith("Label Studio user ") for name in humans)
-    assert {row["annotator_kind"] for row in annotations if row["round"] > 1} == {"human"}
+    assert {row["annotator_kind"] for row in annotations if row["round"] > stored_rounds} == {
+        "human"
+    }
 
     assert main(["agreement", "--raw", str(raw)]) == 0
     figures = json.loads(capsys.readouterr().out.splitlines()[-1])["agreement"]
-    rounds = {(f["round"], f["second_pass"] == "gold") for f in figures if f["round"] > 1}
-    assert rounds == {(2, False), (3, False), (3, True)}
+    rounds = {
+        (f["round"], f["second_pass"] == "gold") for f in figures if f["round"] > stored_rounds
+    }
+    assert rounds == {(overlap_round, False), (check_round, False), (check_round, True)}
