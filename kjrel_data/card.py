@@ -31,6 +31,7 @@ from kjrel_data.labels import (
     LabelSet,
 )
 from kjrel_data.load import SPLITS, checks_gold
+from kjrel_data.sentence_model import load_sentence_model
 from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
 from kjrel_data.tables import (
     ARTICLES,
@@ -334,10 +335,18 @@ def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
     labels = evaluations[0].labels if evaluations else 0
     return "\n\n".join(
         [
-            f"The automatic labeller (`{CHOSEN_METHOD}`) is trained at build time on the train "
-            "split's annotations, for sentences that have none. Each label's probability of being "
-            "right is calibrated (isotonic regression on how often labels of that probability "
-            "were right on articles the labeller was not trained on). A model label is published "
+            f"The automatic labeller (`{CHOSEN_METHOD}`) labels the sentences that have no "
+            "annotation. Its labels are machine labels: TF-IDF and logistic regression, fitted "
+            f"on {counted(load_sentence_model().trained_on['sentences'], 'invented training sentence')} "
+            "that AI writer sessions wrote and labelled from the codebook for this purpose (they "
+            "are not corpus text and are in no table here), not on this corpus. Each label's "
+            "probability of being right is calibrated at build time on the train split's "
+            "annotations (isotonic regression on how often labels of that probability were "
+            "right). The writers of its training sentences read the codebook, which quotes corpus "
+            "sentences with their labels: the "
+            f"{counted(len(load_sentence_model().quoted_text_sha256), 'sentence')} a codebook "
+            "names or quotes three or more words of neither calibrate it nor count in the figures "
+            "below. A model label is published "
             "only where its probability reaches its field's threshold, chosen so that published "
             f"labels are right at least {TARGET_ACCURACY:.0%} of the time, leave one article out "
             "(`benchmarks/labeller.py` in the repository). Below it the sentence stays "
@@ -345,12 +354,16 @@ def _model_label_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
             "(`kjrel export-tasks`).",
             f"Measured here, leave one article out over the {counted(labels, 'sentence')} "
             "annotated blind to the model (`adjudicated` or `single_blind`: labels that followed "
-            "a pre-annotation would flatter the model), each article labelled by the labeller "
-            "trained and calibrated on all the others: the share of labels that would be "
-            "published at the threshold (coverage), how many of those are right, and how many "
-            "model labels this folder publishes. The labeller that labels this folder is trained "
-            "on the train split's articles only, fewer than the others of each held-out article "
-            "here, so expect its labels to be no better than these figures.",
+            "a pre-annotation would flatter the model) and not quoted in a codebook, each "
+            "article labelled by the labeller calibrated on all the others: the share of labels "
+            "that would be published at the threshold (coverage), how many of those are right, "
+            "and how many model labels this folder publishes. The thresholds were chosen on these "
+            "same predictions, so these figures flatter them somewhat (the repository's invented "
+            "evaluation set, on which no threshold was chosen, checks them; the repository's README "
+            "gives both). The "
+            "labeller that labels this folder is calibrated on the train split's articles only, "
+            "fewer than the others of each held-out article here, so expect its labels to be no "
+            "better than these figures.",
             _markdown_table(
                 ["column", "threshold", "coverage", "accuracy when published", "published here"],
                 rows,
@@ -727,11 +740,13 @@ def _limitations_section(summary: CorpusSummary, evaluations: list[FieldEvaluati
         for evaluation in evaluations
     }
     points += [
-        "- **Model labels are weak, so few or none are published.** Leave one article out, the "
-        "automatic labeller's labels are right "
+        "- **Model labels are machine labels, and weak ones.** Leave one article out, all the "
+        "automatic labeller's labels together are right "
         + ", ".join(f"{value:.2f} of the time for `{field}`" for field, value in overall.items())
         + f"; a model label is published only where it is right {TARGET_ACCURACY:.0%} of the "
-        "time (see Model labels), and they are never in the label columns.",
+        "time as measured on the annotations that chose the threshold (see Model labels), they "
+        "are never in the label columns, and the labeller learnt from invented sentences, not "
+        "from this corpus.",
         "- **Not openly licensed text.** The article text stays under its publishers' copyright "
         "(see Licence).",
     ]
