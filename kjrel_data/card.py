@@ -43,6 +43,7 @@ from kjrel_data.tables import (
     SENTENCES,
 )
 from kjrel_data.version import DatasetVersion
+from kjrel_data.wording import counted
 
 PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
 DESCRIPTION = (
@@ -642,11 +643,6 @@ SIZE_CATEGORIES = (
     (1_000_000, "100K<n<1M"),
     (10_000_000, "1M<n<10M"),
 )
-
-
-def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """'1 article', '5 articles': a count with its noun in the right number."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _release_note(version: DatasetVersion) -> str:

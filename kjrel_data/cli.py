@@ -11,22 +11,11 @@ import signal
 import sys
 import time
 from pathlib import Path
-
-import pyarrow as pa
-from huggingface_hub import HfApi
+from typing import TYPE_CHECKING
 
 from kjrel_data import __version__
-from kjrel_data.add import NewArticle, add_article, preview_lines
-from kjrel_data.agreement import agreement, agreement_table, confusion_tables
-from kjrel_data.build import build, prepare
-from kjrel_data.card import counted
-from kjrel_data.changelog import label_changes
-from kjrel_data.codebook import refresh_codebook
-from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError, KjrelError, shown
-from kjrel_data.hub import publish_to_hub
 from kjrel_data.labels import ANNOTATION_SOURCES
-from kjrel_data.line_corrections import correct_line, uncorrect_line
 from kjrel_data.load import (
     CORRECTION_ACTIONS,
     CORRECTIONS_FILE,
@@ -34,16 +23,15 @@ from kjrel_data.load import (
     METADATA_FILE,
     PASSES_FILE,
     SPLITS,
-    read_label_file,
 )
-from kjrel_data.release import make_release
-from kjrel_data.review import DEFAULT_OUT, write_review
-from kjrel_data.summary import CorpusSummary
-from kjrel_data.tables import ANNOTATIONS, ARTICLES, CONFIGS, SENTENCES
-from kjrel_data.tasks import RoundPlan, export_tasks
-from kjrel_data.validate import schema_documents, validate_folder
-from kjrel_data.version import RELEASE_FILE
+from kjrel_data.wording import counted
 
+if TYPE_CHECKING:
+    from kjrel_data.summary import CorpusSummary
+
+# Each command imports its own stack when it runs: pyarrow, pandas, datasets, scikit-learn and
+# matplotlib take seconds to load, and `kjrel --help` or `kjrel add` need none of them.
+DEFAULT_REVIEW_PAGE = Path("review.html")
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
 
 
@@ -419,7 +407,10 @@ def _parser() -> argparse.ArgumentParser:
         "--raw", type=Path, default=Path("raw"), help="raw input folder (default: raw)"
     )
     review_parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"the page to write (default: {DEFAULT_OUT})"
+        "--out",
+        type=Path,
+        default=DEFAULT_REVIEW_PAGE,
+        help=f"the page to write (default: {DEFAULT_REVIEW_PAGE})",
     )
     review_parser.set_defaults(run=_run_review)
 
@@ -453,6 +444,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_build(arguments: argparse.Namespace) -> int:
+    from kjrel_data.build import build
+
     started = time.perf_counter()
     docs_dir = arguments.docs or arguments.raw.resolve().parent
     result = build(
@@ -483,6 +476,8 @@ def _overlap(value: str) -> int:
 
 
 def _run_add(arguments: argparse.Namespace) -> int:
+    from kjrel_data.add import NewArticle, add_article, preview_lines
+
     new = NewArticle(
         **{field.name: getattr(arguments, field.name) for field in dataclasses.fields(NewArticle)}
     )
@@ -502,6 +497,8 @@ def _run_add(arguments: argparse.Namespace) -> int:
 
 
 def _run_correct(arguments: argparse.Namespace) -> int:
+    from kjrel_data.line_corrections import correct_line
+
     corrected = correct_line(
         arguments.raw, arguments.article_id, arguments.line_number, arguments.action, arguments.note
     )
@@ -521,6 +518,8 @@ def _run_correct(arguments: argparse.Namespace) -> int:
 
 
 def _run_uncorrect(arguments: argparse.Namespace) -> int:
+    from kjrel_data.line_corrections import uncorrect_line
+
     removed = uncorrect_line(arguments.raw, arguments.article_id, arguments.line_number)
     print(
         f"Removed the {removed.action} correction of line {removed.line_number} of "
@@ -531,6 +530,8 @@ def _run_uncorrect(arguments: argparse.Namespace) -> int:
 
 
 def _run_validate(arguments: argparse.Namespace) -> int:
+    from kjrel_data.validate import validate_folder
+
     summary = validate_folder(arguments.folder)
     print(f"{arguments.folder} is valid")
     print(_summary(summary))
@@ -538,6 +539,8 @@ def _run_validate(arguments: argparse.Namespace) -> int:
 
 
 def _run_schemas(arguments: argparse.Namespace) -> int:
+    from kjrel_data.validate import schema_documents
+
     arguments.out.mkdir(parents=True, exist_ok=True)
     for name, content in schema_documents().items():
         path = arguments.out / name
@@ -550,6 +553,12 @@ def _run_schemas(arguments: argparse.Namespace) -> int:
 
 
 def _run_agreement(arguments: argparse.Namespace) -> int:
+    import pyarrow as pa
+
+    from kjrel_data.agreement import agreement, agreement_table, confusion_tables
+    from kjrel_data.build import prepare
+    from kjrel_data.tables import ANNOTATIONS, SENTENCES
+
     corpus = prepare(arguments.raw)
     annotations = pa.concat_tables(corpus[ANNOTATIONS].values())
     if annotations.num_rows == 0:
@@ -571,6 +580,9 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
 
 
 def _run_label_changes(arguments: argparse.Namespace) -> int:
+    from kjrel_data.changelog import label_changes
+    from kjrel_data.load import read_label_file
+
     old = read_label_file(arguments.old, gold=True)
     new = read_label_file(arguments.new, gold=True)
     print("\n".join(label_changes(old, new)) or "No label changes.")
@@ -578,6 +590,9 @@ def _run_label_changes(arguments: argparse.Namespace) -> int:
 
 
 def _run_release(arguments: argparse.Namespace) -> int:
+    from kjrel_data.release import make_release
+    from kjrel_data.version import RELEASE_FILE
+
     changelog = arguments.changelog or arguments.raw.resolve().parent / "CHANGELOG.md"
     date = arguments.date or datetime.datetime.now(datetime.UTC).date().isoformat()
     result = make_release(arguments.raw, changelog, date)
@@ -596,6 +611,9 @@ def _run_release(arguments: argparse.Namespace) -> int:
 
 
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
+    from kjrel_data.build import prepare
+    from kjrel_data.tasks import RoundPlan, export_tasks
+
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
     exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
     print(
@@ -618,6 +636,8 @@ def _run_export_tasks(arguments: argparse.Namespace) -> int:
 
 
 def _run_import_annotations(arguments: argparse.Namespace) -> int:
+    from kjrel_data.corrections import import_annotations
+
     imported = import_annotations(arguments.raw, arguments.export, arguments.codebook)
     print(
         f"Added labels for {counted(len(imported.added), 'sentence')} to "
@@ -647,6 +667,8 @@ def _run_import_annotations(arguments: argparse.Namespace) -> int:
 
 
 def _run_review(arguments: argparse.Namespace) -> int:
+    from kjrel_data.review import write_review
+
     written = write_review(
         arguments.raw, arguments.out, arguments.article_ids, show_progress=sys.stderr.isatty()
     )
@@ -659,6 +681,10 @@ def _run_review(arguments: argparse.Namespace) -> int:
 
 
 def _run_publish(arguments: argparse.Namespace) -> int:
+    from huggingface_hub import HfApi
+
+    from kjrel_data.hub import publish_to_hub
+
     publication = publish_to_hub(
         arguments.folder,
         arguments.repo_id,
@@ -681,6 +707,8 @@ def _run_publish(arguments: argparse.Namespace) -> int:
 
 
 def _run_codebook(arguments: argparse.Namespace) -> int:
+    from kjrel_data.codebook import refresh_codebook
+
     if not arguments.file.is_file():
         raise InputError(f"{arguments.file}: no such codebook.")
     try:
@@ -691,7 +719,9 @@ def _run_codebook(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(summary: CorpusSummary) -> str:
+def _summary(summary: "CorpusSummary") -> str:
+    from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES
+
     width = max(len(config) for config in CONFIGS)
     lines = [f"  {'':{width}}  " + "  ".join(f"{split:>10}" for split in SPLITS)]
     lines += [

@@ -7,8 +7,8 @@ import sys
 def run() -> int:
     """Load kjrel's modules and run the command; Ctrl-C or SIGTERM while they load ends quietly."""
 
-    # Loading pandas, pyarrow, datasets and scikit-learn takes seconds: an interrupt then would
-    # otherwise print a traceback from inside some library's import.
+    # An interrupt while the command line loads would otherwise print a traceback from inside an
+    # import; the libraries a command needs load later, inside main(), which handles interrupts.
     def stop(number: int, frame: object) -> None:
         print("kjrel: interrupted while starting; nothing was done.", file=sys.stderr)
         raise SystemExit(130)

@@ -24,7 +24,6 @@ from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import METADATA_FILE, load_catalog, read_article
 from kjrel_data.tables import ARTICLES, REMOVED, SENTENCES, Corpus
 
-DEFAULT_OUT = Path("review.html")
 # Fewer words than this is a heading, a caption or a fragment more often than a sentence.
 SHORT_SENTENCE_WORDS = 4
 # Words publishers' chrome is made of: links, credits, wire agencies, sign-up prompts, addresses.

@@ -49,6 +49,41 @@ def test_every_command_has_help(command):
     assert "usage: kjrel" in result.stdout and "Exit status" in result.stdout
 
 
+# Libraries that take seconds to load; `kjrel --help` and `kjrel add` need none of them.
+HEAVY_LIBRARIES = ("sklearn", "scipy", "matplotlib", "pandas", "datasets", "pyarrow")
+
+
+ADD = ["add", "article.txt", "--outlet", "Test Wire", "--title", "Talks resume", "--raw", "raw"]
+
+
+@pytest.mark.parametrize("command", [["--help"], ["add", "--help"], ADD])
+def test_help_and_add_load_no_heavy_library(command, tmp_path):
+    shutil.copytree(RAW, tmp_path / "raw")
+    (tmp_path / "article.txt").write_text(
+        "Seoul and Tokyo agreed on Monday to resume talks.\n\nThe ministers will meet again.\n",
+        encoding="utf-8",
+    )
+    # A fresh interpreter: this test process has loaded them all already.
+    script = (
+        "import sys\n"
+        "from kjrel_data.cli import main\n"
+        "try:\n"
+        "    status = main(sys.argv[1:])\n"
+        "except SystemExit as exit:\n"
+        "    status = exit.code\n"
+        "loaded = {name.partition('.')[0] for name in sys.modules}\n"
+        f"print(status, sorted(loaded & {set(HEAVY_LIBRARIES)!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
 def test_bad_usage_exits_2():
     assert kjrel("frobnicate").returncode == 2
 

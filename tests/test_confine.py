@@ -49,7 +49,7 @@ def honeypot(tmp_path: Path) -> Path:
 def hub(monkeypatch: pytest.MonkeyPatch) -> RecordingApi:
     """The Hub client `kjrel publish` makes: records calls instead of sending them."""
     api = RecordingApi(remote_files=[])
-    monkeypatch.setattr("kjrel_data.cli.HfApi", lambda: api)
+    monkeypatch.setattr("huggingface_hub.HfApi", lambda: api)
     return api
 
 

@@ -666,7 +666,7 @@ def test_an_internal_error_is_one_line_asking_for_a_report(monkeypatch, capsys, 
     def broken(*arguments, **options):
         raise ZeroDivisionError("division by zero\nsecond line")
 
-    monkeypatch.setattr("kjrel_data.cli.validate_folder", broken)
+    monkeypatch.setattr("kjrel_data.validate.validate_folder", broken)
     monkeypatch.delenv("KJREL_DEBUG", raising=False)
     run = run_kjrel(["validate", tmp_path], capsys)
     assert_one_message(
@@ -682,7 +682,7 @@ def test_debug_shows_the_traceback(monkeypatch, capsys, tmp_path, how):
     def broken(*arguments, **options):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("kjrel_data.cli.validate_folder", broken)
+    monkeypatch.setattr("kjrel_data.validate.validate_folder", broken)
     if how == "environment":
         monkeypatch.setenv("KJREL_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
