@@ -18,6 +18,7 @@ from kjrel_data.load import (
     SPLITS,
     ArticleMetadata,
     RawArticle,
+    article_metadata,
     decode_article,
     load_raw,
     parse_published_date,
@@ -178,14 +179,10 @@ def _shortened(text: str) -> str:
 
 def _metadata_of(row: dict[str, str | None], file: str) -> ArticleMetadata:
     """The metadata the build will read back from the new row (empty cells read as None)."""
-    values = {name: value or None for name, value in row.items()}
-    published = values["published_date"]
-    return ArticleMetadata(
-        **{
-            **values,
-            "file": file,
-            "published_date": parse_published_date(published) if published else None,
-        }
+    cells = {name: value for name, value in row.items() if value}
+    published = cells.get("published_date")
+    return article_metadata(
+        {**cells, "file": file}, parse_published_date(published) if published else None
     )
 
 

@@ -12,7 +12,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -207,6 +207,8 @@ def build(
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
+        # load_catalog refuses a raw/ without articles, so at least one batch was built.
+        assert summary is not None
         write_documents(staging, summary, writer.close(), documents, version)
         # Every batch's rows were validated before they were written; this checks what writing
         # made of them: checksums, card, and each shard's schema.
@@ -216,7 +218,7 @@ def build(
 
 def _built_batches(
     raw_dir: Path, workers: int, scheduler: str | None, show_progress: bool
-) -> Iterator[Corpus]:
+) -> Generator[Corpus, None, None]:
     # A cluster's workers do not share this process's working directory.
     work, article_count = batches(Path(raw_dir).resolve() if scheduler else raw_dir)
     first_with: dict[bytes, str] = {}

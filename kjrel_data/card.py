@@ -3,10 +3,12 @@
 import io
 import re
 from collections import Counter
+from collections.abc import Sequence
 from importlib import metadata
 
 import matplotlib
 import yaml
+from datasets import List, Value
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
@@ -517,7 +519,7 @@ def shown_as_typed(text: object) -> str:
     return MARKDOWN_MARKUP.sub(r"\\\1", text)
 
 
-def _markdown_table(header: list[str], rows: list[list[object]]) -> str:
+def _markdown_table(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += [
         "| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows
@@ -575,12 +577,11 @@ def _field_table(config: str) -> str:
 
 
 def _type_name(feature: object) -> str:
-    name = type(feature).__name__
-    if name == "Value":
+    if isinstance(feature, Value):
         return feature.dtype
-    if name == "List":
+    if isinstance(feature, List):
         return f"list<{_type_name(feature.feature)}>"
-    return name
+    return type(feature).__name__
 
 
 def _articles_table(summary: CorpusSummary) -> str:
@@ -646,8 +647,8 @@ SIZE_CATEGORIES = (
 
 
 def _release_note(version: DatasetVersion) -> str:
-    if version.released:
-        return f"released {version.release.date}"
+    if (release := version.released_as) is not None:
+        return f"released {release.date}"
     if version.release is None:
         return "unreleased: no release is recorded in `raw/release.toml`"
     return (
@@ -770,8 +771,8 @@ def citation_bibtex(version: DatasetVersion) -> str:
         ("author", "{The kjrel\\_data maintainers}"),
         ("version", version.version),
     ]
-    if version.released:
-        fields += [("year", version.release.date[:4]), ("date", version.release.date)]
+    if (release := version.released_as) is not None:
+        fields += [("year", release.date[:4]), ("date", release.date)]
     else:
         fields.append(("note", "Unreleased build"))
     key = f"{CITATION_KEY}_{re.sub(r'[^0-9a-z]', '_', version.version)}"

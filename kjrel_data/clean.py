@@ -388,12 +388,15 @@ def compile_rules(
         if any(value is None for value in values.values()):
             continue
         pattern = METADATA_PLACEHOLDER.sub(
-            lambda match, values=values: re.escape(normalise_line(values[match.group(1)])),
-            rule.pattern,
+            functools.partial(_escaped_placeholder, values), rule.pattern
         )
         flags = re.IGNORECASE if rule.ignore_case else 0
         compiled[rule.kind].append((rule.name, re.compile(pattern, flags)))
     return compiled
+
+
+def _escaped_placeholder(values: dict[str, str], match: re.Match[str]) -> str:
+    return re.escape(normalise_line(values[match.group(1)]))
 
 
 def matching_rule(line: str, patterns: list[tuple[str, re.Pattern]]) -> str | None:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 import pyarrow as pa
 import pyarrow.compute as compute
@@ -107,7 +108,8 @@ class _Task:
     kind: str
     model_labels_shown: bool
     annotations: list[_Labels]
-    # For a single-annotator round, the labels its annotations settle on.
+    # For a single-annotator round, the labels its annotations settle on; None for an overlap or
+    # check round, whose annotations are compared as passes, never settled.
     settled: _Labels | None
 
 
@@ -149,7 +151,8 @@ def _import_tasks(
         sentence_id, checked, task_problems = _checked_task(task, current)
         if sentence_id:
             where += f" ({sentence_id!r})"
-        if task_problems:
+        # A task without a sentence id always has the problem saying so.
+        if task_problems or sentence_id is None:
             problems += [f"{where}: {problem}" for problem in task_problems]
             continue
         if checked is None:
@@ -158,10 +161,10 @@ def _import_tasks(
         if all(labels.not_article_text for labels in checked.annotations):
             drops.setdefault(sentence_id, where)
             continue
-        if checked.kind != SINGLE:
+        labels = checked.settled
+        if labels is None:
             problems += _add_pass_labels(pass_labels, pass_task, checked, sentence_id, name, where)
             continue
-        labels = checked.settled
         known = gold.get(sentence_id)
         if known is not None:
             if _key(known) == _key(labels):
@@ -548,9 +551,11 @@ def _checked_task(
     task: object, current: dict[str, str]
 ) -> tuple[str | None, _Task | None, list[str]]:
     """The task's sentence id, its round and kept annotations (None when nobody annotated it), its problems."""
-    data = task.get("data") if isinstance(task, Mapping) else None
-    sentence_id = data.get("sentence_id") if isinstance(data, Mapping) else None
-    if not isinstance(sentence_id, str):
+    if not (
+        isinstance(task, Mapping)
+        and isinstance(data := task.get("data"), Mapping)
+        and isinstance(sentence_id := data.get("sentence_id"), str)
+    ):
         return None, None, ["has no data.sentence_id: it was not written by `kjrel export-tasks`."]
     if sentence_id not in current:
         return (
@@ -611,7 +616,7 @@ def _checked_task(
     problems = [problem for _, annotation_problems in parsed for problem in annotation_problems]
     if problems:
         return sentence_id, None, problems
-    every = [labels for labels, _ in parsed]
+    every = [labels for labels, _ in parsed if labels is not None]
     # The flag says what the export meant; predictions in the task, or an annotation begun from
     # one, say what the annotator saw (a reused project, an ML backend, an edited export).
     shown = (
@@ -667,7 +672,7 @@ def _annotation_name(annotation: Mapping) -> str:
     return f"annotation {_shown_id(annotation_id) if _is_id(annotation_id) else '?'}"
 
 
-def _is_id(value: object) -> bool:
+def _is_id(value: object) -> TypeGuard[int | str]:
     """Whether value is a Label Studio id: a number or a string, never true or false."""
     return isinstance(value, int | str) and not isinstance(value, bool)
 
@@ -773,13 +778,13 @@ def _annotator(annotation: Mapping, who: str) -> tuple[str, int | None, list[str
     user = None
     if isinstance(completed_by, Mapping):
         number = completed_by.get("id")
-        user = number if isinstance(number, int) and _is_id(number) and number >= 0 else None
+        user = number if _is_id(number) and isinstance(number, int) and number >= 0 else None
         annotator = completed_by.get("email") or number
         usable = isinstance(annotator, str) or (isinstance(annotator, int) and user is not None)
     else:
         annotator = completed_by
         usable = annotator is None or (
-            isinstance(annotator, int) and _is_id(annotator) and annotator >= 0
+            _is_id(annotator) and isinstance(annotator, int) and annotator >= 0
         )
         user = annotator if usable else None
     if annotator is None:

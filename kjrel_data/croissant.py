@@ -109,7 +109,8 @@ def croissant_json(
 
 def _release_metadata(version: DatasetVersion) -> dict:
     """The version, how to cite it and, for a release, its date (an unreleased build has none)."""
-    dated = {"datePublished": version.release.date} if version.released else {}
+    release = version.released_as
+    dated = {"datePublished": release.date} if release is not None else {}
     return {"version": version.version, "citeAs": citation_bibtex(version), **dated}
 
 

@@ -45,7 +45,9 @@ def publish_to_hub(
     size = sum((folder / path).stat().st_size for path in files)
     if dry_run:
         return Publication(repo_id, files, [], size, None, None)
-    if problem := _token_problem(api.token or get_token()) or _endpoint_problem(api.endpoint):
+    # HfApi(token=True) means the saved token, as no token does.
+    token = api.token if isinstance(api.token, str) and api.token else get_token()
+    if problem := _token_problem(token) or _endpoint_problem(api.endpoint):
         raise OutputError(f"{problem} Nothing was sent.")
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -58,7 +60,7 @@ def publish_to_hub(
             for path in remote
             if path.startswith((f"{DATA_FOLDER}/", f"{CODEBOOK_FOLDER}/")) and path not in files
         )
-        operations = [
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
             *(
                 CommitOperationAdd(path_in_repo=path, path_or_fileobj=folder / path)
                 for path in files

@@ -163,7 +163,9 @@ def train_labeller(examples: Sequence[GoldExample]) -> Labeller:
         return [
             replace(
                 prediction,
-                **{f"{field}_probability": calibrated[field][index] for field in FIELDS},
+                stance_probability=calibrated[STANCE.field][index],
+                stance_holder_probability=calibrated[STANCE_HOLDER.field][index],
+                issue_probability=calibrated[ISSUE.field][index],
             )
             for index, prediction in enumerate(predictions)
         ]
@@ -330,7 +332,7 @@ def _calibration_maps(
     if len({example.article_id for example in examples}) < 2:
         return dict.fromkeys(FIELDS, lambda probabilities: [0.0] * len(probabilities))
     results = leave_one_article_out(examples, method)
-    maps = {}
+    maps: dict[str, Callable[[list[float]], list[float]]] = {}
     for field in FIELDS:
         isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
         isotonic.fit(
@@ -378,7 +380,7 @@ def leave_one_article_out(
     examples: Sequence[GoldExample], method: Method
 ) -> list[tuple[GoldExample, Prediction]]:
     """Every example with the prediction of the method trained on the other articles only."""
-    results = []
+    results: list[tuple[GoldExample, Prediction]] = []
     for article_id in sorted({example.article_id for example in examples}):
         held_out = [example for example in examples if example.article_id == article_id]
         labeller = method([example for example in examples if example.article_id != article_id])
@@ -648,12 +650,12 @@ def _keyword_holder(text: str) -> str:
     first = {
         name: match.start() for name, cue in HOLDER_CUES.items() if (match := cue.search(text))
     }
-    return min(first, key=first.get) if first else "author"
+    return min(first, key=first.__getitem__) if first else "author"
 
 
 def _keyword_issue(text: str) -> str | None:
     hits = {name: len(cue.findall(text)) for name, cue in ISSUE_CUES.items()}
     specific = {name: count for name, count in hits.items() if count and name != "diplomacy"}
     if specific:
-        return max(specific, key=specific.get)
+        return max(specific, key=specific.__getitem__)
     return "diplomacy" if hits["diplomacy"] else None

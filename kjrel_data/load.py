@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,7 +253,7 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
     path = raw_dir / METADATA_FILE
     problems: list[str] = []
     seen: dict[str, int] = {}
-    seen_files: dict[str, int] = {}
+    seen_files: dict[tuple[str, str], int] = {}
     metadata = []
     for line_number, row in _read_csv(path, METADATA_COLUMNS, inside=raw_dir):
         where = f"{shown(path)}: row {line_number}"
@@ -281,12 +281,15 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
             seen.setdefault(article_id, line_number)
         # One file, or the same bytes, under two ids would put one article in two splits.
         for key in ("file", "sha256"):
-            if values[key] is not None and (values[key], key) in seen_files:
+            # An empty cell is reported above, not as a repeat.
+            if (cell := values[key]) is None:
+                continue
+            if (cell, key) in seen_files:
                 row_problems.append(
-                    f"{where}: {key} {values[key]!r} is already the article of row "
-                    f"{seen_files[(values[key], key)]}; one article, one row."
+                    f"{where}: {key} {cell!r} is already the article of row "
+                    f"{seen_files[(cell, key)]}; one article, one row."
                 )
-            seen_files.setdefault((values[key], key), line_number)
+            seen_files.setdefault((cell, key), line_number)
         if values["kind"] is not None and values["kind"] not in KINDS:
             row_problems.append(
                 f"{where}: kind {values['kind']!r} is not one of {', '.join(KINDS)}."
@@ -305,12 +308,35 @@ def _read_metadata(raw_dir: Path) -> list[ArticleMetadata]:
             row_problems.append(f"{where}: sha256 must be 64 lowercase hex digits.")
         problems.extend(row_problems)
         if not row_problems:
-            metadata.append(ArticleMetadata(**{**values, "published_date": published_date}))
+            cells = {name: value for name, value in values.items() if value is not None}
+            metadata.append(article_metadata(cells, published_date))
     if not metadata and not problems:
         problems.append(f"{shown(path)}: no article rows. Add one row per article.")
     if problems:
         raise InputError("\n".join(problems))
     return sorted(metadata, key=lambda row: row.article_id)
+
+
+def article_metadata(
+    cells: Mapping[str, str], published_date: datetime.date | None
+) -> ArticleMetadata:
+    """An article's metadata from its row's non-empty cells, which hold every required column."""
+    return ArticleMetadata(
+        article_id=cells["article_id"],
+        file=cells["file"],
+        sha256=cells["sha256"],
+        outlet=cells["outlet"],
+        section=cells.get("section"),
+        title=cells["title"],
+        standfirst=cells.get("standfirst"),
+        author=cells.get("author"),
+        published_date=published_date,
+        url=cells.get("url"),
+        kind=cells["kind"],
+        language=cells["language"],
+        split=cells["split"],
+        copyright=cells["copyright"],
+    )
 
 
 def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
@@ -451,7 +477,8 @@ def _read_passes(raw_dir: Path) -> list[AnnotationPass]:
     # Before its folder is listed for codebooks: raw/annotations/ may be a link out of raw/.
     if problem := file_problem(path, MAX_CSV_BYTES, "a CSV file", inside=raw_dir):
         raise InputError(problem)
-    passes, problems = [], []
+    passes: list[AnnotationPass] = []
+    problems: list[str] = []
     # Checked like article files: regular files inside raw/, each under its cap before reading.
     stored_codebooks = {
         file_sha256(codebook, MAX_CODEBOOK_BYTES, "a codebook", inside=raw_dir)

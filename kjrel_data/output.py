@@ -193,11 +193,12 @@ def _tree(paths: Iterable[str]) -> dict | None:
     root: dict = {}
     for path in paths:
         *folders, name = path.split("/")
-        node: dict | None = root
+        node = root
         for part in folders:
-            node = node.setdefault(part, {})
-            if node is None:
+            folder = node.setdefault(part, {})
+            if folder is None:
                 return None
+            node = folder
         if name in node:
             return None
         node[name] = None
@@ -446,6 +447,7 @@ def _build_lock(out_dir: Path) -> Iterator[None]:
 def _take_lock(lock: Path, out_dir: Path) -> int:
     """lock, created or taken over from a killed build, flocked and holding this build's pid."""
     while True:
+        descriptor: int | None
         try:
             descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         except FileExistsError:

@@ -5,7 +5,7 @@ import csv
 import io
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from kjrel_data.errors import InputError, shown
@@ -78,7 +78,7 @@ def cell_problem(column: str, value: str) -> str | None:
 
 
 def appended_rows(
-    csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]]
+    csv_file: Path, columns: tuple[str, ...], rows: Sequence[Mapping[str, str | None]]
 ) -> bytes:
     """The CSV file's bytes with rows appended: earlier bytes untouched, its own line ending kept."""
     _refuse_bad_cells(csv_file, columns, rows, "cannot append a row")
@@ -89,7 +89,7 @@ def appended_rows(
 
 
 def csv_file_bytes(
-    csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]]
+    csv_file: Path, columns: tuple[str, ...], rows: Sequence[Mapping[str, str | None]]
 ) -> bytes:
     """A whole CSV file's bytes, its header and rows, for a file that is replaced, not appended to."""
     _refuse_bad_cells(csv_file, columns, rows, "cannot write a row")
@@ -98,7 +98,7 @@ def csv_file_bytes(
 
 
 def _refuse_bad_cells(
-    csv_file: Path, columns: tuple[str, ...], rows: list[dict[str, str | None]], what: str
+    csv_file: Path, columns: tuple[str, ...], rows: Sequence[Mapping[str, str | None]], what: str
 ) -> None:
     problems = [
         problem
@@ -111,7 +111,7 @@ def _refuse_bad_cells(
 
 
 def _csv_lines(
-    columns: tuple[str, ...], rows: list[dict[str, str | None]], line_ending: str
+    columns: tuple[str, ...], rows: Sequence[Mapping[str, str | None]], line_ending: str
 ) -> str:
     # A writer ending its rows with \r\n quotes any cell holding \r or \n (with \n alone, a cell's
     # bare \r would go unquoted and split the row when read); each row then gets the file's ending.

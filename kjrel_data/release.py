@@ -52,10 +52,10 @@ def make_release(raw_dir: Path, changelog: Path, date: str) -> ReleaseResult:
         catalog = load_catalog(raw_dir)
         current = dataset_version(catalog)
         previous = current.release
-        if current.released:
+        if (released := current.released_as) is not None:
             raise InputError(
-                f"{shown(raw_dir)}: its inputs are release {previous.version} "
-                f"({previous.date}) already; change articles, labels or rules before releasing."
+                f"{shown(raw_dir)}: its inputs are release {released.version} "
+                f"({released.date}) already; change articles, labels or rules before releasing."
             )
         if previous is not None and released_on < previous.date:
             raise InputError(

@@ -35,7 +35,7 @@ class Sentence:
 
 def split_sentences(clean_articles: list[CleanArticle]) -> list[Sentence]:
     """Every sentence of every article, in article then text order."""
-    sentences = []
+    sentences: list[Sentence] = []
     for article in clean_articles:
         article_id = article.metadata.article_id
         spans = [

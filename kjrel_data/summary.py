@@ -28,15 +28,19 @@ ANNOTATED_COLUMNS = ("article_id", "text", "label_source", "stance", "stance_hol
 class CorpusSummary:
     """Counts over a corpus; summaries of disjoint batches add up to the whole corpus's."""
 
-    rows: Counter  # (config, split) -> rows
-    gold_labels: Counter  # (label_source, label field, split, label name) -> annotated sentences
-    fold_labels: Counter  # (label field, fold, label name) -> annotated sentences
-    gold_issue_stance: Counter  # (label_source, issue name, stance name) -> annotated sentences
-    label_sources: Counter  # label_source name -> sentences
-    model_labels: Counter  # (label field, split, label name) -> published model labels
-    removals_by_rule: Counter
-    outlets: Counter  # (outlet, split) -> articles
-    outlet_sentences: Counter  # outlet -> sentences
+    rows: Counter[tuple[str, str]]  # (config, split) -> rows
+    # (label_source, label field, split, label name) -> annotated sentences
+    gold_labels: Counter[tuple[str, str, str, str]]
+    # (label field, fold, label name) -> annotated sentences
+    fold_labels: Counter[tuple[str, int, str]]
+    # (label_source, issue name, stance name) -> annotated sentences
+    gold_issue_stance: Counter[tuple[str, str, str]]
+    label_sources: Counter[str]  # label_source name -> sentences
+    # (label field, split, label name) -> published model labels
+    model_labels: Counter[tuple[str, str, str]]
+    removals_by_rule: Counter[str]
+    outlets: Counter[tuple[str, str]]  # (outlet, split) -> articles
+    outlet_sentences: Counter[str]  # outlet -> sentences
     # The card's article list: every article's row while there are at most LISTED_ARTICLES.
     listed_articles: tuple[dict, ...] | None
     # Annotation passes cover gold sentences only, so they stay small as the corpus grows.
@@ -74,14 +78,19 @@ class CorpusSummary:
 
 def summarize(corpus: Corpus) -> CorpusSummary:
     """The summary of one corpus (or one batch of it)."""
-    rows = Counter()
+    rows: Counter[tuple[str, str]] = Counter()
     for config in CONFIGS:
         for split in SPLITS:
             rows[(config, split)] = corpus[config][split].num_rows
-    gold_labels, fold_labels, gold_issue_stance = Counter(), Counter(), Counter()
-    label_sources, model_labels = Counter(), Counter()
+    gold_labels: Counter[tuple[str, str, str, str]] = Counter()
+    fold_labels: Counter[tuple[str, int, str]] = Counter()
+    gold_issue_stance: Counter[tuple[str, str, str]] = Counter()
+    label_sources: Counter[str] = Counter()
+    model_labels: Counter[tuple[str, str, str]] = Counter()
     annotated = []
-    outlet_of, outlets, outlet_sentences = {}, Counter(), Counter()
+    outlet_of: dict[str, str] = {}
+    outlets: Counter[tuple[str, str]] = Counter()
+    outlet_sentences: Counter[str] = Counter()
     for split in SPLITS:
         articles = corpus[ARTICLES][split]
         for article_id, outlet in zip(

@@ -264,7 +264,7 @@ def _choices(
     view: ElementTree.Element, name: str, labels: tuple[Label, ...], **options: str
 ) -> None:
     choices = ElementTree.SubElement(
-        view, "Choices", name=name, toName=TEXT_CONTROL, showInline="true", **options
+        view, "Choices", {"name": name, "toName": TEXT_CONTROL, "showInline": "true", **options}
     )
     for label in labels:
         ElementTree.SubElement(choices, "Choice", value=label.name, hint=label.definition)

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, cast
 
 import pandas as pd
 import pandera.extensions as extensions
@@ -237,7 +238,8 @@ def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
     return frame["sentence_found"]
 
 
-def _label_field(config: str, column: str, nullable: bool = True) -> object:
+# Typed Any as pandera.Field is, so the field can be the default of a Series[...] attribute.
+def _label_field(config: str, column: str, nullable: bool = True) -> Any:
     """A label column's field: its values are names of the label set its feature declares."""
     names = LABEL_NAMES_BY_COLUMN[config][column]
     if isinstance(FEATURES[config][column], List):
@@ -497,10 +499,12 @@ def validate_corpus(corpus: Corpus) -> None:
 def schema_documents() -> dict[str, str | bytes]:
     """The files of schemas/: pandera YAML per model, features JSON and Arrow schema per table."""
     # The Arrow schema is an IPC message: `pyarrow.ipc.read_schema` or any Arrow library reads it.
-    documents = {
-        f"{model.Config.name.replace(' ', '_')}.pandera.yaml": model.to_schema().to_yaml()
-        for model in (*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel)
-    }
+    documents: dict[str, str | bytes] = {}
+    for model in (*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel):
+        name, yaml_text = model.Config.name, model.to_schema().to_yaml()
+        # Every model here sets Config.name, and to_yaml returns the text when given no stream.
+        assert name is not None and yaml_text is not None
+        documents[f"{name.replace(' ', '_')}.pandera.yaml"] = yaml_text
     for config, features in FEATURES.items():
         documents[f"{config}.features.json"] = json.dumps(features.to_dict(), indent=2) + "\n"
         documents[f"{config}.arrow_schema"] = (
@@ -583,7 +587,10 @@ def _describe(
 ) -> list[str]:
     lines = []
     failures = failures.assign(check=failures["check"].astype(str))
-    for (index, check), group in failures.groupby(["index", "check"], dropna=False, sort=False):
+    for group_key, group in failures.groupby(["index", "check"], dropna=False, sort=False):
+        # pandas-stubs types group keys as Hashable: index is the failing row's label (NaN when the
+        # check failed for the whole table) and check was made str above.
+        index, check = cast(tuple[float, str], group_key)
         name = check.split("(")[0]
         hint = f" ({HINTS[name]})" if name in HINTS else ""
         if pd.isna(index):
@@ -620,6 +627,8 @@ def validate_folder(folder: Path) -> CorpusSummary:
         raise ValidationFailed(f"{folder}: {error}") from None
     except (OSError, pa.ArrowException) as error:
         raise ValidationFailed(f"{folder}: a Parquet file could not be read ({error}).") from None
+    # _article_batches always yields its last batch, even for a folder with no articles.
+    assert summary is not None
     return summary
 
 

@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kjrel_data import __version__
 from kjrel_data.clean import split_lines
@@ -29,6 +30,9 @@ from kjrel_data.labeller import CHOSEN_METHOD, MIN_PUBLISHED, PUBLISH_THRESHOLDS
 from kjrel_data.limits import MAX_CSV_BYTES
 from kjrel_data.load import ISSUES_SEPARATOR, RawCatalog, read_article
 from kjrel_data.tables import CONFIGS, FEATURES
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 RELEASE_FILE = "release.toml"
 # The package's data that decides rows: what cleaning removes, and what the classifiers score.
@@ -65,6 +69,11 @@ class DatasetVersion:
     released: bool
     rows_sha256: str
     release: Release | None
+
+    @property
+    def released_as(self) -> Release | None:
+        """The release this version is; None for an unreleased build."""
+        return self.release if self.released else None
 
 
 def dataset_version(catalog: RawCatalog) -> DatasetVersion:
@@ -110,7 +119,7 @@ def rows_sha256(catalog: RawCatalog) -> str:
     return digest.hexdigest()
 
 
-def _fields(item: object, *left_out: str) -> dict:
+def _fields(item: "DataclassInstance", *left_out: str) -> dict:
     """A raw record's fields but where it was read from (file, row) and its raw bytes' sha256."""
     where = {"file", "row_number", "sha256", *left_out}
     return {

@@ -143,6 +143,26 @@ def test_publish_without_a_token_stops_before_any_network_call(folder, monkeypat
     assert api.calls == []
 
 
+@pytest.mark.parametrize("saved", [None, "hf_saved"])
+def test_token_true_means_the_token_huggingface_hub_finds(folder, monkeypatch, tmp_path, saved):
+    # HfApi(token=True) asks for the token huggingface_hub finds (HF_TOKEN or `hf auth login`), as
+    # HfApi() does.
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    if saved:
+        monkeypatch.setenv("HF_TOKEN", saved)
+    else:
+        monkeypatch.delenv("HF_TOKEN", raising=False)
+    api = RecordingApi(remote_files=[])
+    api.token = True
+    if saved is None:
+        with pytest.raises(OutputError, match="hf auth login"):
+            publish_to_hub(folder, "my-lab/kjrel", api)
+        assert api.calls == []
+    else:
+        publish_to_hub(folder, "my-lab/kjrel", api)
+        assert [name for name, _ in api.calls][-1] == "create_commit"
+
+
 def test_an_unreachable_hub_is_one_clear_error(folder):
     class UnreachableApi(RecordingApi):
         def create_commit(self, repo_id, operations, **options):
