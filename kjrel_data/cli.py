@@ -26,11 +26,12 @@ from kjrel_data.load import (
 )
 from kjrel_data.wording import counted
 
+# Each command imports its own stack when it runs: pyarrow, pandas, datasets, scikit-learn and
+# matplotlib take seconds to load, and `kjrel --help` or `kjrel add` need none of them.
 if TYPE_CHECKING:
     from kjrel_data.summary import CorpusSummary
 
-# Each command imports its own stack when it runs: pyarrow, pandas, datasets, scikit-learn and
-# matplotlib take seconds to load, and `kjrel --help` or `kjrel add` need none of them.
+# The parser shows it, so it lives here rather than in the review module and its imports.
 DEFAULT_REVIEW_PAGE = Path("review.html")
 EXIT_CODES = "Exit status: 0 success, 1 bad input or invalid data (message on stderr), 2 bad usage."
 

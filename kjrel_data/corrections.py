@@ -616,6 +616,8 @@ def _checked_task(
     problems = [problem for _, annotation_problems in parsed for problem in annotation_problems]
     if problems:
         return sentence_id, None, problems
+    # Labels are None only beside a problem, and problems returned above: the filter drops nothing
+    # and tells the type checker so.
     every = [labels for labels, _ in parsed if labels is not None]
     # The flag says what the export meant; predictions in the task, or an annotation begun from
     # one, say what the annotator saw (a reused project, an ML backend, an edited export).

@@ -590,7 +590,7 @@ def _describe(
     for group_key, group in failures.groupby(["index", "check"], dropna=False, sort=False):
         # pandas-stubs types group keys as Hashable: index is the failing row's label (NaN when the
         # check failed for the whole table) and check was made str above.
-        index, check = cast(tuple[float, str], group_key)
+        index, check = cast(tuple[int | float, str], group_key)
         name = check.split("(")[0]
         hint = f" ({HINTS[name]})" if name in HINTS else ""
         if pd.isna(index):
