@@ -64,8 +64,15 @@ from kjrel_data.version import DatasetVersion, dataset_version
 BATCH_ARTICLES = 200
 # Batches handed out ahead of the one being written, per worker: keeps workers busy, memory flat.
 BATCHES_AHEAD_PER_WORKER = 2
-# How long a cluster may take to have a worker before the build gives up.
-WORKER_WAIT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """A Dask scheduler to build on, and how long to wait for it and for its first worker."""
+
+    address: str
+    connect_seconds: float = 30
+    worker_wait_seconds: float = 60
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def build(
     docs_dir: Path,
     show_progress: bool = False,
     workers: int = 1,
-    scheduler: str | None = None,
+    scheduler: Scheduler | None = None,
 ) -> BuildResult:
     """Build raw_dir into out_dir (with docs_dir's datasheet and codebook), replacing it only if valid."""
     missing = [name for name in DOCUMENTS if not os.path.lexists(Path(docs_dir) / name)]
@@ -217,10 +224,10 @@ def build(
 
 
 def _built_batches(
-    raw_dir: Path, workers: int, scheduler: str | None, show_progress: bool
+    raw_dir: Path, workers: int, scheduler: Scheduler | None, show_progress: bool
 ) -> Generator[Corpus, None, None]:
     # A cluster's workers do not share this process's working directory.
-    work, article_count = batches(Path(raw_dir).resolve() if scheduler else raw_dir)
+    work, article_count = batches(Path(raw_dir).resolve() if scheduler is not None else raw_dir)
     first_with: dict[bytes, str] = {}
     with (
         tqdm(
@@ -239,7 +246,7 @@ def _built_batches(
 
 
 @contextlib.contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
+def _executor(workers: int, scheduler: Scheduler | None) -> Iterator[tuple[Executor | None, int]]:
     """Where batches run, and how many run at once."""
     if scheduler is not None:
         try:
@@ -249,21 +256,22 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | 
                 "--scheduler needs Dask's distributed scheduler: pip install distributed (or, in "
                 "a checkout of kjrel-data, pip install -e '.[cluster]')."
             ) from None
+        address = scheduler.address
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(address, timeout=scheduler.connect_seconds)
         except (OSError, ValueError) as error:
             # ValueError: distributed's word for an address it cannot parse ("missing port").
             raise InputError(
-                f"cannot reach the Dask scheduler at {scheduler} ({error}); "
+                f"cannot reach the Dask scheduler at {address} ({error}); "
                 "pass its address as tcp://HOST:PORT."
             ) from None
         with client:
             try:
-                client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+                client.wait_for_workers(1, timeout=scheduler.worker_wait_seconds)
             except TimeoutError:
                 raise InputError(
-                    f"the Dask scheduler at {scheduler} has no workers; start some with "
-                    f"`dask worker {scheduler}`."
+                    f"the Dask scheduler at {address} has no workers; start some with "
+                    f"`dask worker {address}`."
                 ) from None
             yield client.get_executor(), sum(client.nthreads().values())
     elif workers > 1:

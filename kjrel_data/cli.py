@@ -445,7 +445,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_build(arguments: argparse.Namespace) -> int:
-    from kjrel_data.build import build
+    from kjrel_data.build import Scheduler, build
 
     started = time.perf_counter()
     docs_dir = arguments.docs or arguments.raw.resolve().parent
@@ -455,7 +455,7 @@ def _run_build(arguments: argparse.Namespace) -> int:
         docs_dir,
         show_progress=sys.stderr.isatty(),
         workers=arguments.workers,
-        scheduler=arguments.scheduler,
+        scheduler=Scheduler(arguments.scheduler) if arguments.scheduler else None,
     )
     print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
     print(_summary(result.summary))

@@ -8,13 +8,14 @@ import pytest
 from datasets import load_dataset
 from distributed import LocalCluster
 
-from kjrel_data.build import build
+from kjrel_data.build import Scheduler, build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_raw
 from kjrel_data.tables import CONFIGS
 
 from .conftest import DOCS, RAW
+from .hostile import assert_one_message, run_kjrel
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -158,7 +159,7 @@ def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, 
     build(RAW, tmp_path / "one", DOCS, workers=1)
     build(RAW, tmp_path / "two", DOCS, workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        build(RAW, tmp_path / "dask", DOCS, scheduler=cluster.scheduler_address)
+        build(RAW, tmp_path / "dask", DOCS, scheduler=Scheduler(cluster.scheduler_address))
         assert len(cluster.workers) == 2
     assert len(list((tmp_path / "one/data/sentences").iterdir())) > 3
     assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
@@ -180,17 +181,40 @@ def test_an_unreachable_or_malformed_scheduler_is_one_clear_error(tmp_path, addr
     with pytest.raises(
         InputError, match=rf"cannot reach the Dask scheduler at {re.escape(address)}"
     ):
-        build(RAW, tmp_path / "out", DOCS, scheduler=address)
+        build(RAW, tmp_path / "out", DOCS, scheduler=Scheduler(address, connect_seconds=1))
     assert not (tmp_path / "out").exists()
 
 
-def test_a_cluster_without_workers_is_one_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr("kjrel_data.build.WORKER_WAIT_SECONDS", 1)
+def test_kjrel_build_passes_its_scheduler_address_on(tmp_path, capsys):
+    run = run_kjrel(
+        [
+            "build",
+            "--raw",
+            RAW,
+            "--docs",
+            DOCS,
+            "--out",
+            tmp_path / "out",
+            "--scheduler",
+            "nowhere",
+        ],
+        capsys,
+    )
+    assert_one_message(run, "build", r"cannot reach the Dask scheduler at nowhere \(")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_without_workers_is_one_clear_error(tmp_path):
     with (
         LocalCluster(n_workers=0, processes=False) as cluster,
         pytest.raises(InputError, match=r"has no workers; start some with `dask worker "),
     ):
-        build(RAW, tmp_path / "out", DOCS, scheduler=cluster.scheduler_address)
+        build(
+            RAW,
+            tmp_path / "out",
+            DOCS,
+            scheduler=Scheduler(cluster.scheduler_address, worker_wait_seconds=1),
+        )
     assert not (tmp_path / "out").exists()
 
 
