@@ -180,3 +180,12 @@ def test_sentences_the_codebook_quotes_neither_calibrate_nor_score_the_shipped_m
     assert len(examples) == blind.num_rows - len(quoted_rows)
     assert not {text_sha256(example.text) for example in examples} & quoted
     assert unseen_by_model([GoldExample("a", quoted_rows[0], "none", "none", "none")]) == []
+    # Calibrated with or without the quoted sentences, the labeller gives the same probabilities.
+    with_quoted = [
+        GoldExample(
+            row["article_id"], row["text"], row["stance"], row["stance_holder"], row["issue"]
+        )
+        for row in blind.to_pylist()
+    ]
+    texts = [example.text for example in with_quoted]
+    assert train_labeller(with_quoted)(texts) == train_labeller(examples)(texts)
