@@ -383,16 +383,26 @@ def compile_rules(
     for rule in rules:
         if rule.pattern is None or (rule.outlet is not None and rule.outlet != metadata.outlet):
             continue
+        flags = re.IGNORECASE if rule.ignore_case else 0
         fields = METADATA_PLACEHOLDER.findall(rule.pattern)
+        if not fields:
+            compiled[rule.kind].append((rule.name, _compiled(rule.pattern, flags)))
+            continue
         values = {field: getattr(metadata, field) for field in fields}
         if any(value is None for value in values.values()):
             continue
         pattern = METADATA_PLACEHOLDER.sub(
             functools.partial(_escaped_placeholder, values), rule.pattern
         )
-        flags = re.IGNORECASE if rule.ignore_case else 0
         compiled[rule.kind].append((rule.name, re.compile(pattern, flags)))
     return compiled
+
+
+# The rules' own patterns, compiled once: with an article's metadata patterns they outnumber the
+# re module's cache, which then compiled them all again for every article.
+@functools.cache
+def _compiled(pattern: str, flags: int) -> re.Pattern:
+    return re.compile(pattern, flags)
 
 
 def _escaped_placeholder(values: dict[str, str], match: re.Match[str]) -> str:

@@ -117,9 +117,12 @@ def invented_tfidf_logistic_regression(examples: Sequence[GoldExample]) -> Label
 
 def stored_model_labeller(model: SentenceModel) -> Labeller:
     """The labeller a stored sentence model gives."""
-    return _combine(
-        *(functools.partial(field_scores, model, field) for field in FIELDS),
-    )
+
+    def label(texts: Sequence[str]) -> list[Prediction]:
+        scores = field_scores(model, texts)
+        return _predictions(*(scores[field] for field in FIELDS))
+
+    return label
 
 
 METHODS: dict[str, Method] = {
@@ -417,34 +420,39 @@ def _combine(
     def label(texts: Sequence[str]) -> list[Prediction]:
         if not texts:
             return []
-        predictions = []
-        for stance_scores, holder_scores, issue_scores in zip(
-            stance_model(texts), holder_model(texts), issue_model(texts), strict=True
-        ):
-            stance, stance_probability = _best(stance_scores)
-            issue, issue_probability = _best(issue_scores)
-            # The holder is right only if the stance is: none with none, or a holder of a stance.
-            holder, holder_probability = NONE, stance_probability
-            if stance != NONE:
-                holder, given_stance = _best(
-                    {name: p for name, p in holder_scores.items() if name != NONE}
-                    or {"author": 1.0}
-                )
-                holder_probability = stance_probability * given_stance
-            predictions.append(
-                Prediction(
-                    stance,
-                    holder,
-                    issue,
-                    (issue,),
-                    stance_probability=stance_probability,
-                    stance_holder_probability=holder_probability,
-                    issue_probability=issue_probability,
-                )
-            )
-        return predictions
+        return _predictions(stance_model(texts), holder_model(texts), issue_model(texts))
 
     return label
+
+
+def _predictions(
+    stance_scores: Scores, holder_scores: Scores, issue_scores: Scores
+) -> list[Prediction]:
+    predictions = []
+    for stance_of_text, holder_of_text, issue_of_text in zip(
+        stance_scores, holder_scores, issue_scores, strict=True
+    ):
+        stance, stance_probability = _best(stance_of_text)
+        issue, issue_probability = _best(issue_of_text)
+        # The holder is right only if the stance is: none with none, or a holder of a stance.
+        holder, holder_probability = NONE, stance_probability
+        if stance != NONE:
+            holder, given_stance = _best(
+                {name: p for name, p in holder_of_text.items() if name != NONE} or {"author": 1.0}
+            )
+            holder_probability = stance_probability * given_stance
+        predictions.append(
+            Prediction(
+                stance,
+                holder,
+                issue,
+                (issue,),
+                stance_probability=stance_probability,
+                stance_holder_probability=holder_probability,
+                issue_probability=issue_probability,
+            )
+        )
+    return predictions
 
 
 def _best(scores: dict[str, float]) -> tuple[str, float]:

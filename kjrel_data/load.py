@@ -47,6 +47,7 @@ ARTICLES_FOLDER = "articles"
 SPLITS = ("train", "validation", "test")
 KINDS = ("news", "opinion", "commentary")
 ARTICLE_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
 METADATA_COLUMNS = (
     "article_id",
     "file",
@@ -362,14 +363,13 @@ def text_fingerprint(text: str) -> bytes:
     """sha256 of the text with its Unicode form (NFKC), format characters, line endings and white space runs set aside."""
     # Format characters (zero-width spaces and joiners, BOMs, word joiners) are invisible: a
     # copy with some inserted reads the same and would put the same sentences in two splits.
-    folded = " ".join(
-        "".join(
-            character
-            for character in unicodedata.normalize("NFKC", text)
-            if unicodedata.category(character) != "Cf"
-        ).split()
-    )
-    return hashlib.sha256(folded.encode("utf-8")).digest()
+    # ASCII has no format characters, so only the others are looked up, one at a time.
+    visible = NON_ASCII.sub(_visible, unicodedata.normalize("NFKC", text))
+    return hashlib.sha256(" ".join(visible.split()).encode("utf-8")).digest()
+
+
+def _visible(match: re.Match[str]) -> str:
+    return "" if unicodedata.category(match.group()) == "Cf" else match.group()
 
 
 def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:

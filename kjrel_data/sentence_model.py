@@ -152,11 +152,18 @@ def terms_of(text: str) -> list[str]:
 def features(model: SentenceModel, texts: Sequence[str]) -> sparse.csr_matrix:
     """Sublinear TF-IDF rows, L2-normalised, over the model's terms (unknown terms ignored)."""
     indptr, indices, values = [0], [], []
+    term_index = model.terms.get
+    # Python floats: arithmetic on numpy scalars one at a time is several times slower, and the
+    # same IEEE operations give the same values.
+    idf = model.idf.tolist()
     for text in texts:
-        counts = Counter(
-            index for term in terms_of(text) if (index := model.terms.get(term)) is not None
-        )
-        row = {index: (1.0 + math.log(count)) * model.idf[index] for index, count in counts.items()}
+        # Unknown terms count under None, which is left out.
+        counts = Counter(map(term_index, terms_of(text)))
+        row = {
+            index: (1.0 + math.log(count)) * idf[index]
+            for index, count in counts.items()
+            if index is not None
+        }
         norm = math.sqrt(sum(value * value for value in row.values()))
         for index in sorted(row):
             indices.append(index)
@@ -168,13 +175,19 @@ def features(model: SentenceModel, texts: Sequence[str]) -> sparse.csr_matrix:
     )
 
 
-def field_scores(model: SentenceModel, field: str, texts: Sequence[str]) -> list[dict[str, float]]:
-    """Each text's probability of each label of field, as a dict by label name."""
+def field_scores(model: SentenceModel, texts: Sequence[str]) -> dict[str, list[dict[str, float]]]:
+    """Per field, each text's probability of each label, as a dict by label name."""
     if not texts:
-        return []
-    weights = model.fields[field]
-    logits = features(model, texts) @ weights.coefficients.T + weights.intercepts
-    logits -= logits.max(axis=1, keepdims=True)
-    probabilities = np.exp(logits)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
-    return [dict(zip(weights.classes, row.tolist(), strict=True)) for row in probabilities]
+        return {field: [] for field in model.fields}
+    # One TF-IDF matrix serves every field: building it is most of the work.
+    rows = features(model, texts)
+    scores = {}
+    for field, weights in model.fields.items():
+        logits = rows @ weights.coefficients.T + weights.intercepts
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        scores[field] = [
+            dict(zip(weights.classes, row.tolist(), strict=True)) for row in probabilities
+        ]
+    return scores

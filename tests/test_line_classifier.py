@@ -1,5 +1,9 @@
 import importlib.util
 import json
+import math
+import re
+import string
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,12 +12,18 @@ from hypothesis import strategies as st
 
 from kjrel_data.clean import CLASSIFIER_RULE, RULES, clean_text_of
 from kjrel_data.line_classifier import (
+    CASE_FOLD_EXCEPTIONS,
+    CHROME_VOCABULARY,
     FEATURES,
     MODEL_FILE,
+    VOCABULARY_PATTERNS,
+    LineModel,
     chrome_scores,
+    chrome_vocabulary,
     continues_line,
     line_features,
     load_line_model,
+    probabilities,
 )
 from kjrel_data.load import ArticleMetadata
 
@@ -62,6 +72,98 @@ def test_any_page_gets_a_probability_for_each_non_blank_line(lines):
     for line, score in zip(lines, scores, strict=True):
         assert (score is None) == (not line.split())
         assert score is None or 0.0 <= score <= 1.0
+
+
+def _walked_probability(model: LineModel, features: list[float]) -> float:
+    """The boosted trees' probability, one tree and one node at a time, as they are defined."""
+    total = model.initial_log_odds
+    for tree in model.trees:
+        node = 0
+        while tree.left[node] != -1:
+            goes_left = features[tree.feature[node]] <= tree.threshold[node]
+            node = tree.left[node] if goes_left else tree.right[node]
+        total += model.learning_rate * tree.value[node]
+    return 1 / (1 + math.exp(-max(min(total, 30.0), -30.0)))
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.floats(min_value=-5, max_value=12, allow_nan=False),
+            min_size=len(FEATURES),
+            max_size=len(FEATURES),
+        ),
+        max_size=6,
+    )
+)
+def test_scoring_lines_together_gives_the_same_floats_as_walking_each_tree(rows):
+    model = load_line_model()
+    assert probabilities(model, rows) == [_walked_probability(model, row) for row in rows]
+
+
+def test_scoring_real_lines_together_gives_the_same_floats_as_walking_each_tree():
+    model = load_line_model()
+    rows = [row for row in line_features(_page(*BODY, "Photo: Yonhap", "Share")) if row]
+    assert probabilities(model, rows) == [_walked_probability(model, row) for row in rows]
+
+
+VOCABULARY_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *(word for words in CHROME_VOCABULARY.values() for word in re.findall(r"\w+", words)),
+            "Read More",
+            "PHOTO",
+            "Yonhap",
+            "www.example.com",
+            "9 a.m.",
+            "© 2026",
+            "Ⓒ",
+            "\u0130",
+            "\u0131",
+            "\u017f",
+            "K",
+            "photoſ",
+            "ſign up",
+            "lınk",
+            "-",
+            ".",
+            " ",
+            "é",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(VOCABULARY_TEXT)
+def test_the_lower_cased_vocabulary_search_finds_what_the_case_insensitive_one_does(text):
+    expected = [family for family, pattern in VOCABULARY_PATTERNS.items() if pattern.search(text)]
+    assert chrome_vocabulary(text) == expected
+
+
+def test_only_the_listed_characters_match_the_vocabulary_differently_once_lower_cased():
+    # What the lower-cased search relies on: the vocabulary is lower case, and outside
+    # CASE_FOLD_EXCEPTIONS lower-casing a character keeps its length, its being a word character,
+    # and which of the vocabulary's characters it matches case-insensitively.
+    assert all(words == words.lower() for words in CHROME_VOCABULARY.values())
+    vocabulary_characters = set(string.ascii_lowercase + string.digits + "©ⓒ")
+    differing = set()
+    for code_point in range(128, sys.maxunicode + 1):
+        character = chr(code_point)
+        lower = character.lower()
+        if lower == character and character.upper() == character:
+            continue
+        if len(lower) != 1 or bool(re.match(r"\w", character)) != bool(re.match(r"\w", lower)):
+            differing.add(character)
+            continue
+        for wanted in vocabulary_characters:
+            if bool(re.fullmatch(re.escape(wanted), character, re.IGNORECASE)) != (lower == wanted):
+                differing.add(character)
+    assert differing == {
+        character
+        for character in map(chr, range(sys.maxunicode + 1))
+        if CASE_FOLD_EXCEPTIONS.fullmatch(character)
+    }
 
 
 def test_a_credit_line_under_a_caption_scores_as_chrome_and_body_lines_do_not():

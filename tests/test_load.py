@@ -1,11 +1,14 @@
 import csv
 import hashlib
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kjrel_data.errors import InputError
-from kjrel_data.load import METADATA_COLUMNS, load_raw
+from kjrel_data.load import METADATA_COLUMNS, load_raw, text_fingerprint
 
 ARTICLE = "diplomat-why-japan-hesitant"
 
@@ -150,3 +153,27 @@ def test_issues_are_stored_in_label_order_without_repeats(raw_copy):
     _write_labels(raw_copy, f"a-0000,{'0' * 64},favor,author,trade,security;trade;security,a note")
     row = load_raw(raw_copy).gold_labels[0]
     assert (row.issues, row.note) == (("trade", "security"), "a note")
+
+
+FORMAT_CHARACTERS = ["\u200b", "\u200d", "\ufeff", "\u2060", "\u00ad", "\U000e0001", "\u0600"]
+FINGERPRINT_TEXT = st.lists(
+    st.sampled_from(["a", "B", " ", "\n", "\t", ".", "é", "e\u0301", "Ａ", "\u3000", "’"])
+).map("".join)
+
+
+@given(
+    FINGERPRINT_TEXT, st.lists(st.tuples(st.integers(0, 60), st.sampled_from(FORMAT_CHARACTERS)))
+)
+def test_format_characters_anywhere_leave_the_fingerprint_as_it_was(text, insertions):
+    with_format = text
+    for position, character in insertions:
+        with_format = with_format[:position] + character + with_format[position:]
+    assert text_fingerprint(with_format) == text_fingerprint(text)
+
+
+@given(FINGERPRINT_TEXT, FINGERPRINT_TEXT)
+def test_texts_that_differ_in_more_than_form_and_spacing_differ_in_fingerprint(first, second):
+    def words(text: str) -> list[str]:
+        return unicodedata.normalize("NFKC", text).split()
+
+    assert (text_fingerprint(first) == text_fingerprint(second)) == (words(first) == words(second))

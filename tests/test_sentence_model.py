@@ -76,7 +76,7 @@ def _fitted_probabilities(field: str, examples: list[GoldExample], texts: list[s
 def test_the_stored_model_gives_the_fitted_models_probabilities(field):
     model = model_from_json(benchmark.train_sentence_model(EXAMPLES, TRAINED_ON))
     classes, expected = _fitted_probabilities(field, EXAMPLES, TEXTS)
-    stored = field_scores(model, field, TEXTS)
+    stored = field_scores(model, TEXTS)[field]
     assert list(model.fields[field].classes) == classes
     got = np.array([[scores[name] for name in classes] for scores in stored])
     assert got == pytest.approx(expected, abs=1e-3)
@@ -88,7 +88,7 @@ def test_two_classes_are_stored_as_softmax_weights_that_give_the_same_probabilit
     classes, expected = _fitted_probabilities("stance", two, TEXTS)
     assert classes == ["favor", "none"]
     got = np.array(
-        [[scores[name] for name in classes] for scores in field_scores(model, "stance", TEXTS)]
+        [[scores[name] for name in classes] for scores in field_scores(model, TEXTS)["stance"]]
     )
     assert got == pytest.approx(expected, abs=1e-3)
 
