@@ -25,8 +25,9 @@ import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from kjrel_data.errors import InputError
 from kjrel_data.line_classifier import (
@@ -79,30 +80,12 @@ CONTINUING_WORDS = frozenset(
     ]
 )
 LONGEST_CONTINUING_WORD = max(map(len, CONTINUING_WORDS))
+DESCRIPTION_PARAMETER = re.compile(r"\{(\w+)\}")
 FOOTNOTE_MARKER_AT_END = re.compile(r"(?<=[.!?…\"'”’)\]])\d{1,3}$")
-# Prose is what body paragraphs are made of: a full sentence of some length.
-PROSE_MIN_WORDS = 8
-# Navigation and share buttons come in runs of short lines; a crosshead stands alone.
-NAVIGATION_MAX_WORDS = 3
-NAVIGATION_MIN_RUN = 3
 # A line this long that ends a sentence is a paragraph of its own even without a blank line after
 # it; hard-wrapped text breaks its lines well before this.
 PARAGRAPH_LINE_LENGTH = 100
-# Lines this long or longer that occur twice are a caption or pull quote shown twice, not prose.
-REPEATED_MIN_WORDS = 6
-DEK_MIN_CHROME_AFTER = 2
-# Running headers and footers are a title, a name or a page number, not a paragraph.
-RUNNING_HEADER_MAX_WORDS = 12
-RUNNING_HEADER_MIN_GAP = 5
-FOOTNOTE_SEPARATOR = re.compile(r"[-_=—–]{5,}")
 FOOTNOTE_START = re.compile(r"(?:\d{1,3}|\[\d{1,3}\]|[*†‡]) ?[A-Z“\"‘']")
-# The classifier reads a page's shape: its lines before, around and after the body.
-CLASSIFIER_MIN_LINES = 10
-# Chrome families whose words make a line of prose chrome-like (a caption's credit, a newsletter's
-# pitch); dates, people's roles and document words are as common in the body.
-PROSE_VETO_FAMILIES = frozenset({"credit", "link", "account", "social", "rights"})
-# A crosshead is a few words; the classifier leaves one between prose paragraphs to the rules.
-CROSSHEAD_MAX_WORDS = 10
 # A joined paragraph longer than this is not tried against the line rules again: chrome is far
 # shorter (the longest the seeds and the layout benchmarks lose to a rule is 291 characters), and
 # matching at every join of a long run of broken paragraphs took time in the square of its length.
@@ -119,6 +102,8 @@ class Rule:
     ignore_case: bool = False
     # The chrome family a general rule was added for in 3.0 (the benchmark compares with and without).
     family: str | None = None
+    # The numbers (and names) a structural or classifier rule is decided by.
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -144,8 +129,8 @@ class RemovedLine:
 
 def load_rules() -> tuple[Rule, ...]:
     """The cleaning rules shipped with the package, in the order they are tried."""
-    text = resources.files("kjrel_data").joinpath("cleaning_rules.toml").read_text(encoding="utf-8")
-    rules = tuple(Rule(**rule) for rule in tomllib.loads(text)["rule"])
+    data = _rules_file()
+    rules = tuple(_rule(rule, data["parameters"]) for rule in data["rule"])
     # The structural rules are named in this module's code; the file must declare exactly those.
     declared = {rule.name for rule in rules if rule.kind == "structural"}
     classifiers = [rule.name for rule in rules if rule.kind == "classifier"]
@@ -165,7 +150,57 @@ def load_rules() -> tuple[Rule, ...]:
     return rules
 
 
+def _rule(declared: dict[str, Any], shared: dict[str, Any]) -> Rule:
+    """A rule as declared, its description's {parameter} names filled in with their values."""
+    own = declared.get("parameters", {})
+    named = set(DESCRIPTION_PARAMETER.findall(declared["description"]))
+    # A description that left out a number the rule is decided by would misdescribe it once the
+    # number changed, as outside_body's once did.
+    if not set(own) <= named or not named <= set(own) | set(shared):
+        raise ValueError(
+            f"cleaning_rules.toml: rule {declared['name']!r}: its description must name each of its "
+            "parameters as {name}, and only parameters of the rule or of [parameters]"
+        )
+    values = {**shared, **own}
+    description = DESCRIPTION_PARAMETER.sub(
+        lambda match: _described(values[match.group(1)]), declared["description"]
+    )
+    return Rule(**{**declared, "description": description})
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(value[:-1]) + " or " + value[-1] if len(value) > 1 else "".join(value)
+    return str(value)
+
+
+@functools.cache
+def _rules_file() -> dict[str, Any]:
+    text = resources.files("kjrel_data").joinpath("cleaning_rules.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _parameter(rule_name: str, name: str) -> Any:
+    return next(rule for rule in RULES if rule.name == rule_name).parameters[name]
+
+
 RULES = load_rules()
+# The structural rules' numbers, declared with their descriptions in cleaning_rules.toml.
+PROSE_MIN_WORDS: int = _rules_file()["parameters"]["prose_min_words"]
+NAVIGATION_MAX_WORDS: int = _parameter("navigation_run", "max_words")
+NAVIGATION_MIN_RUN: int = _parameter("navigation_run", "min_run")
+REPEATED_MIN_WORDS: int = _parameter("repeated_line", "min_words")
+DEK_MIN_CHROME_AFTER: int = _parameter("dek", "min_chrome_after")
+RUNNING_HEADER_MAX_WORDS: int = _parameter("running_header", "max_words")
+RUNNING_HEADER_MIN_GAP: int = _parameter("running_header", "min_gap")
+FOOTNOTE_SEPARATOR = re.compile(
+    rf"[-_=—–]{{{_parameter('footnote_block', 'separator_min_characters')},}}"
+)
+CLASSIFIER_MIN_LINES: int = _parameter(CLASSIFIER_RULE, "min_lines")
+CROSSHEAD_MAX_WORDS: int = _parameter(CLASSIFIER_RULE, "crosshead_max_words")
+# Chrome families whose words make a line of prose chrome-like (a caption's credit, a newsletter's
+# pitch); dates, people's roles and document words are as common in the body.
+PROSE_VETO_FAMILIES = frozenset(_parameter(CLASSIFIER_RULE, "prose_veto_families"))
 
 
 def clean_articles(

@@ -1,5 +1,6 @@
 import dataclasses
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from kjrel_data import clean as clean_module
 from kjrel_data.clean import (
     CORRECTION_RULE,
     RULES,
@@ -18,6 +20,8 @@ from kjrel_data.clean import (
     split_lines,
 )
 from kjrel_data.load import ArticleMetadata, CleaningCorrection, RawArticle, load_raw
+
+REPO = Path(__file__).resolve().parent.parent
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 METADATA = ArticleMetadata(
@@ -538,3 +542,37 @@ def test_a_kept_line_has_no_removal_and_a_dropped_line_keeps_nothing(generated, 
                 )
             )
             assert not kept.strip()
+
+
+def test_each_structural_and_classifier_rule_describes_itself_with_its_parameters_values():
+    declared = tomllib.loads(
+        (REPO / "kjrel_data" / "cleaning_rules.toml").read_text(encoding="utf-8")
+    )
+    shared = declared["parameters"]
+    by_name = {rule.name: rule for rule in RULES}
+    for item in declared["rule"]:
+        if item.get("kind", "line") not in ("structural", "classifier"):
+            continue
+        named = set(re.findall(r"\{(\w+)\}", item["description"]))
+        assert named, f"{item['name']} names none of the numbers it is decided by"
+        assert (
+            set(item.get("parameters", {}))
+            <= named
+            <= set(item.get("parameters", {})) | set(shared)
+        )
+        published = by_name[item["name"]].description
+        assert "{" not in published
+        for name in named:
+            value = {**shared, **item.get("parameters", {})}[name]
+            for shown in value if isinstance(value, list) else [value]:
+                assert str(shown) in published
+
+
+def test_a_description_that_leaves_out_a_parameter_is_refused():
+    with pytest.raises(ValueError, match="must name each of its parameters"):
+        clean_module._rule(
+            {"name": "x", "kind": "structural", "description": "Short.", "parameters": {"n": 3}},
+            {},
+        )
+    with pytest.raises(ValueError, match="must name each of its parameters"):
+        clean_module._rule({"name": "x", "kind": "structural", "description": "At {n}."}, {})
