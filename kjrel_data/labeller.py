@@ -457,7 +457,11 @@ def _predictions(
 
 def _best(scores: dict[str, float]) -> tuple[str, float]:
     # Ties go to the label declared first, so predictions never depend on dict order.
-    name = min(scores, key=lambda name: (-scores[name], DECLARED_ORDER[name]))
+    highest = max(scores.values())
+    name = min(
+        (name for name, score in scores.items() if score == highest),
+        key=DECLARED_ORDER.__getitem__,
+    )
     return name, float(scores[name])
 
 

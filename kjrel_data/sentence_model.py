@@ -7,6 +7,7 @@ as scikit-learn's TfidfVectorizer and LogisticRegression.predict_proba would (te
 a build neither trains it nor depends on the library's version for it.
 """
 
+import itertools
 import json
 import math
 import re
@@ -24,6 +25,7 @@ from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 MODEL_FILE = "sentence_model.json"
 # scikit-learn's default token pattern: runs of two or more word characters.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Unigrams and bigrams, as terms_of gives them.
 NGRAMS = (1, 2)
 LABEL_NAMES = {
     label_set.field: set(label_set.names) for label_set in (STANCE, STANCE_HOLDER, ISSUE)
@@ -142,11 +144,7 @@ def _weights(values: list, shape: tuple[int, ...], name: str) -> np.ndarray:
 def terms_of(text: str) -> list[str]:
     """The text's unigrams and bigrams, lower-cased, as scikit-learn's word analyzer gives them."""
     tokens = TOKEN.findall(text.lower())
-    return [
-        " ".join(tokens[start : start + size])
-        for size in range(NGRAMS[0], NGRAMS[1] + 1)
-        for start in range(len(tokens) - size + 1)
-    ]
+    return [*tokens, *map(" ".join, itertools.pairwise(tokens))]
 
 
 def features(model: SentenceModel, texts: Sequence[str]) -> sparse.csr_matrix:
