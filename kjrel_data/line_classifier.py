@@ -9,6 +9,7 @@ nothing is downloaded or trained at build time.
 
 import json
 import math
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,6 +164,8 @@ LOWER_CASE_VOCABULARY_PATTERNS = {
 }
 CASE_FOLD_EXCEPTIONS = re.compile("[\u0130\u0131\u017f]")
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+FIRST = operator.itemgetter(0)
+STRIP_PUNCTUATION = operator.methodcaller("strip", ".,;:!?\"'’”")
 # What may follow a sentence's stop: closing quotes and brackets. Declared here, where the cleaner
 # (kjrel_data/clean.py) imports it from.
 SENTENCE_CLOSERS = "\"'”’)]"
@@ -463,9 +466,12 @@ def text_features(text: str) -> list[float]:
         float(text[0].islower()),
         float(text[0].isdigit()),
         float(text[0] in "-•*–·▪●"),
-        sum(word[0].isupper() for word in letter_words) / max(len(letter_words), 1),
-        sum(word.isupper() and len(word) > 1 for word in letter_words) / max(len(letter_words), 1),
-        sum(word.lower().strip(".,;:!?\"'’”") in STOPWORDS for word in words) / max(len(words), 1),
+        # Counted by map, in C: a line of prose has hundreds of words.
+        sum(map(str.isupper, map(FIRST, letter_words))) / max(len(letter_words), 1),
+        sum(map(str.isupper, [word for word in letter_words if len(word) > 1]))
+        / max(len(letter_words), 1),
+        sum(map(STOPWORDS.__contains__, map(STRIP_PUNCTUATION, map(str.lower, words))))
+        / max(len(words), 1),
         sum(map(str.isdigit, text)) / characters,
         # No character is both alphanumeric and white space.
         (len(text) - sum(map(str.isalnum, text)) - sum(map(str.isspace, text))) / characters,
