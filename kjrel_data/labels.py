@@ -1,6 +1,7 @@
 """The label sets, declared once with their definitions; schemas, features, card and loader read them here."""
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -137,6 +138,65 @@ ANNOTATOR_KIND = LabelSet(
         Label("machine", "A model (named in the pass's model column), prompted with the codebook."),
     ),
 )
+
+
+# The label that means "no stance", "no holder" or "no issue".
+NONE = "none"
+# How a row of raw/ writes its issues: names joined by this.
+ISSUES_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class LabelRowRule:
+    """A rule every row of labels keeps: gold, a pass, an import, an annotation or a sentence."""
+
+    name: str
+    # What must hold, as the message and the validation report state it.
+    requirement: str
+    # The fields the rule reads, shown beside a row that breaks it.
+    fields: tuple[str, ...]
+    holds: Callable[[str, str, str, Sequence[str]], bool]
+
+
+LABEL_ROW_RULES = (
+    LabelRowRule(
+        "holder_none_exactly_when_stance_none",
+        "stance_holder must be 'none' exactly when stance is 'none'",
+        (STANCE.field, STANCE_HOLDER.field),
+        lambda stance, stance_holder, issue, issues: (stance == NONE) == (stance_holder == NONE),
+    ),
+    LabelRowRule(
+        "issues_hold_primary_issue",
+        "issues must include the primary issue",
+        (ISSUE.field, ISSUES.field),
+        lambda stance, stance_holder, issue, issues: issue in issues,
+    ),
+    LabelRowRule(
+        "none_issue_alone",
+        "issues may list 'none' only alone",
+        (ISSUES.field,),
+        lambda stance, stance_holder, issue, issues: NONE not in issues or set(issues) == {NONE},
+    ),
+)
+
+
+def label_row_problems(
+    stance: str, stance_holder: str, issue: str, issues: Sequence[str]
+) -> list[str]:
+    """One message for each of LABEL_ROW_RULES that these labels break, with the values read."""
+    values = {
+        STANCE.field: stance,
+        STANCE_HOLDER.field: stance_holder,
+        ISSUE.field: issue,
+        ISSUES.field: ISSUES_SEPARATOR.join(issues),
+    }
+    return [
+        f"{rule.requirement} (here "
+        + ", ".join(f"{field} {values[field]!r}" for field in rule.fields)
+        + ")."
+        for rule in LABEL_ROW_RULES
+        if not rule.holds(stance, stance_holder, issue, issues)
+    ]
 
 
 def text_sha256(text: str) -> str:

@@ -19,8 +19,10 @@ from kjrel_data.labels import (
     ANNOTATOR_KIND,
     ISSUE,
     ISSUES,
+    ISSUES_SEPARATOR,
     STANCE,
     STANCE_HOLDER,
+    label_row_problems,
 )
 from kjrel_data.limits import (
     CSV_FIELD_LIMIT,
@@ -74,7 +76,6 @@ LABEL_COLUMNS = ("sentence_id", "text_sha256", "stance", "stance_holder", "issue
 GOLD_COLUMNS = (*LABEL_COLUMNS[:-1], "label_source", "note")
 PASS_COLUMNS = ("pass", "round", "annotator", "annotator_kind", "model", "codebook_sha256", "file")
 CORRECTION_COLUMNS = ("article_id", "line_number", "line_sha256", "action", "note")
-ISSUES_SEPARATOR = ";"
 
 
 # Slots: the build holds one of these per article for the whole run.
@@ -552,17 +553,12 @@ def read_label_file(path: Path, inside: Path | None = None, *, gold: bool) -> li
         ]
         if not row["sentence_id"] or not re.fullmatch(r"[0-9a-f]{64}", row["text_sha256"]):
             row_problems.append(f"{where}: needs a sentence_id and the 64-hex-digit text_sha256.")
-        if row["issue"] not in issues:
-            row_problems.append(f"{where}: issues must include the primary issue {row['issue']!r}.")
-        if "none" in issues and len(set(issues)) > 1:
-            row_problems.append(
-                f"{where}: issues lists 'none' with other issues; 'none' stands alone."
+        row_problems += [
+            f"{where}: {problem}"
+            for problem in label_row_problems(
+                row["stance"], row["stance_holder"], row["issue"], issues
             )
-        if (row["stance"] == "none") != (row["stance_holder"] == "none"):
-            row_problems.append(
-                f"{where}: stance_holder must be 'none' exactly when stance is 'none' "
-                f"(here stance {row['stance']!r}, stance_holder {row['stance_holder']!r})."
-            )
+        ]
         if gold and row["label_source"] not in ANNOTATION_SOURCES:
             row_problems.append(
                 f"{where}: label_source {row['label_source']!r} is not one of "

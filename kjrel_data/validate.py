@@ -33,9 +33,11 @@ from kjrel_data.labels import (
     ANNOTATOR_KIND,
     ISSUE,
     ISSUES,
+    LABEL_ROW_RULES,
     LABEL_SOURCE,
     STANCE,
     STANCE_HOLDER,
+    LabelRowRule,
     text_sha256,
 )
 from kjrel_data.limits import (
@@ -138,12 +140,27 @@ def score_exactly_for_classifier(frame: pd.DataFrame) -> pd.Series:
     return frame["score"].notna() == (frame["rule"] == CLASSIFIER_RULE)
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
-def holder_none_exactly_when_stance_none(frame: pd.DataFrame) -> pd.Series:
-    unlabelled = frame["stance"].isna() | frame["stance_holder"].isna()
-    no_stance = frame["stance"] == "none"
-    no_holder = frame["stance_holder"] == "none"
-    return unlabelled | (no_stance == no_holder).fillna(False)
+def _register_label_row_check(rule: LabelRowRule) -> None:
+    """The rule as a table check under its name: a row holds it, or has no labels."""
+
+    def check(frame: pd.DataFrame) -> pd.Series:
+        holds = []
+        for stance, stance_holder, issue, issues in zip(
+            *(frame[field] for field in LABEL_FIELDS), strict=True
+        ):
+            # A row with a label missing is labelled_all_or_none's to report.
+            missing = issues is None or any(
+                pd.isna(value) for value in (stance, stance_holder, issue)
+            )
+            holds.append(missing or rule.holds(stance, stance_holder, issue, list(issues)))
+        return pd.Series(holds, index=frame.index, dtype=bool)
+
+    check.__name__ = rule.name
+    extensions.register_check_method(supported_types=pd.DataFrame)(check)
+
+
+for _rule in LABEL_ROW_RULES:
+    _register_label_row_check(_rule)
 
 
 @extensions.register_check_method(statistics=["names"], supported_types=pd.Series)
@@ -157,23 +174,6 @@ def label_names_in_declared_order(series: pd.Series, *, names: list[str]) -> pd.
         )
 
     return series.map(lambda labels: labels is None or valid(labels))
-
-
-@extensions.register_check_method(supported_types=pd.DataFrame)
-def issues_hold_primary_issue(frame: pd.DataFrame) -> pd.Series:
-    def consistent(issue, issues) -> bool:
-        if pd.isna(issue) or issues is None:
-            return True
-        issues = list(issues)
-        return issue in issues and ("none" not in issues or issues == ["none"])
-
-    return pd.Series(
-        [
-            consistent(issue, issues)
-            for issue, issues in zip(frame["issue"], frame["issues"], strict=True)
-        ],
-        index=frame.index,
-    )
 
 
 @extensions.register_check_method(supported_types=pd.Series)
@@ -310,8 +310,10 @@ class SentenceModel(pandera.DataFrameModel):
         sentences_ordered_without_overlap = ()
         text_sha256_matches = ()
         labelled_all_or_none = {"columns": list(LABEL_FIELDS)}
+        # The LABEL_ROW_RULES (a test checks that each is here).
         holder_none_exactly_when_stance_none = ()
         issues_hold_primary_issue = ()
+        none_issue_alone = ()
         label_source_consistent = ()
         model_labels_consistent = ()
 
@@ -358,8 +360,10 @@ class AnnotationModel(pandera.DataFrameModel):
         name = ANNOTATIONS
         strict = True
         unique = ["sentence_id", "pass"]
+        # The LABEL_ROW_RULES (a test checks that each is here).
         holder_none_exactly_when_stance_none = ()
         issues_hold_primary_issue = ()
+        none_issue_alone = ()
 
 
 class ArticleLinkModel(pandera.DataFrameModel):
@@ -423,14 +427,12 @@ HINTS = {
     "sentences_ordered_without_overlap": "sentences of an article must be numbered 0, 1, ... and not overlap",
     "text_sha256_matches": "text_sha256 is not the sha256 of text",
     "labelled_all_or_none": "stance, stance_holder, issue and issues are set together or not at all",
-    "holder_none_exactly_when_stance_none": "stance_holder is none exactly when stance is none",
     "label_source_consistent": "the label columns and gold_note are set only for an annotation "
     "label_source, and model labels exactly where label_source is model",
     "model_labels_consistent": "each model label has its probability; a model holder only beside "
     "a model stance, none exactly when that stance is none",
     "label_names_in_declared_order": "labels must be distinct names of the label set, in its "
     "declared order",
-    "issues_hold_primary_issue": "issues must include issue, and 'none' only alone",
     "removed_text_in_line": "removed_text is not line[char_start:char_end]",
     "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
     "article_found": "its article_id has no row in the articles table",
@@ -438,6 +440,7 @@ HINTS = {
     "split_column_agrees_with_file": "its split column differs from the split of its file",
     "annotated_sentence_found": "its sentence_id has no row in the sentences table",
     "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
+    **{rule.name: rule.requirement for rule in LABEL_ROW_RULES},
 }
 # For checks over whole rows, the columns worth showing in the report.
 SHOWN_COLUMNS = {
@@ -446,8 +449,6 @@ SHOWN_COLUMNS = {
     "sentences_ordered_without_overlap": ["sentence_index", "char_start", "char_end"],
     "text_sha256_matches": ["text_sha256"],
     "labelled_all_or_none": list(LABEL_FIELDS),
-    "holder_none_exactly_when_stance_none": ["stance", "stance_holder"],
-    "issues_hold_primary_issue": ["issue", "issues"],
     "label_source_consistent": [
         "label_source",
         "stance",
@@ -468,6 +469,7 @@ SHOWN_COLUMNS = {
     "split_column_agrees_with_file": ["file_split", "row_split"],
     "annotated_sentence_found": ["sentence_found"],
     "offsets_round_trip": ["char_start", "char_end", "text"],
+    **{rule.name: list(rule.fields) for rule in LABEL_ROW_RULES},
 }
 
 

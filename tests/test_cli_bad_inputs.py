@@ -294,7 +294,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "labels-none-with-other-issues",
         lambda raw: edit_label_row(raw / GOLD, 0, issues="domestic_politics;none"),
-        r"raw/labels\.csv: row 2 \(ajiss-seize-the-opportunity-0000\): issues lists 'none' with other issues",
+        r"raw/labels\.csv: row 2 \(ajiss-seize-the-opportunity-0000\): issues may list 'none' only alone",
     ),
     (
         "labels-gold-differs-from-passes",

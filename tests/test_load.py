@@ -145,7 +145,10 @@ def test_label_rows_outside_their_sets_are_named(raw_copy):
     assert (
         "raw/labels.csv: row 2 (a-0000): stance 'pro' is not one of none, against, favor" in message
     )
-    assert "row 3 (a-0001): issues must include the primary issue 'trade'" in message
+    assert (
+        "row 3 (a-0001): issues must include the primary issue (here issue 'trade', "
+        "issues 'security')." in message
+    )
     assert "row 4 (a-0001): a second label row for this sentence (first: row 3)" in message
 
 

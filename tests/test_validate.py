@@ -116,7 +116,7 @@ def test_issues_out_of_declared_order_are_named(corpus):
                 "issue": "none",
                 "issues": ["none", "trade"],
             },
-            "issues_hold_primary_issue",
+            "none_issue_alone",
         ),
         (
             {"stance": "none", "stance_holder": None, "issue": "none", "issues": ["none"]},
