@@ -8,7 +8,7 @@ import itertools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, cast
 
@@ -76,12 +76,50 @@ FOLDER_BATCH_ARTICLES = 200
 CARD_VERSION = re.compile(r"\*\*Dataset version ([^*\s]+)\*\*")
 
 
-@extensions.register_check_method(statistics=["start", "end"], supported_types=pd.DataFrame)
+# What a failure of each built-in pandera check means; each check registered here declares its own.
+HINTS: dict[str, str] = {
+    "field_uniqueness": "ids must be unique",
+    "multiple_fields_uniqueness": "this combination must be unique",
+    "isin": "value outside its allowed set",
+    "str_matches": "text does not have the required form",
+    "not_nullable": "must not be null",
+}
+# For checks over whole rows, the columns worth showing in the report.
+SHOWN_COLUMNS: dict[str, list[str]] = {}
+
+
+def _check(
+    hint: str,
+    shown: list[str] | None = None,
+    statistics: list[str] | None = None,
+    supported_types: type = pd.DataFrame,
+) -> Callable[[Callable], Callable]:
+    """Register a table check with pandera, with what its failure means and the columns to show."""
+
+    def register(function: Callable) -> Callable:
+        HINTS[function.__name__] = hint
+        if shown is not None:
+            SHOWN_COLUMNS[function.__name__] = shown
+        extensions.register_check_method(
+            statistics=statistics or [], supported_types=supported_types
+        )(function)
+        return function
+
+    return register
+
+
+@_check(
+    hint="char_start must be less than char_end",
+    shown=["char_start", "char_end"],
+    statistics=["start", "end"],
+)
 def start_before_end(frame: pd.DataFrame, *, start: str, end: str) -> pd.Series:
     return frame[start] < frame[end]
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="sentence_id must be '<article_id>-<sentence_index as 4 digits>'", shown=["sentence_index"]
+)
 def sentence_id_derived(frame: pd.DataFrame) -> pd.Series:
     expected = [
         sentence_id_of(article_id, int(index))
@@ -90,7 +128,10 @@ def sentence_id_derived(frame: pd.DataFrame) -> pd.Series:
     return frame["sentence_id"] == pd.Series(expected, index=frame.index)
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="sentences of an article must be numbered 0, 1, ... and not overlap",
+    shown=["sentence_index", "char_start", "char_end"],
+)
 def sentences_ordered_without_overlap(frame: pd.DataFrame) -> pd.Series:
     ordered = frame.sort_values(["article_id", "sentence_index"])
     same_article = ordered["article_id"].eq(ordered["article_id"].shift())
@@ -100,18 +141,25 @@ def sentences_ordered_without_overlap(frame: pd.DataFrame) -> pd.Series:
     return (index_follows & after_previous).reindex(frame.index)
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(hint="text_sha256 is not the sha256 of text", shown=["text_sha256"])
 def text_sha256_matches(frame: pd.DataFrame) -> pd.Series:
     return frame["text_sha256"] == frame["text"].map(text_sha256)
 
 
-@extensions.register_check_method(statistics=["columns"], supported_types=pd.DataFrame)
+@_check(
+    hint="stance, stance_holder, issue and issues are set together or not at all",
+    shown=list(LABEL_FIELDS),
+    statistics=["columns"],
+)
 def labelled_all_or_none(frame: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     missing = frame[columns].isna()
     return missing.all(axis=1) | ~missing.any(axis=1)
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="the label columns and gold_note are set only for an annotation label_source, and model labels exactly where label_source is model",
+    shown=["label_source", "stance", "gold_note", "model_stance", "model_issue"],
+)
 def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
     source = frame[LABEL_SOURCE.field]
     annotated = source.isin(ANNOTATION_SOURCES)
@@ -123,7 +171,15 @@ def label_source_consistent(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="each model label has its probability; a model holder only beside a model stance, none exactly when that stance is none",
+    shown=[
+        "model_stance",
+        "model_stance_probability",
+        "model_stance_holder",
+        "model_stance_holder_probability",
+    ],
+)
 def model_labels_consistent(frame: pd.DataFrame) -> pd.Series:
     consistent = pd.Series(True, index=frame.index)
     for label_set in MODEL_LABEL_SETS:
@@ -135,7 +191,7 @@ def model_labels_consistent(frame: pd.DataFrame) -> pd.Series:
     return consistent & (holder.isna() | (stance.notna() & (none_stance == none_holder)))
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(hint="score is set exactly where the rule is line_classifier", shown=["rule", "score"])
 def score_exactly_for_classifier(frame: pd.DataFrame) -> pd.Series:
     return frame["score"].notna() == (frame["rule"] == CLASSIFIER_RULE)
 
@@ -156,14 +212,18 @@ def _register_label_row_check(rule: LabelRowRule) -> None:
         return pd.Series(holds, index=frame.index, dtype=bool)
 
     check.__name__ = rule.name
-    extensions.register_check_method(supported_types=pd.DataFrame)(check)
+    _check(hint=rule.requirement, shown=list(rule.fields))(check)
 
 
 for _rule in LABEL_ROW_RULES:
     _register_label_row_check(_rule)
 
 
-@extensions.register_check_method(statistics=["names"], supported_types=pd.Series)
+@_check(
+    hint="labels must be distinct names of the label set, in its declared order",
+    statistics=["names"],
+    supported_types=pd.Series,
+)
 def label_names_in_declared_order(series: pd.Series, *, names: list[str]) -> pd.Series:
     def valid(labels) -> bool:
         labels = list(labels)
@@ -176,7 +236,9 @@ def label_names_in_declared_order(series: pd.Series, *, names: list[str]) -> pd.
     return series.map(lambda labels: labels is None or valid(labels))
 
 
-@extensions.register_check_method(supported_types=pd.Series)
+@_check(
+    hint="line numbers must be distinct, 1 or more, in ascending order", supported_types=pd.Series
+)
 def line_numbers_sorted(series: pd.Series) -> pd.Series:
     def valid(numbers) -> bool:
         numbers = list(numbers)
@@ -185,7 +247,10 @@ def line_numbers_sorted(series: pd.Series) -> pd.Series:
     return series.map(lambda numbers: numbers is not None and valid(numbers))
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="removed_text is not line[char_start:char_end]",
+    shown=["char_start", "char_end", "removed_text"],
+)
 def removed_text_in_line(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(
         [
@@ -202,22 +267,27 @@ def removed_text_in_line(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(hint="its article_id has no row in the articles table", shown=["article_split"])
 def article_found(frame: pd.DataFrame) -> pd.Series:
     return frame["article_split"].notna()
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(hint="it is in a different split from its article", shown=["file_split", "article_split"])
 def split_agrees_with_article(frame: pd.DataFrame) -> pd.Series:
     return frame["article_split"].isna() | (frame["file_split"] == frame["article_split"])
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="its split column differs from the split of its file", shown=["file_split", "row_split"]
+)
 def split_column_agrees_with_file(frame: pd.DataFrame) -> pd.Series:
     return frame["row_split"] == frame["file_split"]
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(
+    hint="clean_text[char_start:char_end] differs from text",
+    shown=["char_start", "char_end", "text"],
+)
 def offsets_round_trip(frame: pd.DataFrame) -> pd.Series:
     # A sentence without its article (no article row) is reported by the article links check.
     return frame["offsets_match"].isna() | frame["offsets_match"].eq(True)
@@ -233,7 +303,7 @@ def slice_matches(text: str, start: int, end: int, piece: str) -> bool:
     )
 
 
-@extensions.register_check_method(supported_types=pd.DataFrame)
+@_check(hint="its sentence_id has no row in the sentences table", shown=["sentence_found"])
 def annotated_sentence_found(frame: pd.DataFrame) -> pd.Series:
     return frame["sentence_found"]
 
@@ -415,61 +485,6 @@ ROW_KEYS = {
     SENTENCES: ["sentence_id"],
     REMOVED: ["article_id", "line_number", "char_start"],
     ANNOTATIONS: ["sentence_id", "pass"],
-}
-HINTS = {
-    "field_uniqueness": "ids must be unique",
-    "multiple_fields_uniqueness": "this combination must be unique",
-    "isin": "value outside its allowed set",
-    "str_matches": "text does not have the required form",
-    "not_nullable": "must not be null",
-    "start_before_end": "char_start must be less than char_end",
-    "sentence_id_derived": "sentence_id must be '<article_id>-<sentence_index as 4 digits>'",
-    "sentences_ordered_without_overlap": "sentences of an article must be numbered 0, 1, ... and not overlap",
-    "text_sha256_matches": "text_sha256 is not the sha256 of text",
-    "labelled_all_or_none": "stance, stance_holder, issue and issues are set together or not at all",
-    "label_source_consistent": "the label columns and gold_note are set only for an annotation "
-    "label_source, and model labels exactly where label_source is model",
-    "model_labels_consistent": "each model label has its probability; a model holder only beside "
-    "a model stance, none exactly when that stance is none",
-    "label_names_in_declared_order": "labels must be distinct names of the label set, in its "
-    "declared order",
-    "removed_text_in_line": "removed_text is not line[char_start:char_end]",
-    "score_exactly_for_classifier": "score is set exactly where the rule is line_classifier",
-    "article_found": "its article_id has no row in the articles table",
-    "split_agrees_with_article": "it is in a different split from its article",
-    "split_column_agrees_with_file": "its split column differs from the split of its file",
-    "annotated_sentence_found": "its sentence_id has no row in the sentences table",
-    "offsets_round_trip": "clean_text[char_start:char_end] differs from text",
-    **{rule.name: rule.requirement for rule in LABEL_ROW_RULES},
-}
-# For checks over whole rows, the columns worth showing in the report.
-SHOWN_COLUMNS = {
-    "start_before_end": ["char_start", "char_end"],
-    "sentence_id_derived": ["sentence_index"],
-    "sentences_ordered_without_overlap": ["sentence_index", "char_start", "char_end"],
-    "text_sha256_matches": ["text_sha256"],
-    "labelled_all_or_none": list(LABEL_FIELDS),
-    "label_source_consistent": [
-        "label_source",
-        "stance",
-        "gold_note",
-        "model_stance",
-        "model_issue",
-    ],
-    "model_labels_consistent": [
-        "model_stance",
-        "model_stance_probability",
-        "model_stance_holder",
-        "model_stance_holder_probability",
-    ],
-    "removed_text_in_line": ["char_start", "char_end", "removed_text"],
-    "score_exactly_for_classifier": ["rule", "score"],
-    "article_found": ["article_split"],
-    "split_agrees_with_article": ["file_split", "article_split"],
-    "split_column_agrees_with_file": ["file_split", "row_split"],
-    "annotated_sentence_found": ["sentence_found"],
-    "offsets_round_trip": ["char_start", "char_end", "text"],
-    **{rule.name: list(rule.fields) for rule in LABEL_ROW_RULES},
 }
 
 

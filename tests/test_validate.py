@@ -19,7 +19,15 @@ from kjrel_data.tables import (
     STORED_FEATURES,
     published_schema,
 )
-from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus, validate_folder
+from kjrel_data.validate import (
+    HINTS,
+    TABLE_MODELS,
+    ArticleLinkModel,
+    SentenceSpanModel,
+    schema_documents,
+    validate_corpus,
+    validate_folder,
+)
 
 from .conftest import DOCS, RAW
 
@@ -341,3 +349,14 @@ def test_an_empty_annotator_note_is_refused(corpus):
     table = _with_value(corpus[ANNOTATIONS]["train"], "note", 0, "")
     message = _failure(_replace(corpus, ANNOTATIONS, "train", table))
     assert "annotations in train" in message and "str_matches failed" in message
+
+
+def test_every_check_of_every_table_says_what_its_failure_means():
+    models = [*TABLE_MODELS.values(), ArticleLinkModel, SentenceSpanModel]
+    built_in = {"str_length", "greater_than_or_equal_to", "less_than", "less_than_or_equal_to"}
+    for model in models:
+        schema = model.to_schema()
+        names = {check.name for check in schema.checks} | {
+            check.name for column in schema.columns.values() for check in column.checks
+        }
+        assert names - built_in <= set(HINTS), model.__name__
