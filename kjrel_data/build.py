@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm import tqdm
 
+from kjrel_data.built_folder import validate_folder_files
 from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError, shown
@@ -43,6 +44,7 @@ from kjrel_data.load import (
 )
 from kjrel_data.output import checked_out_dir, staging_folder
 from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
+from kjrel_data.schemas import validate_corpus
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
@@ -56,7 +58,6 @@ from kjrel_data.tables import (
     sentences_table,
     split_by_article,
 )
-from kjrel_data.validate import validate_corpus, validate_folder_files
 from kjrel_data.version import DatasetVersion, dataset_version
 
 # A batch of news articles is a few MB of text and tables: small enough to hold a few per worker,

@@ -540,7 +540,7 @@ def _run_validate(arguments: argparse.Namespace) -> int:
 
 
 def _run_schemas(arguments: argparse.Namespace) -> int:
-    from kjrel_data.validate import schema_documents
+    from kjrel_data.schemas import schema_documents
 
     arguments.out.mkdir(parents=True, exist_ok=True)
     for name, content in schema_documents().items():

@@ -8,10 +8,11 @@ from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, ge
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, HTTPError
 from huggingface_hub.utils import validate_repo_id
 
+from kjrel_data.built_folder import card_version
 from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.publish import CHECKSUM_FILE, DATA_FOLDER, dataset_files
-from kjrel_data.validate import card_version, validate_folder
+from kjrel_data.validate import validate_folder
 
 
 @dataclass(frozen=True)

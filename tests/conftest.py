@@ -44,4 +44,4 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two articles a batch, a shard per batch, and folders validated two articles at a time."""
     monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
     monkeypatch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
-    monkeypatch.setattr("kjrel_data.validate.FOLDER_BATCH_ARTICLES", 2)
+    monkeypatch.setattr("kjrel_data.built_folder.FOLDER_BATCH_ARTICLES", 2)

@@ -204,7 +204,7 @@ def test_a_footer_declaring_more_rows_than_its_bytes_is_refused_before_reading(f
 
 def test_a_row_group_declaring_more_bytes_than_the_cap_is_refused(folder, capsys, monkeypatch):
     # Real row groups at the real cap would take gigabytes to write: the cap is lowered instead.
-    monkeypatch.setattr("kjrel_data.validate.MAX_ROW_GROUP_BYTES", 1_000)
+    monkeypatch.setattr("kjrel_data.built_folder.MAX_ROW_GROUP_BYTES", 1_000)
     run = run_kjrel(["validate", folder], capsys)
     assert_one_message(
         run, "validate", r"row group 0 declares [0-9,]+ bytes of data, more than the 1,000"

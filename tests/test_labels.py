@@ -12,7 +12,7 @@ from kjrel_data.labels import (
     STANCE_HOLDER,
     label_row_problems,
 )
-from kjrel_data.validate import HINTS, AnnotationModel, SentenceModel
+from kjrel_data.schemas import HINTS, AnnotationModel, SentenceModel
 
 
 def test_stance_follows_the_semeval_order():

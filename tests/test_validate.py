@@ -9,6 +9,14 @@ from datasets import Features
 from kjrel_data.build import build, prepare
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.publish import checksum_lines
+from kjrel_data.schemas import (
+    HINTS,
+    TABLE_MODELS,
+    ArticleLinkModel,
+    SentenceSpanModel,
+    schema_documents,
+    validate_corpus,
+)
 from kjrel_data.tables import (
     ANNOTATIONS,
     ARTICLES,
@@ -19,15 +27,7 @@ from kjrel_data.tables import (
     STORED_FEATURES,
     published_schema,
 )
-from kjrel_data.validate import (
-    HINTS,
-    TABLE_MODELS,
-    ArticleLinkModel,
-    SentenceSpanModel,
-    schema_documents,
-    validate_corpus,
-    validate_folder,
-)
+from kjrel_data.validate import validate_folder
 
 from .conftest import DOCS, RAW
 
