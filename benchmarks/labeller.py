@@ -56,6 +56,7 @@ from kjrel_data.labeller import (
     train_labeller,
 )
 from kjrel_data.labels import text_sha256
+from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import (
     MODEL_FILE,
     NGRAMS,
@@ -63,7 +64,6 @@ from kjrel_data.sentence_model import (
     load_sentence_model,
     model_from_json,
 )
-from kjrel_data.tables import SENTENCES
 
 REPO = Path(__file__).resolve().parent.parent
 LABELLING_DATA = REPO / "benchmarks" / "labelling_data"

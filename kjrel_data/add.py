@@ -10,12 +10,9 @@ from pathlib import Path
 from kjrel_data.clean import RemovedLine, clean_articles
 from kjrel_data.errors import InputError, shown
 from kjrel_data.load import (
-    ARTICLE_ID_PATTERN,
     ARTICLES_FOLDER,
-    KINDS,
     METADATA_COLUMNS,
     METADATA_FILE,
-    SPLITS,
     ArticleMetadata,
     RawArticle,
     article_metadata,
@@ -25,6 +22,7 @@ from kjrel_data.load import (
     read_article_bytes,
     text_fingerprint,
 )
+from kjrel_data.names import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
 from kjrel_data.split import split_sentences
 

@@ -42,14 +42,13 @@ from kjrel_data.load import (
     refuse_near_copies,
     text_fingerprint,
 )
+from kjrel_data.names import ARTICLES, CONFIGS
 from kjrel_data.output import checked_out_dir, staging_folder
 from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.schemas import validate_corpus
 from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
-    ARTICLES,
-    CONFIGS,
     FOLDS,
     Corpus,
     annotations_table,

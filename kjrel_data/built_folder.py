@@ -26,18 +26,10 @@ from kjrel_data.limits import (
     MAX_ROW_GROUP_BYTES,
     MAX_ROWS_PER_STORED_BYTE,
 )
-from kjrel_data.load import SPLITS
+from kjrel_data.names import ANNOTATIONS, ARTICLES, SPLITS
 from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
 from kjrel_data.schemas import TABLE_MODELS
-from kjrel_data.tables import (
-    ANNOTATIONS,
-    ARTICLES,
-    VERSION_KEY,
-    Corpus,
-    features_yaml,
-    published_schema,
-    versioned_schema,
-)
+from kjrel_data.tables import VERSION_KEY, Corpus, features_yaml, published_schema, versioned_schema
 from kjrel_data.version import BUILT_VERSION
 
 # A built folder is read this many articles at a time (with all their rows), in bounded memory.

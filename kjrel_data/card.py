@@ -32,30 +32,27 @@ from kjrel_data.labels import (
     STANCE_HOLDER,
     LabelSet,
 )
-from kjrel_data.load import SPLITS, checks_gold
+from kjrel_data.load import checks_gold
+from kjrel_data.names import (
+    ANNOTATIONS_LICENCE,
+    ANNOTATIONS_LICENCE_URL,
+    ARTICLES,
+    CITATION_KEY,
+    CONFIGS,
+    CREATORS,
+    DESCRIPTION,
+    LICENSE_LINK,
+    LICENSE_NAME,
+    PRETTY_NAME,
+    SENTENCES,
+    SPLITS,
+)
 from kjrel_data.sentence_model import load_sentence_model
 from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
-from kjrel_data.tables import (
-    ARTICLES,
-    COLUMNS,
-    CONFIGS,
-    FEATURES,
-    FOLDS,
-    MODEL_LABEL_SETS,
-    SENTENCES,
-)
+from kjrel_data.tables import COLUMNS, FEATURES, FOLDS, MODEL_LABEL_SETS
 from kjrel_data.version import DatasetVersion
 from kjrel_data.wording import counted
 
-PRETTY_NAME = "kjrel_data: Japan–South Korea relations, sentence by sentence"
-DESCRIPTION = (
-    "English-language news and commentary on Japan–South Korea relations, cleaned of publisher "
-    "chrome, split into sentences with character offsets into each article's clean text, and "
-    "labelled for stance toward improving the relationship (and who holds it) and for the issue "
-    "each sentence is about."
-)
-LICENSE_NAME = "publishers-copyright"
-LICENSE_LINK = "DATASHEET.md"
 # Characters that Markdown (with GitHub's strikethrough) or HTML read as markup inside a table cell
 # (`_markdown_table` escapes the pipe); a title or annotator name from raw/ is shown as typed.
 MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]~])")
@@ -630,10 +627,6 @@ def _rules_table(summary: CorpusSummary) -> str:
 # Release, provenance, limitations, licence and citation: the card's statements about what the
 # data is and how to cite it, each computed from the data or the release record.
 
-ANNOTATIONS_LICENCE = "CC BY 4.0"
-ANNOTATIONS_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-CITATION_KEY = "kjrel_data"
-CREATORS = "the kjrel_data maintainers"
 # Hugging Face's annotations_creators value for each passes.csv annotator_kind.
 ANNOTATOR_KIND_CREATORS = {"machine": "machine-generated", "human": "other"}
 # Hugging Face's size_categories, by the number of sentences: (upper bound, name).

@@ -16,14 +16,8 @@ from typing import TYPE_CHECKING
 from kjrel_data import __version__
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.labels import ANNOTATION_SOURCES
-from kjrel_data.load import (
-    CORRECTION_ACTIONS,
-    CORRECTIONS_FILE,
-    KINDS,
-    METADATA_FILE,
-    PASSES_FILE,
-    SPLITS,
-)
+from kjrel_data.load import CORRECTION_ACTIONS, CORRECTIONS_FILE, METADATA_FILE, PASSES_FILE
+from kjrel_data.names import KINDS, SPLITS
 from kjrel_data.wording import counted
 
 # Each command imports its own stack when it runs: pyarrow, pandas, datasets, scikit-learn and
@@ -558,7 +552,7 @@ def _run_agreement(arguments: argparse.Namespace) -> int:
 
     from kjrel_data.agreement import agreement, agreement_table, confusion_tables
     from kjrel_data.build import prepare
-    from kjrel_data.tables import ANNOTATIONS, SENTENCES
+    from kjrel_data.names import ANNOTATIONS, SENTENCES
 
     corpus = prepare(arguments.raw)
     annotations = pa.concat_tables(corpus[ANNOTATIONS].values())
@@ -721,7 +715,7 @@ def _run_codebook(arguments: argparse.Namespace) -> int:
 
 
 def _summary(summary: "CorpusSummary") -> str:
-    from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES
+    from kjrel_data.names import ARTICLES, CONFIGS, SENTENCES
 
     width = max(len(config) for config in CONFIGS)
     lines = [f"  {'':{width}}  " + "  ".join(f"{split:>10}" for split in SPLITS)]

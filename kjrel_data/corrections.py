@@ -36,6 +36,7 @@ from kjrel_data.load import (
     load_catalog,
     read_article,
 )
+from kjrel_data.names import SENTENCES
 from kjrel_data.raw_files import (
     appended_rows,
     cell_problem,
@@ -43,7 +44,6 @@ from kjrel_data.raw_files import (
     raw_lock,
     write_raw_files,
 )
-from kjrel_data.tables import SENTENCES
 from kjrel_data.tasks import (
     CHECK,
     CHOICE_SETS,

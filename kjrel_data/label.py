@@ -13,11 +13,9 @@ from kjrel_data.labeller import (
     publishable,
     train_labeller,
 )
-from kjrel_data.labels import LABEL_SETS, MODEL_BLIND_SOURCES, text_sha256
+from kjrel_data.labels import LABEL_FIELDS, MODEL_BLIND_SOURCES, text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
 from kjrel_data.split import Sentence, article_id_of
-
-LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
 
 
 @dataclass(frozen=True)

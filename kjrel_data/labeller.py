@@ -14,15 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as compute
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.pipeline import make_pipeline
 
 from kjrel_data.labels import (
     ISSUE,
@@ -33,6 +29,9 @@ from kjrel_data.labels import (
     text_sha256,
 )
 from kjrel_data.sentence_model import SentenceModel, field_scores, load_sentence_model
+
+if TYPE_CHECKING:
+    from sklearn.isotonic import IsotonicRegression
 
 NONE = "none"
 FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field)
@@ -334,6 +333,10 @@ def _calibration_maps(
     # nothing held out to measure: every probability becomes 0, so nothing is published.
     if len({example.article_id for example in examples}) < 2:
         return dict.fromkeys(FIELDS, lambda probabilities: [0.0] * len(probabilities))
+    # scikit-learn is loaded where it is used: the modules that read this one's settings (the
+    # version fingerprint, the changelog) start without it.
+    from sklearn.isotonic import IsotonicRegression
+
     results = leave_one_article_out(examples, method)
     maps: dict[str, Callable[[list[float]], list[float]]] = {}
     for field in FIELDS:
@@ -349,7 +352,7 @@ def _calibration_maps(
     return maps
 
 
-def _mapped(isotonic: IsotonicRegression, probabilities: list[float]) -> list[float]:
+def _mapped(isotonic: "IsotonicRegression", probabilities: list[float]) -> list[float]:
     return [float(value) for value in isotonic.predict(probabilities)] if probabilities else []
 
 
@@ -395,6 +398,8 @@ def macro_f1(results: Sequence[tuple[GoldExample, Prediction]], field: str) -> f
     """Macro-averaged F1 of one field over the labels that occur in gold or in the predictions."""
     gold = [getattr(example, field) for example, _ in results]
     predicted = [getattr(prediction, field) for _, prediction in results]
+    from sklearn.metrics import f1_score
+
     return float(f1_score(gold, predicted, average="macro", zero_division=0))
 
 
@@ -496,6 +501,10 @@ def _majority_model(labels: list[str], texts: list[str]) -> FieldModel:
 def _logistic_regression_model(labels: list[str], texts: list[str]) -> FieldModel:
     if len(set(labels)) < 2:
         return _majority_model(labels, texts)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
     pipeline = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True),
         LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000),

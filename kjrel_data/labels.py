@@ -90,6 +90,8 @@ ISSUES = LabelSet(
 )
 
 LABEL_SETS: tuple[LabelSet, ...] = (STANCE, STANCE_HOLDER, ISSUE, ISSUES)
+# The annotated label columns, in that order.
+LABEL_FIELDS = tuple(label_set.field for label_set in LABEL_SETS)
 
 # Not annotated: says where a sentence's labels come from. The first three are annotations (the
 # label columns); the model's labels live in their own columns, so none is read as gold by accident.

@@ -31,6 +31,7 @@ from kjrel_data.limits import (
     MAX_CSV_BYTES,
     field_length_problem,
 )
+from kjrel_data.names import ARTICLE_ID_PATTERN, KINDS, SPLITS
 
 METADATA_FILE = "articles.csv"
 LABELS_FILE = "labels.csv"
@@ -46,9 +47,6 @@ CODEBOOK_PATTERN = "CODEBOOK-*.md"
 # departures from gold are measured against it, not owed a reason in the gold row's note.
 GOLD_CHECK_MARK = "gold-check-"
 ARTICLES_FOLDER = "articles"
-SPLITS = ("train", "validation", "test")
-KINDS = ("news", "opinion", "commentary")
-ARTICLE_ID_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 METADATA_COLUMNS = (
     "article_id",

@@ -18,9 +18,9 @@ from kjrel_data.card import (
 )
 from kjrel_data.croissant import croissant_json
 from kjrel_data.files import written_file_sha256
-from kjrel_data.load import SPLITS
+from kjrel_data.names import CONFIGS, SPLITS
 from kjrel_data.summary import CorpusSummary
-from kjrel_data.tables import CONFIGS, Corpus, versioned_schema
+from kjrel_data.tables import Corpus, versioned_schema
 from kjrel_data.version import DatasetVersion
 
 CARD_FILE = "README.md"

@@ -22,7 +22,8 @@ from kjrel_data.clean import SENTENCE_END, split_lines
 from kjrel_data.errors import InputError, OutputError, shown
 from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import METADATA_FILE, load_catalog, read_article
-from kjrel_data.tables import ARTICLES, REMOVED, SENTENCES, Corpus
+from kjrel_data.names import ARTICLES, REMOVED, SENTENCES
+from kjrel_data.tables import Corpus
 
 # Fewer words than this is a heading, a caption or a fragment more often than a sentence.
 SHORT_SENTENCE_WORDS = 4

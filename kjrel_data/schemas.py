@@ -18,12 +18,12 @@ from pandera.typing import Series
 
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed
-from kjrel_data.label import LABEL_FIELDS
 from kjrel_data.labels import (
     ANNOTATION_SOURCES,
     ANNOTATOR_KIND,
     ISSUE,
     ISSUES,
+    LABEL_FIELDS,
     LABEL_ROW_RULES,
     LABEL_SOURCE,
     STANCE,
@@ -31,17 +31,21 @@ from kjrel_data.labels import (
     LabelRowRule,
     text_sha256,
 )
-from kjrel_data.load import ARTICLE_ID_PATTERN, KINDS, SPLITS
+from kjrel_data.names import (
+    ANNOTATIONS,
+    ARTICLE_ID_PATTERN,
+    ARTICLES,
+    KINDS,
+    REMOVED,
+    SENTENCES,
+    SPLITS,
+)
 from kjrel_data.split import sentence_id_of
 from kjrel_data.tables import (
-    ANNOTATIONS,
-    ARTICLES,
     FEATURES,
     FOLDS,
     LABEL_NAMES_BY_COLUMN,
     MODEL_LABEL_SETS,
-    REMOVED,
-    SENTENCES,
     STORED_FEATURES,
     Corpus,
 )

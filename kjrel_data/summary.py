@@ -7,16 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as compute
 
 from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE, MODEL_BLIND_SOURCES
-from kjrel_data.load import SPLITS
-from kjrel_data.tables import (
-    ANNOTATIONS,
-    ARTICLES,
-    CONFIGS,
-    MODEL_LABEL_SETS,
-    REMOVED,
-    SENTENCES,
-    Corpus,
-)
+from kjrel_data.names import ANNOTATIONS, ARTICLES, CONFIGS, REMOVED, SENTENCES, SPLITS
+from kjrel_data.tables import MODEL_LABEL_SETS, Corpus
 
 # Past this many articles the card lists outlets instead of every article.
 LISTED_ARTICLES = 100

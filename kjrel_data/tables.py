@@ -20,13 +20,8 @@ from kjrel_data.labels import (
     STANCE_HOLDER,
     text_sha256,
 )
-from kjrel_data.load import SPLITS
+from kjrel_data.names import ANNOTATIONS, ARTICLES, REMOVED, SENTENCES, SPLITS
 
-SENTENCES = "sentences"
-ARTICLES = "articles"
-REMOVED = "removed"
-ANNOTATIONS = "annotations"
-CONFIGS = (SENTENCES, ARTICLES, REMOVED, ANNOTATIONS)
 # The fields the automatic labeller predicts (it gives no secondary issues), each in model_* columns.
 MODEL_LABEL_SETS = (STANCE, STANCE_HOLDER, ISSUE)
 # Articles are dealt into this many folds in article_id order.

@@ -14,7 +14,8 @@ from kjrel_data import __version__
 from kjrel_data.errors import OutputError
 from kjrel_data.labeller import CHOSEN_METHOD
 from kjrel_data.labels import ANNOTATION_SOURCES, ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER, Label
-from kjrel_data.tables import ARTICLES, SENTENCES, Corpus
+from kjrel_data.names import ARTICLES, SENTENCES
+from kjrel_data.tables import Corpus
 
 TASKS_FILE = "tasks.json"
 CONFIG_FILE = "label_config.xml"

@@ -5,7 +5,8 @@ import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
-from kjrel_data.tables import ANNOTATIONS, published_schema
+from kjrel_data.names import ANNOTATIONS
+from kjrel_data.tables import published_schema
 
 
 def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Table:

@@ -16,9 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kjrel_data.build import build
-from kjrel_data.load import SPLITS
+from kjrel_data.names import ARTICLES, SENTENCES, SPLITS
 from kjrel_data.schemas import _frame, _spans, slice_matches
-from kjrel_data.tables import ARTICLES, SENTENCES
 from kjrel_data.tasks import write_tasks_json
 
 from .conftest import REPO

@@ -12,7 +12,7 @@ from kjrel_data.build import Scheduler, build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_raw
-from kjrel_data.tables import CONFIGS
+from kjrel_data.names import CONFIGS
 
 from .conftest import DOCS, RAW
 from .hostile import assert_one_message, run_kjrel

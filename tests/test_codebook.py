@@ -8,7 +8,7 @@ import pytest
 from kjrel_data.build import prepare
 from kjrel_data.codebook import with_definitions
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
-from kjrel_data.tables import SENTENCES
+from kjrel_data.names import SENTENCES
 
 from .conftest import RAW, REPO
 

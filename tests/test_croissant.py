@@ -14,9 +14,9 @@ from datasets import ClassLabel, List, Value, load_dataset
 
 from kjrel_data.croissant import _column_field, _split_regex, croissant_json
 from kjrel_data.labels import ISSUE
-from kjrel_data.load import SPLITS
+from kjrel_data.names import CONFIGS, SPLITS
 from kjrel_data.publish import CROISSANT_FILE, DATA_FOLDER
-from kjrel_data.tables import CONFIGS, Column
+from kjrel_data.tables import Column
 from kjrel_data.version import DatasetVersion, Release
 
 

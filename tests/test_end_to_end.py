@@ -12,8 +12,8 @@ from datasets import ClassLabel, Value, load_dataset
 
 from kjrel_data.build import build
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
-from kjrel_data.load import SPLITS
-from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, SENTENCES, class_label_of
+from kjrel_data.names import SENTENCES, SPLITS
+from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, class_label_of
 
 from .conftest import REPO
 

@@ -13,9 +13,9 @@ import yaml
 from kjrel_data import card
 from kjrel_data.build import prepare
 from kjrel_data.card import model_label_evaluation, render_card
+from kjrel_data.names import ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.publish import SHARD_TEXT_BYTES
 from kjrel_data.summary import summarize
-from kjrel_data.tables import ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.version import DatasetVersion
 
 from .conftest import RAW, REPO

@@ -25,7 +25,7 @@ from kjrel_data.build import build, prepare
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
 from kjrel_data.load import load_catalog
-from kjrel_data.tables import SENTENCES
+from kjrel_data.names import SENTENCES
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO

@@ -29,8 +29,8 @@ from kjrel_data.labeller import (
     unseen_by_model,
 )
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, text_sha256
+from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import load_sentence_model
-from kjrel_data.tables import SENTENCES
 from tests.conftest import RAW
 
 EXAMPLES = [

@@ -11,7 +11,7 @@ import pytest
 
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, prepare
-from kjrel_data.tables import ARTICLES, SENTENCES
+from kjrel_data.names import ARTICLES, SENTENCES
 from kjrel_data.validate import validate_folder
 
 from .conftest import REPO

@@ -21,7 +21,7 @@ from kjrel_data.load import (
     CleaningCorrection,
     load_catalog,
 )
-from kjrel_data.tables import ARTICLES, REMOVED
+from kjrel_data.names import ARTICLES, REMOVED
 
 from .hostile import assert_one_message, run_kjrel
 

@@ -223,7 +223,7 @@ def test_release_help_names_its_rule_and_options(capsys):
 def test_the_citation_file_agrees_with_the_card_and_types_no_version():
     import yaml
 
-    from kjrel_data.card import ANNOTATIONS_LICENCE, PRETTY_NAME
+    from kjrel_data.names import ANNOTATIONS_LICENCE, PRETTY_NAME
 
     citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["title"] == PRETTY_NAME

@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.load import ARTICLE_ID_PATTERN, load_raw
+from kjrel_data.load import load_raw
+from kjrel_data.names import ARTICLE_ID_PATTERN
 from kjrel_data.split import (
     article_id_of,
     has_word,

@@ -8,6 +8,7 @@ from datasets import Features
 
 from kjrel_data.build import build, prepare
 from kjrel_data.errors import ValidationFailed
+from kjrel_data.names import ANNOTATIONS, ARTICLES, REMOVED, SENTENCES
 from kjrel_data.publish import checksum_lines
 from kjrel_data.schemas import (
     HINTS,
@@ -17,16 +18,7 @@ from kjrel_data.schemas import (
     schema_documents,
     validate_corpus,
 )
-from kjrel_data.tables import (
-    ANNOTATIONS,
-    ARTICLES,
-    FEATURES,
-    LABEL_NAMES_BY_COLUMN,
-    REMOVED,
-    SENTENCES,
-    STORED_FEATURES,
-    published_schema,
-)
+from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, STORED_FEATURES, published_schema
 from kjrel_data.validate import validate_folder
 
 from .conftest import DOCS, RAW
