@@ -37,7 +37,6 @@ from kjrel_data.names import (
     ANNOTATIONS_LICENCE,
     ANNOTATIONS_LICENCE_URL,
     ARTICLES,
-    CITATION_KEY,
     CONFIGS,
     CREATORS,
     DESCRIPTION,
@@ -50,7 +49,7 @@ from kjrel_data.names import (
 from kjrel_data.sentence_model import load_sentence_model
 from kjrel_data.summary import LISTED_ARTICLES, CorpusSummary
 from kjrel_data.tables import COLUMNS, FEATURES, FOLDS, MODEL_LABEL_SETS
-from kjrel_data.version import DatasetVersion
+from kjrel_data.version import DatasetVersion, citation_bibtex
 from kjrel_data.wording import counted
 
 # Characters that Markdown (with GitHub's strikethrough) or HTML read as markup inside a table cell
@@ -753,28 +752,6 @@ def _licence_section() -> str:
         "`copyright` column. It is included for non-commercial research and is not licensed by "
         "this project; it may not be redistributed beyond what the publishers permit.\n"
         "- **Code** (the kjrel-data repository): MIT."
-    )
-
-
-def citation_bibtex(version: DatasetVersion) -> str:
-    """The BibTeX entry for this version of the dataset, dated by its release."""
-    fields = [
-        ("title", "{kjrel\\_data}: Japan--South Korea relations, sentence by sentence"),
-        # Braced whole: a group, not a person's first and last names.
-        ("author", "{The kjrel\\_data maintainers}"),
-        ("version", version.version),
-    ]
-    if (release := version.released_as) is not None:
-        fields += [("year", release.date[:4]), ("date", release.date)]
-    else:
-        fields.append(("note", "Unreleased build"))
-    key = f"{CITATION_KEY}_{re.sub(r'[^0-9a-z]', '_', version.version)}"
-    return (
-        "@misc{"
-        + key
-        + ",\n"
-        + "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
-        + "}"
     )
 
 

@@ -6,11 +6,10 @@ import re
 
 from datasets import ClassLabel, List, Value
 
-from kjrel_data.card import citation_bibtex
 from kjrel_data.labels import LABEL_SETS, LabelSet
 from kjrel_data.names import DESCRIPTION, LICENSE_LINK, LICENSE_NAME, PRETTY_NAME, SPLITS
 from kjrel_data.tables import COLUMNS, Column
-from kjrel_data.version import DatasetVersion
+from kjrel_data.version import DatasetVersion, citation_bibtex
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
 # The context of the Croissant 1.1 examples; mlcroissant warns about any key it lacks.

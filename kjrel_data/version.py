@@ -29,7 +29,7 @@ from kjrel_data.labeller import CHOSEN_METHOD, MIN_PUBLISHED, PUBLISH_THRESHOLDS
 from kjrel_data.labels import LABEL_FIELDS
 from kjrel_data.limits import MAX_CSV_BYTES
 from kjrel_data.load import ISSUES_SEPARATOR, RawCatalog, read_article
-from kjrel_data.names import CONFIGS
+from kjrel_data.names import CITATION_KEY, CONFIGS
 from kjrel_data.tables import FEATURES
 
 if TYPE_CHECKING:
@@ -245,3 +245,25 @@ def label_values(row: object) -> dict[str, str]:
         for field in LABEL_FIELDS
         for value in [getattr(row, field)]
     }
+
+
+def citation_bibtex(version: DatasetVersion) -> str:
+    """The BibTeX entry for this version of the dataset, dated by its release."""
+    fields = [
+        ("title", "{kjrel\\_data}: Japan--South Korea relations, sentence by sentence"),
+        # Braced whole: a group, not a person's first and last names.
+        ("author", "{The kjrel\\_data maintainers}"),
+        ("version", version.version),
+    ]
+    if (release := version.released_as) is not None:
+        fields += [("year", release.date[:4]), ("date", release.date)]
+    else:
+        fields.append(("note", "Unreleased build"))
+    key = f"{CITATION_KEY}_{re.sub(r'[^0-9a-z]', '_', version.version)}"
+    return (
+        "@misc{"
+        + key
+        + ",\n"
+        + "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+        + "}"
+    )
