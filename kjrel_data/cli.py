@@ -258,9 +258,10 @@ def _parser() -> argparse.ArgumentParser:
     agreement_parser = commands.add_parser(
         "agreement",
         help="print inter-annotator agreement from the passes stored in raw/",
-        description="Compute, from the annotation passes in raw/annotations/, each round's agreement "
-        "per field: percent agreement, Cohen's kappa, Krippendorff's alpha and confusion tables. "
-        "The card of a build shows the same figures.",
+        description="Compute, from the annotation passes in raw/annotations/ (and, for a check "
+        "round, the gold labels in raw/labels.csv), each round's agreement per field: percent "
+        "agreement, Cohen's kappa, Krippendorff's alpha and confusion tables. Only the label "
+        "files are read, not the articles. The card of a build shows the same figures.",
         epilog=EXIT_CODES,
     )
     agreement_parser.add_argument(
@@ -554,18 +555,14 @@ def _run_schemas(arguments: argparse.Namespace) -> int:
 
 
 def _run_agreement(arguments: argparse.Namespace) -> int:
-    import pyarrow as pa
+    from kjrel_data.agreement import agreement_table, confusion_tables, raw_agreement
+    from kjrel_data.load import load_catalog
 
-    from kjrel_data.agreement import agreement, agreement_table, confusion_tables
-    from kjrel_data.build import prepare
-    from kjrel_data.tables import ANNOTATIONS, SENTENCES
-
-    corpus = prepare(arguments.raw)
-    annotations = pa.concat_tables(corpus[ANNOTATIONS].values())
-    if annotations.num_rows == 0:
+    catalog = load_catalog(arguments.raw)
+    if not any(annotation_pass.rows for annotation_pass in catalog.annotation_passes):
         print(f"No annotation passes in {arguments.raw / PASSES_FILE}.")
         return 0
-    results = agreement(annotations, pa.concat_tables(corpus[SENTENCES].values()))
+    results = raw_agreement(catalog)
     print(agreement_table(results))
     print()
     print(confusion_tables(results))
