@@ -18,7 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pyarrow as pa
 from tqdm import tqdm
 
 from kjrel_data.card import CODEBOOK_FOLDER
@@ -47,7 +46,6 @@ from kjrel_data.split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
     ARTICLES,
-    CONFIGS,
     FOLDS,
     Corpus,
     annotations_table,
@@ -167,18 +165,6 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
     return result, len(catalog.articles)
 
 
-def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
-    """The whole validated corpus in memory: every stage but publishing (for small corpora)."""
-    parts = list(_built_batches(raw_dir, workers=1, scheduler=None, show_progress=show_progress))
-    return {
-        config: {
-            split: pa.concat_tables([part[config][split] for part in parts])
-            for split in parts[0][config]
-        }
-        for config in CONFIGS
-    }
-
-
 def build(
     raw_dir: Path,
     out_dir: Path,
@@ -208,9 +194,7 @@ def build(
         writer = ShardWriter(staging, version.version)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
-        with contextlib.closing(
-            _built_batches(raw_dir, workers, scheduler, show_progress)
-        ) as built:
+        with contextlib.closing(built_batches(raw_dir, workers, scheduler, show_progress)) as built:
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
@@ -223,9 +207,13 @@ def build(
     return BuildResult(out_dir=Path(out_dir), summary=summary, version=version)
 
 
-def _built_batches(
-    raw_dir: Path, workers: int, scheduler: Scheduler | None, show_progress: bool
+def built_batches(
+    raw_dir: Path,
+    workers: int = 1,
+    scheduler: Scheduler | None = None,
+    show_progress: bool = False,
 ) -> Generator[Corpus, None, None]:
+    """Each batch's validated tables, in article_id order, built as they are asked for."""
     # A cluster's workers do not share this process's working directory.
     work, article_count = batches(Path(raw_dir).resolve() if scheduler is not None else raw_dir)
     first_with: dict[bytes, str] = {}

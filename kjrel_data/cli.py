@@ -320,7 +320,7 @@ def _parser() -> argparse.ArgumentParser:
     export_parser = commands.add_parser(
         "export-tasks",
         help="write Label Studio tasks for a human round: new labels, overlap, or a check of gold",
-        description="Build raw/ in memory and write, into OUT, tasks.json (one Label Studio task per "
+        description="Build raw/ a batch at a time and write, into OUT, tasks.json (one Label Studio task per "
         "sentence without annotation labels: those without a published model label first, then "
         "those whose published model labels are least probable), label_config.xml (the labelling config for stance, "
         "stance_holder and issue, with a 'not article text' choice) and project.json (the Label "
@@ -395,7 +395,7 @@ def _parser() -> argparse.ArgumentParser:
     review_parser = commands.add_parser(
         "review",
         help="write one HTML page showing every line the cleaner removed, to check it",
-        description="Build raw/ in memory and write a self-contained HTML page (no script, no "
+        description="Build raw/ a batch at a time and write a self-contained HTML page (no script, no "
         "network): suspicious sentences first (no end punctuation, very short, link or credit "
         "wording, low model confidence), then per article every raw line with its number, removed "
         "text struck through beside its rule, and the sentences with their labels. Each line "
@@ -609,11 +609,11 @@ def _run_release(arguments: argparse.Namespace) -> int:
 
 
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
-    from kjrel_data.build import prepare
+    from kjrel_data.build import built_batches
     from kjrel_data.tasks import RoundPlan, export_tasks
 
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
-    exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
+    exported = export_tasks(built_batches(arguments.raw), arguments.out, plan)
     print(
         f"Wrote {exported.tasks} tasks ({plan.kind} round) to {exported.tasks_file} "
         f"({exported.model_labelled} with the model's labels to correct, "

@@ -23,15 +23,15 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build, built_batches
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS
-from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv, load_raw
+from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv
 from kjrel_data.raw_files import LOCK_FILE, appended_rows
 from kjrel_data.tasks import export_tasks
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, raw_articles
 from .hostile import assert_one_message, run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE
 from .test_cli_bad_inputs import snapshot
@@ -46,7 +46,7 @@ def labelling(tmp_path_factory) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("labelling")
     shutil.copytree(RAW, root / "raw")
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
-    exported = export_tasks(prepare(root / "raw"), root / "labelling")
+    exported = export_tasks(built_batches(root / "raw"), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
@@ -753,7 +753,7 @@ def test_a_signal_during_the_renames_takes_effect_once_raw_is_complete(
     assert after["articles/wire-leaders-meet.txt"] == hashlib.sha256(NEW_TEXT).hexdigest()
     assert "wire-leaders-meet" in article_ids(raw_copy)
     assert set(after) == set(before) | {"articles/wire-leaders-meet.txt"}
-    load_raw(raw_copy)
+    raw_articles(raw_copy)
 
 
 def test_a_signal_just_after_the_lock_is_taken_leaves_no_lock(
@@ -787,7 +787,7 @@ def _articles_elsewhere(raw: Path) -> None:
     catalog.write_text(
         catalog.read_text(encoding="utf-8").replace(",articles/", ",texts/"), encoding="utf-8"
     )
-    load_raw(raw)
+    raw_articles(raw)
 
 
 def test_add_refuses_an_articles_folder_that_is_a_symlink_out_of_raw(raw_copy, tmp_path, capsys):
