@@ -39,7 +39,8 @@ from kjrel_data.load import (
     METADATA_COLUMNS,
     METADATA_FILE,
     PASSES_FILE,
-    load_raw,
+    load_catalog,
+    read_article,
 )
 from kjrel_data.split import paragraphs_of, sentence_spans
 
@@ -109,7 +110,8 @@ def seeds_of(raw_dir: Path) -> list[Seed]:
     with (raw_dir / METADATA_FILE).open(encoding="utf-8-sig", newline="") as handle:
         rows = {row["article_id"]: row for row in csv.DictReader(handle)}
     seeds = []
-    for article in load_raw(raw_dir).articles:
+    catalog = load_catalog(raw_dir)
+    for article in (read_article(catalog.raw_dir, row) for row in catalog.articles):
         _, removed = clean_text_of(article.text, article.metadata, RULES, load_line_model())
         touched = {line.line_number - 1 for line in removed}
         title = article.metadata.title

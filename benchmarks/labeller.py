@@ -33,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 
-from kjrel_data.build import prepare
+from kjrel_data.build import built_batches
 from kjrel_data.labeller import (
     CHOSEN_METHOD,
     FIELDS,
@@ -173,6 +173,13 @@ def train_sentence_model(examples: Sequence[GoldExample], trained_on: dict) -> d
     }
 
 
+def built_sentences(raw: Path) -> pa.Table:
+    """The sentences table of raw/'s build, batch by batch."""
+    return pa.concat_tables(
+        table for corpus in built_batches(raw) for table in corpus[SENTENCES].values()
+    )
+
+
 def codebook_quoted_sentences(raw: Path) -> list[dict[str, str]]:
     """The corpus sentences any codebook quotes: by id, or by a fragment of three or more words."""
     codebooks = [path.read_text(encoding="utf-8") for path in CODEBOOKS]
@@ -189,7 +196,7 @@ def codebook_quoted_sentences(raw: Path) -> list[dict[str, str]]:
         for part in ELLIPSIS.split(match.group(1) or match.group(2))
         if len((piece := _normalised(part).strip(" ,.;:?!")).split()) >= MIN_QUOTED_WORDS
     }
-    sentences = pa.concat_tables(prepare(raw)[SENTENCES].values())
+    sentences = built_sentences(raw)
     quoted = {
         sentence_id: text_sha256(text)
         for sentence_id, text in zip(
@@ -248,7 +255,7 @@ def main() -> None:
     if arguments.train:
         write_model()
         return
-    sentences = pa.concat_tables(prepare(arguments.raw)[SENTENCES].values())
+    sentences = built_sentences(arguments.raw)
     examples = gold_examples(sentences)
     articles = len({example.article_id for example in examples})
     invented_set = evaluation_set()

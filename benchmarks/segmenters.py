@@ -16,7 +16,7 @@ from pathlib import Path
 from sentencex import get_sentence_boundaries
 
 from kjrel_data.clean import PARAGRAPH_SEPARATOR, clean_articles
-from kjrel_data.load import load_raw
+from kjrel_data.load import load_catalog, read_article
 from kjrel_data.split import sentence_spans, trim
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,7 +81,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timing repetitions (default: 20)")
     repeat = parser.parse_args().repeat
 
-    clean, _ = clean_articles(load_raw(REPO / "raw").articles)
+    catalog = load_catalog(REPO / "raw")
+    clean, _ = clean_articles([read_article(catalog.raw_dir, row) for row in catalog.articles])
     paragraphs, references = [], []
     for article in clean:
         reference = (REFERENCE / f"{article.metadata.article_id}.txt").read_text(encoding="utf-8")

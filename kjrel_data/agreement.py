@@ -3,26 +3,20 @@
 import itertools
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import krippendorff
 import numpy as np
-import pyarrow as pa
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from kjrel_data.labels import (
-    ANNOTATION_SOURCES,
-    ISSUE,
-    ISSUES,
-    STANCE,
-    STANCE_HOLDER,
-    LabelSet,
-)
-from kjrel_data.load import checks_gold
+from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.load import LabelRow, RawCatalog, checks_gold
 
 SINGLE_FIELDS = (STANCE, STANCE_HOLDER, ISSUE)
 # The name gold labels go by when a check round's passes are compared with them.
 GOLD_PASS = "gold"
+LABEL_FIELDS = tuple(label_set.field for label_set in (*SINGLE_FIELDS, ISSUES))
 
 
 @dataclass(frozen=True)
@@ -39,16 +33,17 @@ class FieldAgreement:
     confusion: list[list[int]]
 
 
-def agreement(annotations: pa.Table, sentences: pa.Table | None = None) -> list[FieldAgreement]:
+def agreement(
+    annotations: list[dict], gold: Mapping[str, dict] | None = None
+) -> list[FieldAgreement]:
     """Agreement for every pair of passes within a round, on the sentences both labelled.
 
-    With the sentences table, a check round's passes are also compared with the gold labels.
+    annotations are rows of the annotations table (round, pass, sentence_id and the label fields);
+    with the gold labels by sentence id, a check round's passes are also compared with them.
     """
     # `issues` is a set per sentence: its percent agreement counts identical sets, and its kappa
     # and alpha are the means over issue labels of the per-label (present or absent) figures.
-    rows = annotations.to_pylist()
-    if sentences is not None:
-        rows += gold_rows(rows, sentences)
+    rows = annotations + (gold_rows(annotations, gold) if gold is not None else [])
     results = []
     for round_number in sorted({row["round"] for row in rows}):
         by_pass: dict[str, dict[str, dict]] = {}
@@ -66,30 +61,43 @@ def agreement(annotations: pa.Table, sentences: pa.Table | None = None) -> list[
     return results
 
 
-def gold_rows(annotation_rows: list[dict], sentences: pa.Table) -> list[dict]:
-    """The annotation labels of the sentences each check round annotated, as a pass named gold of that round."""
+def raw_agreement(catalog: RawCatalog) -> list[FieldAgreement]:
+    """agreement of raw/'s passes, and of its check rounds with gold, from its label files alone."""
+    # Every label row the build attaches becomes an annotations row or a sentence's gold labels,
+    # or the build fails: the label files give the figures the build's tables give, unbuilt.
+    annotations = [
+        {
+            "round": annotation_pass.round,
+            "pass": annotation_pass.name,
+            "sentence_id": row.sentence_id,
+            **_labels_of(row),
+        }
+        for annotation_pass in catalog.annotation_passes
+        for row in annotation_pass.rows
+    ]
+    return agreement(annotations, {row.sentence_id: _labels_of(row) for row in catalog.gold_labels})
+
+
+def gold_rows(annotation_rows: list[dict], gold: Mapping[str, dict]) -> list[dict]:
+    """The gold labels of the sentences each check round annotated, as a pass named gold of that round."""
     checked: dict[int, set[str]] = {}
     for row in annotation_rows:
         if checks_gold(row["pass"]):
             checked.setdefault(row["round"], set()).add(row["sentence_id"])
-    if not checked:
-        return []
-    fields = [label_set.field for label_set in (*SINGLE_FIELDS, ISSUES)]
-    gold = {
-        row["sentence_id"]: row
-        for row in sentences.select(["sentence_id", "label_source", *fields]).to_pylist()
-        if row["label_source"] in ANNOTATION_SOURCES
-    }
     return [
         {
             "round": round_number,
             "pass": GOLD_PASS,
             "sentence_id": sentence_id,
-            **{name: gold[sentence_id][name] for name in fields},
+            **{name: gold[sentence_id][name] for name in LABEL_FIELDS},
         }
         for round_number, sentence_ids in sorted(checked.items())
         for sentence_id in sorted(sentence_ids & gold.keys())
     ]
+
+
+def _labels_of(row: LabelRow) -> dict:
+    return {name: getattr(row, name) for name in LABEL_FIELDS}
 
 
 def _single(

@@ -18,7 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pyarrow as pa
 from tqdm import tqdm
 
 from kjrel_data.built_folder import validate_folder_files
@@ -42,7 +41,7 @@ from kjrel_data.load import (
     refuse_near_copies,
     text_fingerprint,
 )
-from kjrel_data.names import ARTICLES, CONFIGS
+from kjrel_data.names import ARTICLES
 from kjrel_data.output import checked_out_dir, staging_folder
 from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.schemas import validate_corpus
@@ -167,18 +166,6 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
     return result, len(catalog.articles)
 
 
-def prepare(raw_dir: Path, show_progress: bool = False) -> Corpus:
-    """The whole validated corpus in memory: every stage but publishing (for small corpora)."""
-    parts = list(_built_batches(raw_dir, workers=1, scheduler=None, show_progress=show_progress))
-    return {
-        config: {
-            split: pa.concat_tables([part[config][split] for part in parts])
-            for split in parts[0][config]
-        }
-        for config in CONFIGS
-    }
-
-
 def build(
     raw_dir: Path,
     out_dir: Path,
@@ -208,9 +195,7 @@ def build(
         writer = ShardWriter(staging, version.version)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
-        with contextlib.closing(
-            _built_batches(raw_dir, workers, scheduler, show_progress)
-        ) as built:
+        with contextlib.closing(built_batches(raw_dir, workers, scheduler, show_progress)) as built:
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
@@ -223,9 +208,13 @@ def build(
     return BuildResult(out_dir=Path(out_dir), summary=summary, version=version)
 
 
-def _built_batches(
-    raw_dir: Path, workers: int, scheduler: Scheduler | None, show_progress: bool
+def built_batches(
+    raw_dir: Path,
+    workers: int = 1,
+    scheduler: Scheduler | None = None,
+    show_progress: bool = False,
 ) -> Generator[Corpus, None, None]:
+    """Each batch's validated tables, in article_id order, built as they are asked for."""
     # A cluster's workers do not share this process's working directory.
     work, article_count = batches(Path(raw_dir).resolve() if scheduler is not None else raw_dir)
     first_with: dict[bytes, str] = {}

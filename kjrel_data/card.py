@@ -493,7 +493,7 @@ def _annotation_section(summary: CorpusSummary) -> str:
         [round_number, f"`{name}`", shown_as_typed(annotator), count]
         for (round_number, name, annotator), count in sorted(passes.items())
     ]
-    results = agreement(annotations)
+    results = agreement(annotations.to_pylist())
     return "\n\n".join(
         [
             "Every pass is in the `annotations` config (long form: one row per sentence and pass), "

@@ -252,9 +252,10 @@ def _parser() -> argparse.ArgumentParser:
     agreement_parser = commands.add_parser(
         "agreement",
         help="print inter-annotator agreement from the passes stored in raw/",
-        description="Compute, from the annotation passes in raw/annotations/, each round's agreement "
-        "per field: percent agreement, Cohen's kappa, Krippendorff's alpha and confusion tables. "
-        "The card of a build shows the same figures.",
+        description="Compute, from the annotation passes in raw/annotations/ (and, for a check "
+        "round, the gold labels in raw/labels.csv), each round's agreement per field: percent "
+        "agreement, Cohen's kappa, Krippendorff's alpha and confusion tables. Only the label "
+        "files are read, not the articles. The card of a build shows the same figures.",
         epilog=EXIT_CODES,
     )
     agreement_parser.add_argument(
@@ -313,7 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     export_parser = commands.add_parser(
         "export-tasks",
         help="write Label Studio tasks for a human round: new labels, overlap, or a check of gold",
-        description="Build raw/ in memory and write, into OUT, tasks.json (one Label Studio task per "
+        description="Build raw/ a batch at a time and write, into OUT, tasks.json (one Label Studio task per "
         "sentence without annotation labels: those without a published model label first, then "
         "those whose published model labels are least probable), label_config.xml (the labelling config for stance, "
         "stance_holder and issue, with a 'not article text' choice) and project.json (the Label "
@@ -388,7 +389,7 @@ def _parser() -> argparse.ArgumentParser:
     review_parser = commands.add_parser(
         "review",
         help="write one HTML page showing every line the cleaner removed, to check it",
-        description="Build raw/ in memory and write a self-contained HTML page (no script, no "
+        description="Build raw/ a batch at a time and write a self-contained HTML page (no script, no "
         "network): suspicious sentences first (no end punctuation, very short, link or credit "
         "wording, low model confidence), then per article every raw line with its number, removed "
         "text struck through beside its rule, and the sentences with their labels. Each line "
@@ -548,18 +549,14 @@ def _run_schemas(arguments: argparse.Namespace) -> int:
 
 
 def _run_agreement(arguments: argparse.Namespace) -> int:
-    import pyarrow as pa
+    from kjrel_data.agreement import agreement_table, confusion_tables, raw_agreement
+    from kjrel_data.load import load_catalog
 
-    from kjrel_data.agreement import agreement, agreement_table, confusion_tables
-    from kjrel_data.build import prepare
-    from kjrel_data.names import ANNOTATIONS, SENTENCES
-
-    corpus = prepare(arguments.raw)
-    annotations = pa.concat_tables(corpus[ANNOTATIONS].values())
-    if annotations.num_rows == 0:
+    catalog = load_catalog(arguments.raw)
+    if not any(annotation_pass.rows for annotation_pass in catalog.annotation_passes):
         print(f"No annotation passes in {arguments.raw / PASSES_FILE}.")
         return 0
-    results = agreement(annotations, pa.concat_tables(corpus[SENTENCES].values()))
+    results = raw_agreement(catalog)
     print(agreement_table(results))
     print()
     print(confusion_tables(results))
@@ -606,11 +603,11 @@ def _run_release(arguments: argparse.Namespace) -> int:
 
 
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
-    from kjrel_data.build import prepare
+    from kjrel_data.build import built_batches
     from kjrel_data.tasks import RoundPlan, export_tasks
 
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
-    exported = export_tasks(prepare(arguments.raw), arguments.out, plan)
+    exported = export_tasks(built_batches(arguments.raw), arguments.out, plan)
     print(
         f"Wrote {exported.tasks} tasks ({plan.kind} round) to {exported.tasks_file} "
         f"({exported.model_labelled} with the model's labels to correct, "

@@ -11,7 +11,7 @@ from typing import TypeGuard
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.build import prepare
+from kjrel_data.build import built_batches
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
 from kjrel_data.labels import ISSUE, ISSUES
@@ -66,6 +66,8 @@ CONTROLS = frozenset(
 CODEBOOK_FILE = "CODEBOOK.md"
 SINGLE_BLIND = "single_blind"
 SINGLE_MODEL_SHOWN = "single_model_shown"
+# What the import reads of a sentence the export names: enough to check a task and drop its line.
+NAMED_SENTENCE_COLUMNS = ["sentence_id", "article_id", "sentence_index", "text", "text_sha256"]
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,10 @@ def import_annotations(
 def _import_tasks(
     raw_dir: Path, export_file: Path, codebook_file: Path, tasks: list
 ) -> ImportedLabels:
-    sentences = pa.concat_tables(prepare(raw_dir)[SENTENCES].values())
-    current = dict(
-        zip(sentences["sentence_id"].to_pylist(), sentences["text_sha256"].to_pylist(), strict=True)
+    sentences = _named_sentences(
+        raw_dir, frozenset(filter(None, (_sentence_id(task) for task in tasks)))
     )
+    current = {sentence_id: row["text_sha256"] for sentence_id, row in sentences.items()}
     catalog = load_catalog(raw_dir)
     labels_file = raw_dir / LABELS_FILE
     gold = {row.sentence_id: row for row in catalog.gold_labels}
@@ -419,25 +421,34 @@ def _pass_key_of(rows: list[dict[str, str]]) -> frozenset:
     )
 
 
+def _named_sentences(raw_dir: Path, sentence_ids: frozenset[str]) -> dict[str, dict]:
+    """The built sentences of these ids, by id: their article, index, text and text_sha256."""
+    # Built a batch at a time, keeping only the rows the export names: memory follows the export,
+    # not the corpus.
+    wanted = pa.array(sorted(sentence_ids), pa.string())
+    named: dict[str, dict] = {}
+    for corpus in built_batches(raw_dir):
+        for table in corpus[SENTENCES].values():
+            rows = table.select(NAMED_SENTENCE_COLUMNS).filter(
+                compute.is_in(table["sentence_id"], wanted)
+            )
+            named.update((row["sentence_id"], row) for row in rows.to_pylist())
+    return named
+
+
 def _planned_drops(
     raw_dir: Path,
     catalog: RawCatalog,
-    sentences: pa.Table,
+    sentences: dict[str, dict],
     drops: dict[str, str],
     taken: set[str],
 ) -> tuple[list[str], list[str], list]:
     """The raw lines to drop for sentences marked not article text, those skipped and why, and the corrections."""
-    by_id = {
-        row["sentence_id"]: row
-        for row in sentences.select(["sentence_id", "article_id", "sentence_index", "text"])
-        .filter(compute.is_in(sentences["sentence_id"], pa.array(sorted(drops), pa.string())))
-        .to_pylist()
-    }
     metadata = {row.article_id: row for row in catalog.articles}
     corrections = list(catalog.corrections)
     dropped, skipped = [], []
     for sentence_id, where in sorted(drops.items()):
-        sentence = by_id[sentence_id]
+        sentence = sentences[sentence_id]
         article_id = sentence["article_id"]
         text = read_article(raw_dir, metadata[article_id]).text
         lines = lines_holding(text, sentence["text"])
@@ -545,6 +556,13 @@ def _task_name(task: object, position: int) -> str:
 def _shown_id(value: int | str) -> str:
     """A Label Studio id for a message: a number as it is, a string quoted and escaped."""
     return str(value) if isinstance(value, int) else repr(value)
+
+
+def _sentence_id(task: object) -> str | None:
+    """The task's data.sentence_id where it is a string (_checked_task names any other)."""
+    data = task.get("data") if isinstance(task, Mapping) else None
+    sentence_id = data.get("sentence_id") if isinstance(data, Mapping) else None
+    return sentence_id if isinstance(sentence_id, str) else None
 
 
 def _checked_task(

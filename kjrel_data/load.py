@@ -141,13 +141,6 @@ class CleaningCorrection:
 
 
 @dataclass(frozen=True)
-class RawCorpus:
-    articles: list[RawArticle]
-    gold_labels: list[LabelRow]
-    annotation_passes: list[AnnotationPass]
-
-
-@dataclass(frozen=True)
 class RawCatalog:
     """Everything in raw/ but the article texts, which are read a batch at a time."""
 
@@ -184,16 +177,6 @@ def require_raw_dir(raw_dir: Path) -> None:
         raise InputError(
             f"{shown(raw_dir)}: no such folder. Point --raw at the folder holding {METADATA_FILE}."
         )
-
-
-def load_raw(raw_dir: Path) -> RawCorpus:
-    """Read and check all of raw/: the catalog, and every article's bytes against its sha256."""
-    catalog = load_catalog(raw_dir)
-    return RawCorpus(
-        articles=[read_article(catalog.raw_dir, row) for row in catalog.articles],
-        gold_labels=catalog.gold_labels,
-        annotation_passes=catalog.annotation_passes,
-    )
 
 
 def _read_csv(

@@ -10,18 +10,19 @@ import html
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.build import prepare
+from kjrel_data.build import built_batches
 from kjrel_data.clean import SENTENCE_END, split_lines
 from kjrel_data.errors import InputError, OutputError, shown
 from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
-from kjrel_data.load import METADATA_FILE, load_catalog, read_article
+from kjrel_data.load import METADATA_FILE, RawCatalog, load_catalog, read_article
 from kjrel_data.names import ARTICLES, REMOVED, SENTENCES
 from kjrel_data.tables import Corpus
 
@@ -123,7 +124,7 @@ class WrittenReview:
 def write_review(
     raw_dir: Path, out: Path, article_ids: Sequence[str] = (), show_progress: bool = False
 ) -> WrittenReview:
-    """Build raw_dir in memory and write the review page of article_ids (default: all) to out."""
+    """Build raw_dir a batch at a time and write the review page of article_ids (default: all) to out."""
     raw_dir, out = Path(raw_dir), Path(out)
     if Path(os.path.realpath(out)).is_relative_to(Path(os.path.realpath(raw_dir))):
         raise OutputError(
@@ -145,25 +146,46 @@ def write_review(
             f"{shown(raw_dir / METADATA_FILE)}: no article {names}; "
             "pass ids from its article_id column, or none for every article."
         )
-    chosen = sorted(set(article_ids)) or sorted(known)
-    corpus = prepare(raw_dir, show_progress=show_progress)
-    raw_lines = {
-        article_id: tuple(split_lines(read_article(catalog.raw_dir, known[article_id]).text))
-        for article_id in chosen
-    }
-    articles = review_articles(corpus, raw_lines)
-    page = review_page(articles)
+    chosen = frozenset(article_ids) or frozenset(known)
+    tally: Counter[str] = Counter()
+    page = review_page(_tallied(_built_review_articles(catalog, chosen, show_progress), tally))
     _write_atomically(out, page)
     return WrittenReview(
         path=out,
-        articles=len(articles),
-        removed_lines=sum(
-            len({row["line_number"] for row in article.removed}) for article in articles
-        ),
-        suspicious_sentences=sum(
-            bool(reasons_of(sentence)) for article in articles for sentence in article.sentences
-        ),
+        articles=tally["articles"],
+        removed_lines=tally["removed_lines"],
+        suspicious_sentences=tally["suspicious_sentences"],
     )
+
+
+def _built_review_articles(
+    catalog: RawCatalog, chosen: frozenset[str], show_progress: bool
+) -> Iterator[ReviewArticle]:
+    """The chosen articles as the page shows them, built a batch at a time, by id."""
+    known = {row.article_id: row for row in catalog.articles}
+    for corpus in built_batches(catalog.raw_dir, show_progress=show_progress):
+        batch_ids = [
+            article_id
+            for table in corpus[ARTICLES].values()
+            for article_id in table["article_id"].to_pylist()
+            if article_id in chosen
+        ]
+        raw_lines = {
+            article_id: tuple(split_lines(read_article(catalog.raw_dir, known[article_id]).text))
+            for article_id in batch_ids
+        }
+        yield from review_articles(corpus, raw_lines)
+
+
+def _tallied(articles: Iterable[ReviewArticle], tally: Counter[str]) -> Iterator[ReviewArticle]:
+    """articles as they come, counting them, their lines with text removed and suspicious sentences."""
+    for article in articles:
+        tally["articles"] += 1
+        tally["removed_lines"] += len({row["line_number"] for row in article.removed})
+        tally["suspicious_sentences"] += sum(
+            bool(reasons_of(sentence)) for sentence in article.sentences
+        )
+        yield article
 
 
 def review_articles(corpus: Corpus, raw_lines: dict[str, tuple[str, ...]]) -> list[ReviewArticle]:
@@ -185,14 +207,17 @@ def review_articles(corpus: Corpus, raw_lines: dict[str, tuple[str, ...]]) -> li
     ]
 
 
-def review_page(articles: Sequence[ReviewArticle]) -> str:
+def review_page(articles: Iterable[ReviewArticle]) -> str:
     """The review page of articles: suspicious sentences, then every raw line and sentence."""
-    suspicious = [
-        (sentence, reasons)
-        for article in articles
-        for sentence in article.sentences
-        if (reasons := reasons_of(sentence))
-    ]
+    # Each article is rendered as it comes, so only the page's text is held, not the tables.
+    suspicious, sections = [], []
+    for article in articles:
+        suspicious += [
+            _suspicious_item(sentence, reasons)
+            for sentence in article.sentences
+            if (reasons := reasons_of(sentence))
+        ]
+        sections.append(_article_section(article))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -207,12 +232,12 @@ def review_page(articles: Sequence[ReviewArticle]) -> str:
     ]
     if suspicious:
         parts.append("<ol>")
-        parts += [_suspicious_item(sentence, reasons) for sentence, reasons in suspicious]
+        parts += suspicious
         parts.append("</ol>")
     else:
         parts.append("<p>None.</p>")
     parts += ["</section>", _legend()]
-    parts += [_article_section(article) for article in articles]
+    parts += sections
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -370,7 +395,9 @@ def _rows_by_article(
 ) -> dict[str, list[dict]]:
     table = pa.concat_tables(corpus[config].values())
     # Only the chosen articles' rows become Python objects; the tables keep their sorted order.
-    chosen = table.filter(compute.is_in(table["article_id"], pa.array(list(raw_lines))))
+    chosen = table.filter(
+        compute.is_in(table["article_id"], pa.array(list(raw_lines), pa.string()))
+    )
     grouped: dict[str, list[dict]] = {}
     for row in chosen.to_pylist():
         grouped.setdefault(row["article_id"], []).append(row)

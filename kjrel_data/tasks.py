@@ -1,9 +1,14 @@
 """Label Studio tasks for a human round: new labels (the model's shown or not), overlap, or a check of gold."""
 
+import contextlib
+import heapq
+import itertools
 import json
 import os
 import tempfile
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -33,6 +38,22 @@ SINGLE = "single"
 OVERLAP = "overlap"
 CHECK = "check"
 ROUND_KINDS = (SINGLE, OVERLAP, CHECK)
+# What the queue reads of each batch's waiting tasks at a time.
+READ_BLOCK_BYTES = 65_536
+# What a task is made of: the sentences table's columns it shows or is queued by.
+TASK_COLUMNS = [
+    "sentence_id",
+    "article_id",
+    "sentence_index",
+    "text",
+    "text_sha256",
+    LABEL_SOURCE.field,
+    *(
+        f"model_{label_set.field}{suffix}"
+        for label_set in CHOICE_SETS
+        for suffix in ("", "_probability")
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -64,81 +85,133 @@ class ExportedTasks:
     model_labelled: int
 
 
-def export_tasks(corpus: Corpus, out_dir: Path, plan: RoundPlan = RoundPlan()) -> ExportedTasks:
+def export_tasks(
+    batches: Iterable[Corpus], out_dir: Path, plan: RoundPlan = RoundPlan()
+) -> ExportedTasks:
     """Write tasks.json, label_config.xml and project.json (Label Studio's settings) for plan's round."""
-    tasks = label_studio_tasks(corpus, plan)
     out_dir = Path(out_dir)
     config = labelling_config()
     project = project_settings(config, plan)
-    writers = {
-        out_dir / TASKS_FILE: lambda handle: write_tasks_json(tasks, handle),
-        out_dir / CONFIG_FILE: lambda handle: handle.write(config),
-        out_dir / PROJECT_FILE: lambda handle: handle.write(
-            json.dumps(project, ensure_ascii=False, indent=2) + "\n"
-        ),
-    }
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for path, write in writers.items():
-            # A new file of a name no one could plant ahead (mkstemp creates it exclusively), so
-            # a link planted in the folder cannot redirect the write.
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=out_dir)
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    write(handle)
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-    except OSError as error:
-        raise OutputError(f"{out_dir}: cannot write the tasks there ({error.strerror}).") from None
+    tally: Counter[str] = Counter()
+    with contextlib.closing(label_studio_tasks(batches, plan)) as queue:
+        # The first task comes once every batch is built and queued: a bad article stops the
+        # export before any file is written.
+        first = next(queue, None)
+        tasks = _tallied(itertools.chain([] if first is None else [first], queue), tally)
+        writers = {
+            out_dir / TASKS_FILE: lambda handle: write_tasks_json(tasks, handle),
+            out_dir / CONFIG_FILE: lambda handle: handle.write(config),
+            out_dir / PROJECT_FILE: lambda handle: handle.write(
+                json.dumps(project, ensure_ascii=False, indent=2) + "\n"
+            ),
+        }
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for path, write in writers.items():
+                # A new file of a name no one could plant ahead (mkstemp creates it exclusively), so
+                # a link planted in the folder cannot redirect the write.
+                descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=out_dir)
+                try:
+                    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                        write(handle)
+                    os.chmod(temporary, 0o644)
+                    os.replace(temporary, path)
+                except BaseException:
+                    Path(temporary).unlink(missing_ok=True)
+                    raise
+        except OSError as error:
+            raise OutputError(
+                f"{out_dir}: cannot write the tasks there ({error.strerror})."
+            ) from None
     return ExportedTasks(
         tasks_file=out_dir / TASKS_FILE,
         config_file=out_dir / CONFIG_FILE,
         project_file=out_dir / PROJECT_FILE,
-        tasks=len(tasks),
-        model_labelled=sum(bool(task["predictions"]) for task in tasks),
+        tasks=tally["tasks"],
+        model_labelled=tally["model_labelled"],
     )
 
 
-def write_tasks_json(tasks: list[dict], handle: TextIO) -> None:
-    """Write the bytes of json.dumps(tasks, ensure_ascii=False, indent=2) + newline, a task at a time."""
+def write_tasks_json(tasks: Iterable[dict], handle: TextIO) -> None:
+    """Write the bytes of json.dumps(list(tasks), ensure_ascii=False, indent=2) + newline, a task at a time."""
     # One string of every task would be several times the corpus's text (more for non-ASCII).
-    if not tasks:
-        handle.write("[]\n")
-        return
-    handle.write("[\n")
+    position = -1
     for position, task in enumerate(tasks):
         # JSON strings hold no raw line break, so every line of the task is indented one level.
         text = json.dumps(task, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        handle.write(("  " if position == 0 else ",\n  ") + text)
-    handle.write("\n]\n")
+        handle.write(("[\n  " if position == 0 else ",\n  ") + text)
+    handle.write("[]\n" if position < 0 else "\n]\n")
 
 
-def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[dict]:
-    """One task per sentence the round asks about: without annotation labels, or (check) with them."""
-    sentences = pa.concat_tables(corpus[SENTENCES].values()).sort_by(
-        [("article_id", "ascending"), ("sentence_index", "ascending")]
+def label_studio_tasks(
+    batches: Iterable[Corpus], plan: RoundPlan = RoundPlan()
+) -> Generator[dict, None, None]:
+    """One task per sentence the round asks about, in queue order, once every batch is read."""
+    # A round may ask about every sentence of the corpus: each batch's tasks, in order, wait in a
+    # temporary file (a line of JSON each), and merging these runs reads a block of each at a
+    # time, so memory holds one batch's tasks, never the round's.
+    with tempfile.TemporaryFile() as waiting:
+        runs = []
+        for corpus in batches:
+            start = waiting.tell()
+            for item in _batch_tasks(corpus, plan):
+                waiting.write(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+            runs.append((start, waiting.tell()))
+        waiting.flush()
+        lines = (_lines(waiting.fileno(), start, end) for start, end in runs)
+        for _, _, task in heapq.merge(*(map(json.loads, run) for run in lines), key=_queue_key):
+            yield task
+
+
+def _queue_key(item: Sequence) -> tuple[float, str]:
+    # Sentences without a published model label come first, then the least confident published
+    # ones: where a human label changes the most. The order holds whether or not labels are shown.
+    score, sentence_id, _ = item
+    return score, sentence_id
+
+
+def _lines(descriptor: int, start: int, end: int) -> Iterator[bytes]:
+    """The lines of the open file between start and end (a line's end), a block at a time."""
+    # pread keeps no shared position: each run reads where it is, however the merge interleaves.
+    rest = b""
+    while start < end:
+        block = os.pread(descriptor, min(READ_BLOCK_BYTES, end - start), start)
+        start += len(block)
+        *lines, rest = (rest + block).split(b"\n")
+        yield from lines
+
+
+def _batch_tasks(corpus: Corpus, plan: RoundPlan) -> Iterator[tuple[float, str, dict]]:
+    """One batch's tasks in queue order, each after its queue key: model score, sentence id."""
+    # A batch holds whole articles, so each sentence's neighbours are in it. Its rows stay in
+    # columns and each task is made as it is written: a batch's tasks are never all in memory.
+    columns = (
+        pa.concat_tables(corpus[SENTENCES].values())
+        .select(TASK_COLUMNS)
+        .sort_by([("article_id", "ascending"), ("sentence_index", "ascending")])
+        .to_pydict()
     )
     titles = {
         row["article_id"]: row["title"]
         for table in corpus[ARTICLES].values()
         for row in table.select(["article_id", "title"]).to_pylist()
     }
-    rows = sentences.to_pylist()
-    queue = []
-    for position, row in enumerate(rows):
-        if (row[LABEL_SOURCE.field] in ANNOTATION_SOURCES) != plan.check:
-            continue
+    queue = sorted(
+        (_model_score(row), row["sentence_id"], position)
+        for position in range(len(columns["sentence_id"]))
+        if ((row := _row(columns, position))[LABEL_SOURCE.field] in ANNOTATION_SOURCES)
+        == plan.check
+    )
+    for score, sentence_id, position in queue:
+        row = _row(columns, position)
         predictions = _predictions(row) if plan.shows_model_labels else []
         task = {
             "data": {
                 TEXT_CONTROL: row["text"],
-                "before": _neighbour_text(rows, position - 1, row["article_id"]),
-                "after": _neighbour_text(rows, position + 1, row["article_id"]),
+                "before": _neighbour_text(columns, position - 1, row["article_id"]),
+                "after": _neighbour_text(columns, position + 1, row["article_id"]),
                 "title": titles[row["article_id"]],
-                "sentence_id": row["sentence_id"],
+                "sentence_id": sentence_id,
                 "article_id": row["article_id"],
                 "text_sha256": row["text_sha256"],
                 "round_kind": plan.kind,
@@ -146,10 +219,19 @@ def label_studio_tasks(corpus: Corpus, plan: RoundPlan = RoundPlan()) -> list[di
             },
             "predictions": predictions,
         }
-        queue.append((_model_score(row), row["sentence_id"], task))
-    # Sentences without a published model label come first, then the least confident published
-    # ones: where a human label changes the most. The order holds whether or not labels are shown.
-    return [task for _, _, task in sorted(queue, key=lambda item: item[:2])]
+        yield score, sentence_id, task
+
+
+def _row(columns: dict[str, list], position: int) -> dict:
+    return {name: values[position] for name, values in columns.items()}
+
+
+def _tallied(tasks: Iterable[dict], tally: Counter[str]) -> Iterator[dict]:
+    """tasks as they come, counting them, and those showing the model's labels, into tally."""
+    for task in tasks:
+        tally["tasks"] += 1
+        tally["model_labelled"] += bool(task["predictions"])
+        yield task
 
 
 def _model_score(row: dict) -> float:
@@ -162,10 +244,10 @@ def _model_score(row: dict) -> float:
     return min(probabilities) if probabilities else -1.0
 
 
-def _neighbour_text(rows: list[dict], index: int, article_id: str) -> str:
+def _neighbour_text(columns: dict[str, list], index: int, article_id: str) -> str:
     # Annotators judge the holder of a stance from the sentences around it, within its article.
-    if 0 <= index < len(rows) and rows[index]["article_id"] == article_id:
-        return rows[index]["text"]
+    if 0 <= index < len(columns["article_id"]) and columns["article_id"][index] == article_id:
+        return columns["text"][index]
     return ""
 
 

@@ -45,3 +45,28 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
     monkeypatch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
     monkeypatch.setattr("kjrel_data.built_folder.FOLDER_BATCH_ARTICLES", 2)
+
+
+def raw_articles(raw_dir: Path) -> list:
+    """Every article of raw_dir, read and checked against its sha256 as a build reads it."""
+    from kjrel_data.load import load_catalog, read_article
+
+    catalog = load_catalog(raw_dir)
+    return [read_article(catalog.raw_dir, row) for row in catalog.articles]
+
+
+def built_corpus(raw_dir: Path) -> dict:
+    """raw_dir's validated tables, every batch's joined per config and split (small corpora only)."""
+    import pyarrow as pa
+
+    from kjrel_data.build import built_batches
+    from kjrel_data.names import CONFIGS
+
+    parts = list(built_batches(raw_dir))
+    return {
+        config: {
+            split: pa.concat_tables([part[config][split] for part in parts])
+            for split in parts[0][config]
+        }
+        for config in CONFIGS
+    }

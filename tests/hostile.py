@@ -145,9 +145,9 @@ HOSTILE_INPUT_MATRIX = {
         "test_output.test_a_leftover_name_planted_as_a_link_is_never_followed",
     ],
     "8 near-copies refused by name": [
-        "test_writers.test_add_refuses_a_near_copy_under_a_new_id",
+        "test_writers.test_a_near_copy_added_under_a_new_id_is_refused_by_the_build",
         "test_writers.test_build_refuses_two_listed_articles_with_the_same_text",
-        "test_writers.test_add_refuses_a_copy_with_invisible_or_compatibility_characters",
+        "test_writers.test_a_copy_with_invisible_or_compatibility_characters_is_refused_by_the_build",
         "test_writers.test_build_refuses_two_articles_whose_cleaned_texts_are_the_same",
     ],
     "9 a repeated sentence builds": [

@@ -11,14 +11,13 @@ import pytest
 
 from kjrel_data import labeller
 from kjrel_data.add import NewArticle, add_article, default_split, derived_article_id
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build, built_batches
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SOURCE
-from kjrel_data.load import load_raw
 from kjrel_data.tasks import export_tasks
 
-from .conftest import REPO
+from .conftest import REPO, raw_articles
 from .hostile import assert_one_message, run_kjrel
 from .test_cli import kjrel
 
@@ -64,7 +63,7 @@ def test_add_copies_the_bytes_and_appends_one_row(raw_copy, tmp_path):
     assert (raw_copy / added.file).read_bytes() == source.read_bytes()
     after = (raw_copy / "articles.csv").read_bytes()
     assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
-    article = {a.metadata.article_id: a for a in load_raw(raw_copy).articles}[added.article_id]
+    article = {a.metadata.article_id: a for a in raw_articles(raw_copy)}[added.article_id]
     assert article.metadata.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert (article.metadata.outlet, article.metadata.split) == ("Pacific Wire", added.split)
 
@@ -177,7 +176,7 @@ def test_after_an_add_and_a_label_studio_import_no_model_label_reads_as_an_annot
     article_id = add_article(
         raw_copy, UNSEEN, NewArticle(outlet="Northline", title=UNSEEN_TITLE)
     ).article_id
-    exported = export_tasks(prepare(raw_copy), tmp_path / "labelling")
+    exported = export_tasks(built_batches(raw_copy), tmp_path / "labelling")
     tasks = json.loads(exported.tasks_file.read_text(encoding="utf-8"))
     annotated_task = tasks[0]
     result = [

@@ -1,33 +1,30 @@
 import math
 
-import pyarrow as pa
 import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
+from kjrel_data.cli import main
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
-from kjrel_data.names import ANNOTATIONS
-from kjrel_data.tables import published_schema
+
+from .conftest import RAW
 
 
-def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> pa.Table:
+def _table(rows: list[tuple[str, str, int, int, int, int, list[int]]]) -> list[dict]:
     """rows: (sentence_id, pass, round, stance, stance_holder, issue, issues), labels by id."""
-    return pa.Table.from_pylist(
-        [
-            {
-                "sentence_id": sentence_id,
-                "article_id": "a",
-                "pass": name,
-                "round": round_number,
-                "annotator": "x",
-                "stance": STANCE.names[stance],
-                "stance_holder": STANCE_HOLDER.names[holder],
-                "issue": ISSUE.names[issue],
-                "issues": [ISSUE.names[i] for i in issues],
-            }
-            for sentence_id, name, round_number, stance, holder, issue, issues in rows
-        ],
-        schema=published_schema(ANNOTATIONS),
-    )
+    return [
+        {
+            "sentence_id": sentence_id,
+            "article_id": "a",
+            "pass": name,
+            "round": round_number,
+            "annotator": "x",
+            "stance": STANCE.names[stance],
+            "stance_holder": STANCE_HOLDER.names[holder],
+            "issue": ISSUE.names[issue],
+            "issues": [ISSUE.names[i] for i in issues],
+        }
+        for sentence_id, name, round_number, stance, holder, issue, issues in rows
+    ]
 
 
 def _by_field(results):
@@ -91,19 +88,12 @@ def test_a_check_rounds_passes_are_compared_with_gold_on_the_sentences_they_chec
             ("s1", "round1-a", 1, 2, 2, 3, [3]),
         ]
     )
-    sentences = pa.Table.from_pylist(
-        [
-            {"sentence_id": s, "label_source": source, "issue": "history", "issues": ["history"]}
-            | {"stance": STANCE.names[stance], "stance_holder": STANCE_HOLDER.names[holder]}
-            for s, source, stance, holder in (
-                ("s1", "adjudicated", 1, 2),
-                ("s2", "single_blind", 2, 2),
-                ("s3", "adjudicated", 0, 0),
-                ("s4", "unlabelled", 0, 0),
-            )
-        ]
-    )
-    results = agreement(annotations, sentences)
+    gold = {
+        s: {"issue": "history", "issues": ["history"]}
+        | {"stance": STANCE.names[stance], "stance_holder": STANCE_HOLDER.names[holder]}
+        for s, stance, holder in (("s1", 1, 2), ("s2", 2, 2), ("s3", 0, 0))
+    }
+    results = agreement(annotations, gold)
     against_gold = _by_field(r for r in results if r.second_pass == "gold")
     assert against_gold["stance"].first_pass == "round2-gold-check-label-studio-user-7"
     assert (against_gold["stance"].round, against_gold["stance"].sentences) == (2, 2)
@@ -111,3 +101,12 @@ def test_a_check_rounds_passes_are_compared_with_gold_on_the_sentences_they_chec
     # Round 1 is no check round: it is not compared with gold.
     assert {r.round for r in results} == {2}
     assert agreement(annotations) == [r for r in results if r.second_pass != "gold"]
+
+
+def test_kjrel_agreement_reads_the_label_files_and_no_article(raw_copy, capsys):
+    assert main(["agreement", "--raw", str(RAW)]) == 0
+    expected = capsys.readouterr().out
+    # A changed article stops any build; agreement compares label files and never reads it.
+    (raw_copy / "articles" / "diplomat-why-japan-hesitant.txt").write_bytes(b"changed")
+    assert main(["agreement", "--raw", str(raw_copy)]) == 0
+    assert capsys.readouterr().out == expected

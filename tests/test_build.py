@@ -11,7 +11,7 @@ from distributed import LocalCluster
 from kjrel_data.build import Scheduler, build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
-from kjrel_data.load import load_raw
+from kjrel_data.load import load_catalog
 from kjrel_data.names import CONFIGS
 
 from .conftest import DOCS, RAW
@@ -76,9 +76,7 @@ def test_no_sentence_carries_chrome_and_page_broken_sentences_are_whole(built):
     articles = {row["article_id"]: row for row in _table(built, "articles").to_pylist()}
     removed = _table(built, "removed").to_pylist()
     sentences = _table(built, "sentences").to_pylist()
-    metadata_by_id = {
-        article.metadata.article_id: article.metadata for article in load_raw(RAW).articles
-    }
+    metadata_by_id = {row.article_id: row for row in load_catalog(RAW).articles}
     for sentence in sentences:
         patterns = compile_rules(RULES, metadata_by_id[sentence["article_id"]])
         for name, pattern in patterns["line"]:
@@ -132,7 +130,7 @@ def test_each_pass_names_the_codebook_it_used_and_that_codebook_is_stored():
         hashlib.sha256(path.read_bytes()).hexdigest()
         for path in (RAW / "annotations").glob("CODEBOOK-*.md")
     }
-    for annotation_pass in load_raw(RAW).annotation_passes:
+    for annotation_pass in load_catalog(RAW).annotation_passes:
         assert annotation_pass.codebook_sha256 in stored, annotation_pass.name
 
 
@@ -235,7 +233,7 @@ def test_each_sentence_carries_its_articles_split_and_lies_in_that_splits_files(
 
 def test_annotations_carry_each_annotators_note_and_null_for_none(built):
     expected = {}
-    for annotation_pass in load_raw(RAW).annotation_passes:
+    for annotation_pass in load_catalog(RAW).annotation_passes:
         for row in annotation_pass.rows:
             expected[(row.sentence_id, annotation_pass.name)] = row.note
     annotations = _table(built, "annotations")

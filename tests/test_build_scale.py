@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.load import load_raw
 from kjrel_data.split import paragraphs_of
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, raw_articles
 
 ARTICLES = 30
 
@@ -44,7 +43,7 @@ def _metadata_rows(folder: Path) -> list[dict[str, str]]:
 def test_loads_with_the_requested_articles_and_checksums(synthetic):
     folder = synthetic[0]
     rows = _metadata_rows(folder)
-    assert len(load_raw(folder).articles) == len(rows) == ARTICLES
+    assert len(raw_articles(folder)) == len(rows) == ARTICLES
     for row in rows:
         assert hashlib.sha256((folder / row["file"]).read_bytes()).hexdigest() == row["sha256"]
 
@@ -63,7 +62,7 @@ def test_keeps_raw_articles_and_gold_and_seed_splits(synthetic):
 
 
 def test_no_two_paragraphs_in_the_corpus_are_identical(synthetic):
-    clean, _ = clean_articles(load_raw(synthetic[0]).articles)
+    clean, _ = clean_articles(raw_articles(synthetic[0]))
     paragraphs = [text for article in clean for _, _, text in paragraphs_of(article.clean_text)]
     assert len(paragraphs) > ARTICLES * 5
     assert len(set(paragraphs)) == len(paragraphs)

@@ -19,7 +19,9 @@ from kjrel_data.clean import (
     normalise_line,
     split_lines,
 )
-from kjrel_data.load import ArticleMetadata, CleaningCorrection, RawArticle, load_raw
+from kjrel_data.load import ArticleMetadata, CleaningCorrection, RawArticle
+
+from .conftest import raw_articles
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -163,7 +165,7 @@ def test_chrome_wrapped_over_several_lines_is_removed_line_by_line():
 
 
 def _real_clean():
-    return clean_articles(load_raw(RAW).articles)
+    return clean_articles(raw_articles(RAW))
 
 
 def test_real_articles_lose_only_chrome_and_keep_page_broken_sentences_whole():

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
-from kjrel_data.load import load_raw
+from kjrel_data.load import load_catalog
 from kjrel_data.publish import checksum_lines
 from kjrel_data.version import read_release
 
@@ -91,7 +91,7 @@ def test_bad_usage_exits_2():
 def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
     built = kjrel("build", "--out", str(tmp_path / "kjrel"))
     assert built.returncode == 0, built.stderr
-    articles = len(load_raw(REPO / "raw").articles)
+    articles = len(load_catalog(REPO / "raw").articles)
     assert re.search(
         rf"{articles} articles, \d+ sentences; annotated \d+ \(\d+%\), model labels only on \d+, unlabelled \d+",
         built.stdout,

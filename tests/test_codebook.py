@@ -5,12 +5,11 @@ import re
 import pyarrow as pa
 import pytest
 
-from kjrel_data.build import prepare
 from kjrel_data.codebook import with_definitions
 from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.names import SENTENCES
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, built_corpus
 
 CODEBOOK = (REPO / "CODEBOOK.md").read_text(encoding="utf-8")
 CONSTRUCTED = "Illustration (constructed, not corpus text)"
@@ -18,7 +17,7 @@ CONSTRUCTED = "Illustration (constructed, not corpus text)"
 
 @pytest.fixture(scope="module")
 def gold() -> dict[str, dict]:
-    sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values()).to_pylist()
+    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values()).to_pylist()
     return {row["sentence_id"]: row for row in sentences}
 
 

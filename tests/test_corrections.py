@@ -13,13 +13,13 @@ import pytest
 
 from kjrel_data import labeller
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build, built_batches
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.tasks import RoundPlan, export_tasks
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, built_corpus
 from .test_add import UNSEEN, UNSEEN_TITLE, _snapshot
 from .test_cli import kjrel
 
@@ -44,7 +44,7 @@ def prepared(tmp_path_factory) -> tuple[Path, list[dict]]:
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
-        exported = export_tasks(prepare(root / "raw"), root / "labelling")
+        exported = export_tasks(built_batches(root / "raw"), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
@@ -191,7 +191,7 @@ def test_round_trip_turns_the_annotated_rows_into_gold(raw, tasks, tmp_path):
     assert second["gold_note"].endswith("Seoul's envoy speaks.")
     assert sentences[cancelled["data"]["sentence_id"]]["label_source"] == "unlabelled"
 
-    again = export_tasks(prepare(raw), tmp_path / "labelling")
+    again = export_tasks(built_batches(raw), tmp_path / "labelling")
     assert again.tasks == len(tasks) - 2
     # Importing the same export twice adds nothing the second time.
     repeated = import_annotations(raw, tmp_path / "export.json")
@@ -402,8 +402,37 @@ def _passes(raw: Path) -> list[dict]:
 
 
 def _exported(raw: Path, folder: Path, **plan) -> list[dict]:
-    exported = export_tasks(prepare(raw), folder, RoundPlan(**plan))
+    exported = export_tasks(built_batches(raw), folder, RoundPlan(**plan))
     return json.loads(exported.tasks_file.read_text(encoding="utf-8"))
+
+
+def test_a_round_exported_and_imported_a_batch_at_a_time_is_the_round_of_one_batch(
+    raw, tmp_path, monkeypatch
+):
+    whole = _exported(raw, tmp_path / "whole", check=True, annotators=2)
+    # Two articles a batch: the check round's sentences come from three batches.
+    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
+    batched = _exported(raw, tmp_path / "batched", check=True, annotators=2)
+    assert _snapshot(tmp_path / "batched") == _snapshot(tmp_path / "whole")
+    first, last = whole[0]["data"], whole[-1]["data"]
+    assert first["article_id"] != last["article_id"]
+    labels = _choices("none", "none", "diplomacy")
+    export = _export(
+        [batched[0], batched[-1]],
+        {
+            position: [
+                _annotation(2 * position + 1, labels),
+                _annotation(2 * position + 2, labels, completed_by=8),
+            ]
+            for position in (0, 1)
+        },
+    )
+    imported = import_annotations(raw, _write(tmp_path / "export.json", export))
+    assert imported.pass_rows == 4
+    with (raw / "annotations" / f"{imported.passes[0]}.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["sentence_id"] for row in rows] == [first["sentence_id"], last["sentence_id"]]
+    assert [row["text_sha256"] for row in rows] == [first["text_sha256"], last["text_sha256"]]
 
 
 def test_a_single_annotation_records_whether_the_model_labels_were_shown(raw, tmp_path):
@@ -568,7 +597,7 @@ def test_not_article_text_becomes_a_drop_of_the_sentences_raw_line(raw, tasks, t
     assert correction["action"] == "drop"
     assert correction["article_id"] == last["data"]["article_id"]
     assert "not article text" in correction["note"]
-    sentences = pa.concat_tables(prepare(raw)["sentences"].values()).to_pylist()
+    sentences = pa.concat_tables(built_corpus(raw)["sentences"].values()).to_pylist()
     assert sentence_id not in {row["sentence_id"] for row in sentences}
     assert text not in {row["text"] for row in sentences}
 

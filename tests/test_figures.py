@@ -11,14 +11,13 @@ import pytest
 import yaml
 
 from kjrel_data import card
-from kjrel_data.build import prepare
 from kjrel_data.card import model_label_evaluation, render_card
 from kjrel_data.names import ARTICLES, CONFIGS, SENTENCES
 from kjrel_data.publish import SHARD_TEXT_BYTES
 from kjrel_data.summary import summarize
 from kjrel_data.version import DatasetVersion
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, built_corpus
 
 NUMBER = re.compile(r"\d+(?:\.\d+)*")
 # Digits in card.py's text that are names, not figures: character classes and escapes, colours,
@@ -75,7 +74,7 @@ def test_the_datasheet_types_no_figure_but_the_shard_size_it_reads_from_the_code
 
 @pytest.fixture(scope="module")
 def seed_corpus():
-    return prepare(RAW)
+    return built_corpus(RAW)
 
 
 def _one_article(corpus, article_id: str):

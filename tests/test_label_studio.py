@@ -21,14 +21,14 @@ import pyarrow.parquet as parquet
 import pytest
 
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
 from kjrel_data.load import load_catalog
 from kjrel_data.names import SENTENCES
 from kjrel_data.tasks import RoundPlan, export_tasks
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, built_corpus
 from .test_add import UNSEEN, UNSEEN_TITLE
 from .test_corrections import _choices
 
@@ -176,7 +176,7 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
     for document in ("DATASHEET.md", "CODEBOOK.md"):
         shutil.copyfile(REPO / document, tmp_path / document)
     add_article(raw, UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
-    corpus = prepare(raw)
+    corpus = built_corpus(raw)
     plans = {
         "shown": RoundPlan(),
         "blind": RoundPlan(blind=True),
@@ -184,7 +184,7 @@ def test_a_round_trip_through_label_studio_keeps_each_labels_provenance(
         "check": RoundPlan(check=True, annotators=2),
     }
     for name, plan in plans.items():
-        export_tasks(corpus, tmp_path / name, plan)
+        export_tasks([corpus], tmp_path / name, plan)
     first, second = ANNOTATORS
 
     # One annotator: a label in a default round, one in a blind round, a line of chrome.

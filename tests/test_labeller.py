@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kjrel_data.build import prepare
 from kjrel_data.labeller import (
     CHOSEN_METHOD,
     FIELDS,
@@ -32,6 +31,8 @@ from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, text_sha256
 from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import load_sentence_model
 from tests.conftest import RAW
+
+from .conftest import built_corpus
 
 EXAMPLES = [
     GoldExample("a", "Seoul and Tokyo must improve ties now.", "favor", "author", "diplomacy"),
@@ -90,7 +91,7 @@ def test_leave_one_article_out_never_trains_on_the_held_out_article():
 
 def test_the_chosen_method_has_the_best_mean_leave_one_article_out_macro_f1_on_the_gold():
     # Fails when the gold labels grow enough for another method to win: then choose again.
-    sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values())
+    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
     examples = gold_examples(sentences)
     scores = {
         name: {field: macro_f1(leave_one_article_out(examples, method), field) for field in FIELDS}
@@ -125,7 +126,7 @@ def test_a_single_article_gives_no_calibrated_probability_so_nothing_is_publishe
 def test_the_publish_thresholds_are_the_ones_the_gold_labels_choose():
     # Fails when the gold labels or the labeller change enough to move a threshold: then run
     # benchmarks/labeller.py and ship what it chooses.
-    sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values())
+    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
     results = leave_one_article_out(gold_examples(sentences), train_labeller)
     assert chosen_thresholds(results) == PUBLISH_THRESHOLDS
 
@@ -169,7 +170,7 @@ def test_a_threshold_is_chosen_only_where_every_stricter_one_reaches_the_target_
 
 
 def test_sentences_the_codebook_quotes_neither_calibrate_nor_score_the_shipped_model():
-    sentences = pa.concat_tables(prepare(RAW)[SENTENCES].values())
+    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
     quoted = load_sentence_model().quoted_text_sha256
     blind = sentences.filter(
         pa.compute.is_in(sentences["label_source"], pa.array(["adjudicated", "single_blind"]))

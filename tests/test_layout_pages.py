@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build
 from kjrel_data.names import ARTICLES, SENTENCES
 from kjrel_data.validate import validate_folder
 
-from .conftest import REPO
+from .conftest import REPO, built_corpus
 
 LAYOUTS = REPO / "benchmarks" / "layouts"
 
@@ -56,7 +56,7 @@ def test_the_layout_set_has_forty_pages_and_a_held_out_third():
 @pytest.mark.parametrize(("folder", "row"), CASES, ids=[row["case"] for _, row in CASES])
 def test_each_layout_page_added_alone_builds_and_validates(raw_copy, folder, row):
     article_id = _add(raw_copy, folder, row)
-    corpus = prepare(raw_copy)
+    corpus = built_corpus(raw_copy)
     sentences = _rows(corpus, SENTENCES, article_id)
     assert _rows(corpus, ARTICLES, article_id)
     assert sentences

@@ -6,7 +6,6 @@ import pyarrow as pa
 import pytest
 
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import prepare
 from kjrel_data.errors import InputError
 from kjrel_data.line_corrections import (
     correct_line,
@@ -23,6 +22,7 @@ from kjrel_data.load import (
 )
 from kjrel_data.names import ARTICLES, REMOVED
 
+from .conftest import built_corpus
 from .hostile import assert_one_message, run_kjrel
 
 ARTICLE = "pacific-talks-resume"
@@ -157,11 +157,11 @@ def test_a_corrections_file_with_the_wrong_header_is_refused(raw):
 
 
 def test_a_keep_and_a_drop_change_the_next_builds_tables(raw):
-    before = prepare(raw)
+    before = built_corpus(raw)
     assert [row["line_number"] for row in _article_rows(before, REMOVED)] == [1]
     correct_line(raw, ARTICLE, 1, "keep", note="the masthead is wanted here")
     correct_line(raw, ARTICLE, 5, "drop")
-    after = prepare(raw)
+    after = built_corpus(raw)
     [article] = _article_rows(after, ARTICLES)
     assert article["lines_kept_by_correction"] == [1]
     assert article["clean_text"].startswith(f"{OUTLET}\n\n{LINES[2]}")
@@ -179,10 +179,12 @@ def test_a_keep_and_a_drop_change_the_next_builds_tables(raw):
 
 def test_a_drop_on_a_partly_removed_line_removes_the_rest_by_correction(raw):
     _replace_article(raw, [*LINES[:4], f"SEOUL -- {LINES[4]}", *LINES[5:]])
-    [dateline] = [row for row in _article_rows(prepare(raw), REMOVED) if row["line_number"] == 5]
+    [dateline] = [
+        row for row in _article_rows(built_corpus(raw), REMOVED) if row["line_number"] == 5
+    ]
     assert dateline["removed_text"].startswith("SEOUL")
     correct_line(raw, ARTICLE, 5, "drop")
-    rows = [row for row in _article_rows(prepare(raw), REMOVED) if row["line_number"] == 5]
+    rows = [row for row in _article_rows(built_corpus(raw), REMOVED) if row["line_number"] == 5]
     assert [(row["rule"], row["removed_text"]) for row in rows] == [
         (dateline["rule"], dateline["removed_text"]),
         ("correction", LINES[4]),

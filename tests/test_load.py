@@ -8,7 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kjrel_data.errors import InputError
-from kjrel_data.load import METADATA_COLUMNS, load_raw, text_fingerprint
+from kjrel_data.load import METADATA_COLUMNS, load_catalog, text_fingerprint
+
+from .conftest import raw_articles
 
 ARTICLE = "diplomat-why-japan-hesitant"
 
@@ -39,10 +41,10 @@ def _replace_article_bytes(raw: Path, data: bytes) -> None:
 
 
 def test_loads_the_five_articles_in_id_order():
-    corpus = load_raw(Path(__file__).parent.parent / "raw")
-    ids = [article.metadata.article_id for article in corpus.articles]
+    articles = raw_articles(Path(__file__).parent.parent / "raw")
+    ids = [article.metadata.article_id for article in articles]
     assert len(ids) == 5 and ids == sorted(ids)
-    assert all(article.text.strip() for article in corpus.articles)
+    assert all(article.text.strip() for article in articles)
 
 
 def test_a_changed_byte_fails_naming_the_file(raw_copy):
@@ -51,13 +53,13 @@ def test_a_changed_byte_fails_naming_the_file(raw_copy):
     with pytest.raises(
         InputError, match=rf"{ARTICLE}\.txt: sha256 is [0-9a-f]{{64}}, but articles.csv"
     ):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_a_missing_column_is_named(raw_copy):
     _write_rows(raw_copy, _rows(raw_copy), [c for c in METADATA_COLUMNS if c != "split"])
     with pytest.raises(InputError, match="missing: split"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 @pytest.mark.parametrize(
@@ -74,50 +76,50 @@ def test_a_missing_column_is_named(raw_copy):
 def test_bad_metadata_values_are_named_by_row(raw_copy, changes, message):
     _edit(raw_copy, ARTICLE, **changes)
     with pytest.raises(InputError, match=message):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_a_duplicate_article_id_is_named(raw_copy):
     rows = _rows(raw_copy)
     _write_rows(raw_copy, [*rows, rows[0]])
     with pytest.raises(InputError, match=r"row 7: article_id '.+' repeats row 2"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_an_article_file_without_metadata_is_refused(raw_copy):
     (raw_copy / "articles" / "stray.txt").write_text("A stray article.", encoding="utf-8")
     with pytest.raises(InputError, match=r"stray\.txt has no row in"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_a_metadata_row_whose_file_is_missing_is_refused(raw_copy):
     (raw_copy / "articles" / f"{ARTICLE}.txt").unlink()
     with pytest.raises(InputError, match=f"article '{ARTICLE}' names file"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_latin1_bytes_are_refused_with_the_byte_position(raw_copy):
     _replace_article_bytes(raw_copy, "Tokyo caf\u00e9 talks.".encode("latin-1"))
     with pytest.raises(InputError, match=rf"{ARTICLE}.txt: not UTF-8 \(byte 9"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_nul_bytes_are_refused(raw_copy):
     _replace_article_bytes(raw_copy, b"Text\x00more")
     with pytest.raises(InputError, match="NUL byte at byte 4"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def test_a_utf8_bom_is_accepted_and_dropped(raw_copy):
     _replace_article_bytes(raw_copy, b"\xef\xbb\xbfSeoul and Tokyo met.")
-    article = next(a for a in load_raw(raw_copy).articles if a.metadata.article_id == ARTICLE)
+    article = next(a for a in raw_articles(raw_copy) if a.metadata.article_id == ARTICLE)
     assert article.text == "Seoul and Tokyo met."
 
 
 def test_an_empty_article_is_refused(raw_copy):
     _replace_article_bytes(raw_copy, b" \n\n ")
     with pytest.raises(InputError, match=f"{ARTICLE}.txt: the article is empty"):
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
 
 
 def _write_labels(raw: Path, *lines: str) -> None:
@@ -140,7 +142,7 @@ def test_label_rows_outside_their_sets_are_named(raw_copy):
         f"a-0001,{digest},none,none,none,none,",
     )
     with pytest.raises(InputError) as error:
-        load_raw(raw_copy)
+        raw_articles(raw_copy)
     message = str(error.value)
     assert (
         "raw/labels.csv: row 2 (a-0000): stance 'pro' is not one of none, against, favor" in message
@@ -154,7 +156,7 @@ def test_label_rows_outside_their_sets_are_named(raw_copy):
 
 def test_issues_are_stored_in_label_order_without_repeats(raw_copy):
     _write_labels(raw_copy, f"a-0000,{'0' * 64},favor,author,trade,security;trade;security,a note")
-    row = load_raw(raw_copy).gold_labels[0]
+    row = load_catalog(raw_copy).gold_labels[0]
     assert (row.issues, row.note) == (("trade", "security"), "a note")
 
 

@@ -207,6 +207,22 @@ def test_kjrel_review_of_chosen_articles_shows_only_them(raw_copy, tmp_path, cap
     assert 'id="article-ajiss-seize-the-opportunity"' not in page
 
 
+@pytest.mark.parametrize("article_ids", [(), ("diplomat-why-japan-hesitant",)])
+def test_a_page_built_a_batch_at_a_time_is_the_page_of_one_batch(
+    raw_copy, tmp_path, monkeypatch, article_ids
+):
+    whole = write_review(raw_copy, tmp_path / "whole.html", article_ids)
+    # Two articles a batch: three batches, and for one article, batches holding none chosen.
+    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
+    batched = write_review(raw_copy, tmp_path / "batched.html", article_ids)
+    assert batched.articles == whole.articles == (len(article_ids) or 5)
+    assert (batched.removed_lines, batched.suspicious_sentences) == (
+        whole.removed_lines,
+        whole.suspicious_sentences,
+    )
+    assert (tmp_path / "batched.html").read_bytes() == (tmp_path / "whole.html").read_bytes()
+
+
 def test_unknown_article_ids_are_one_error_naming_them(raw_copy, tmp_path, capsys):
     out = tmp_path / "review.html"
     run = run_kjrel(

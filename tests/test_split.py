@@ -5,7 +5,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.load import load_raw
 from kjrel_data.names import ARTICLE_ID_PATTERN
 from kjrel_data.split import (
     article_id_of,
@@ -15,6 +14,8 @@ from kjrel_data.split import (
     sentence_spans,
     split_sentences,
 )
+
+from .conftest import raw_articles
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 
@@ -79,7 +80,7 @@ def test_the_article_id_comes_back_out_of_a_sentence_id(article_id, index):
 
 
 def test_real_sentences_round_trip_and_are_numbered_in_order():
-    clean, _ = clean_articles(load_raw(RAW).articles)
+    clean, _ = clean_articles(raw_articles(RAW))
     sentences = split_sentences(clean)
     texts = {article.metadata.article_id: article.clean_text for article in clean}
     for article_id, clean_text in texts.items():
@@ -91,7 +92,7 @@ def test_real_sentences_round_trip_and_are_numbered_in_order():
 
 
 def test_every_non_blank_character_of_the_real_clean_texts_is_in_exactly_one_sentence():
-    clean, _ = clean_articles(load_raw(RAW).articles)
+    clean, _ = clean_articles(raw_articles(RAW))
     sentences = split_sentences(clean)
     for article in clean:
         owners = [0] * len(article.clean_text)

@@ -61,7 +61,7 @@ def test_tasks_skip_gold_and_put_unlabelled_then_least_confident_first():
             _sentence("b", 0, "Nobody knows.", "unlabelled"),
         ]
     )
-    tasks = label_studio_tasks(corpus)
+    tasks = list(label_studio_tasks([corpus]))
     assert [task["data"]["sentence_id"] for task in tasks] == ["b-0000", "a-0002", "a-0001"]
     assert tasks[0]["predictions"] == []
     prediction = tasks[1]["predictions"][0]
@@ -83,7 +83,7 @@ def test_task_context_is_the_neighbouring_sentences_of_the_same_article_only():
             _sentence("b", 0, "Only of B.", "model", 0.5, ("none", "none", "none")),
         ]
     )
-    by_id = {task["data"]["sentence_id"]: task["data"] for task in label_studio_tasks(corpus)}
+    by_id = {task["data"]["sentence_id"]: task["data"] for task in label_studio_tasks([corpus])}
     assert (by_id["a-0000"]["before"], by_id["a-0000"]["after"]) == ("", "Last of A.")
     assert (by_id["a-0001"]["before"], by_id["a-0001"]["after"]) == ("First of A.", "")
     assert (by_id["b-0000"]["before"], by_id["b-0000"]["after"]) == ("", "")
@@ -119,7 +119,7 @@ MIXED = [
 
 
 def test_a_default_round_shows_the_model_labels_and_says_so_in_each_task():
-    tasks = label_studio_tasks(_corpus(MIXED))
+    tasks = list(label_studio_tasks([_corpus(MIXED)]))
     assert [
         (task["data"]["round_kind"], task["data"]["model_labels_shown"], bool(task["predictions"]))
         for task in tasks
@@ -127,8 +127,8 @@ def test_a_default_round_shows_the_model_labels_and_says_so_in_each_task():
 
 
 def test_a_blind_round_keeps_the_queue_but_shows_no_model_labels():
-    shown = label_studio_tasks(_corpus(MIXED))
-    blind = label_studio_tasks(_corpus(MIXED), RoundPlan(blind=True))
+    shown = list(label_studio_tasks([_corpus(MIXED)]))
+    blind = list(label_studio_tasks([_corpus(MIXED)], RoundPlan(blind=True)))
     assert [task["data"]["sentence_id"] for task in blind] == [
         task["data"]["sentence_id"] for task in shown
     ]
@@ -139,7 +139,7 @@ def test_a_blind_round_keeps_the_queue_but_shows_no_model_labels():
 
 
 def test_an_overlap_round_is_blind_to_the_model():
-    tasks = label_studio_tasks(_corpus(MIXED), RoundPlan(annotators=3))
+    tasks = list(label_studio_tasks([_corpus(MIXED)], RoundPlan(annotators=3)))
     assert [task["data"]["sentence_id"] for task in tasks] == ["b-0000", "a-0002", "a-0001"]
     assert all(task["predictions"] == [] for task in tasks)
     assert {(task["data"]["round_kind"], task["data"]["model_labels_shown"]) for task in tasks} == {
@@ -148,7 +148,7 @@ def test_an_overlap_round_is_blind_to_the_model():
 
 
 def test_a_check_round_asks_about_the_gold_sentences_blind_to_gold_and_model():
-    tasks = label_studio_tasks(_corpus(MIXED), RoundPlan(check=True, annotators=2))
+    tasks = list(label_studio_tasks([_corpus(MIXED)], RoundPlan(check=True, annotators=2)))
     assert [task["data"]["sentence_id"] for task in tasks] == ["a-0000", "b-0001"]
     assert all(task["predictions"] == [] for task in tasks)
     for task in tasks:
@@ -185,3 +185,14 @@ def test_not_article_text_hides_the_label_questions():
         *(label_set.field for label_set in CHOICE_SETS),
         OTHER_ISSUES_CONTROL,
     }
+
+
+def test_tasks_of_several_batches_are_queued_as_those_of_one(monkeypatch):
+    # One article a batch: the queue puts b's sentence before a's whatever batch it came in.
+    # Blocks of 7 bytes: every waiting line is read in pieces.
+    monkeypatch.setattr("kjrel_data.tasks.READ_BLOCK_BYTES", 7)
+    batches = [_corpus([row for row in MIXED if row["article_id"] == name]) for name in "ab"]
+    for plan in (RoundPlan(), RoundPlan(check=True)):
+        assert list(label_studio_tasks(batches, plan)) == list(
+            label_studio_tasks([_corpus(MIXED)], plan)
+        )

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from datasets import Features
 
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.names import ANNOTATIONS, ARTICLES, REMOVED, SENTENCES
 from kjrel_data.publish import checksum_lines
@@ -21,14 +21,14 @@ from kjrel_data.schemas import (
 from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, STORED_FEATURES, published_schema
 from kjrel_data.validate import validate_folder
 
-from .conftest import DOCS, RAW
+from .conftest import DOCS, RAW, built_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    return prepare(REPO / "raw")
+    return built_corpus(REPO / "raw")
 
 
 def _with_value(table: pa.Table, column: str, row: int, value) -> pa.Table:

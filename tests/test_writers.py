@@ -23,15 +23,15 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, prepare
+from kjrel_data.build import build, built_batches
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS
-from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv, load_raw
+from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv
 from kjrel_data.raw_files import LOCK_FILE, appended_rows
 from kjrel_data.tasks import export_tasks
 
-from .conftest import RAW, REPO
+from .conftest import RAW, REPO, raw_articles
 from .hostile import assert_one_message, run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE
 from .test_cli_bad_inputs import snapshot
@@ -46,7 +46,7 @@ def labelling(tmp_path_factory) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("labelling")
     shutil.copytree(RAW, root / "raw")
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
-    exported = export_tasks(prepare(root / "raw"), root / "labelling")
+    exported = export_tasks(built_batches(root / "raw"), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
@@ -373,30 +373,26 @@ def _nfd_base(raw: Path) -> None:
     )
 
 
+def assert_the_build_refuses_the_added_copy(raw: Path, tmp_path: Path, capsys, copy: Path) -> None:
+    """`kjrel add` takes the copy (its bytes are new); the next build refuses it, naming both ids."""
+    # add checks the catalog's sha256 column and reads no article; finding a copy in other bytes
+    # needs every article's text, which the build reads anyway.
+    run = run_kjrel(["add", copy, *ADD_ARGUMENTS, "--raw", raw], capsys)
+    assert run.status == 0, run.stderr
+    before = snapshot(raw)
+    run = run_kjrel(["build", "--raw", raw, "--out", tmp_path / "out"], capsys)
+    assert_one_message(
+        run, "build", rf"articles '{ARTICLE}' and 'wire-leaders-meet' have the same text once"
+    )
+    assert snapshot(raw) == before and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("kind", sorted(NEAR_COPIES))
-def test_add_refuses_a_near_copy_under_a_new_id(raw_copy, tmp_path, capsys, kind):
+def test_a_near_copy_added_under_a_new_id_is_refused_by_the_build(raw_copy, tmp_path, capsys, kind):
     if kind == "nfd":
         _nfd_base(raw_copy)
-    before = snapshot(raw_copy)
-    run = run_kjrel(
-        [
-            "add",
-            new_article(tmp_path, NEAR_COPIES[kind]),
-            "--outlet",
-            "Copycat",
-            "--title",
-            "Same again",
-            "--id",
-            "copycat-same-again",
-            "--raw",
-            raw_copy,
-        ],
-        capsys,
-    )
-    assert_one_message(
-        run, "add", rf"its text is already in raw/ as article '{ARTICLE}'.*nothing was added"
-    )
-    assert snapshot(raw_copy) == before
+    copy = new_article(tmp_path, NEAR_COPIES[kind])
+    assert_the_build_refuses_the_added_copy(raw_copy, tmp_path, capsys, copy)
 
 
 def test_build_refuses_two_listed_articles_with_the_same_text(raw_copy, tmp_path, capsys):
@@ -757,7 +753,7 @@ def test_a_signal_during_the_renames_takes_effect_once_raw_is_complete(
     assert after["articles/wire-leaders-meet.txt"] == hashlib.sha256(NEW_TEXT).hexdigest()
     assert "wire-leaders-meet" in article_ids(raw_copy)
     assert set(after) == set(before) | {"articles/wire-leaders-meet.txt"}
-    load_raw(raw_copy)
+    raw_articles(raw_copy)
 
 
 def test_a_signal_just_after_the_lock_is_taken_leaves_no_lock(
@@ -791,7 +787,7 @@ def _articles_elsewhere(raw: Path) -> None:
     catalog.write_text(
         catalog.read_text(encoding="utf-8").replace(",articles/", ",texts/"), encoding="utf-8"
     )
-    load_raw(raw)
+    raw_articles(raw)
 
 
 def test_add_refuses_an_articles_folder_that_is_a_symlink_out_of_raw(raw_copy, tmp_path, capsys):
@@ -832,18 +828,14 @@ def test_add_refuses_when_raw_has_no_articles_folder(raw_copy, tmp_path, capsys)
     ],
     ids=["zero-width-space", "word-joiner-and-bom", "ligature"],
 )
-def test_add_refuses_a_copy_with_invisible_or_compatibility_characters(
+def test_a_copy_with_invisible_or_compatibility_characters_is_refused_by_the_build(
     raw_copy, tmp_path, capsys, copy
 ):
     text = (raw_copy / "articles" / f"{ARTICLE}.txt").read_text(encoding="utf-8")
     changed = copy(text)
     assert changed != text
-    before = snapshot(raw_copy)
-    run = run_kjrel(
-        ["add", new_article(tmp_path, changed.encode()), *ADD_ARGUMENTS, "--raw", raw_copy], capsys
-    )
-    assert_one_message(run, "add", rf"its text is already in raw/ as article '{ARTICLE}'")
-    assert snapshot(raw_copy) == before
+    copy_file = new_article(tmp_path, changed.encode())
+    assert_the_build_refuses_the_added_copy(raw_copy, tmp_path, capsys, copy_file)
 
 
 def test_build_refuses_two_articles_whose_cleaned_texts_are_the_same(raw_copy, tmp_path, capsys):
