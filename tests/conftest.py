@@ -6,6 +6,11 @@ from pathlib import Path
 # The suite gets its own datasets cache, set before `datasets` is imported. (Offline mode is not
 # set: it would also block the HTTP test's requests to its own server on 127.0.0.1.)
 os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="kjrel-test-hf-cache-")
+# pytest-xdist already runs a worker per core: BLAS and OpenMP pools of a thread per core in each
+# worker (and in the kjrel processes tests start) oversubscribe the cores, and their threads spin
+# while they wait. With two workers on two cores, one labeller test took 48 s instead of 4 s.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 from hypothesis import settings
