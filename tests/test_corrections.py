@@ -20,8 +20,8 @@ from kjrel_data.errors import InputError
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO
+from .hostile import run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE, _snapshot
-from .test_cli import kjrel
 
 GOLD_SENTENCE = "ajiss-seize-the-opportunity-0001"
 
@@ -359,19 +359,21 @@ def test_every_bad_row_is_reported_at_once(raw, tasks, tmp_path):
     assert "task 100 (" in message and "task 102 (" in message and "task 101 (" not in message
 
 
-def test_kjrel_import_annotations_reports_on_stderr_and_exits_1(raw, tasks, tmp_path):
+def test_kjrel_import_annotations_reports_on_stderr_and_exits_1(raw, tasks, tmp_path, capsys):
     bad = tmp_path / "export.json"
     bad.write_text('[{"id": 1, "data": ', encoding="utf-8")
-    result = kjrel("import-annotations", str(bad), "--raw", str(raw))
-    assert result.returncode == 1
+    result = run_kjrel(["import-annotations", bad, "--raw", raw], capsys)
+    assert result.status == 1
     assert result.stdout == ""
     assert "not valid JSON (line 1, column" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path):
-    result = kjrel("export-tasks", "--raw", str(raw), "--out", str(tmp_path / "labelling"))
-    assert result.returncode == 0, result.stderr
+def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path, capsys, monkeypatch):
+    # The shipped thresholds, as a user's export runs with: this file's autouse patch undone.
+    monkeypatch.undo()
+    result = run_kjrel(["export-tasks", "--raw", raw, "--out", tmp_path / "labelling"], capsys)
+    assert result.status == 0, result.stderr
     assert sorted(path.name for path in (tmp_path / "labelling").iterdir()) == [
         "label_config.xml",
         "project.json",
