@@ -155,6 +155,7 @@ def test_batches_and_shards_hold_the_same_rows_as_one_batch(small_batches, tmp_p
         assert _rows(tmp_path / "sharded", config) == _rows(built, config)
 
 
+@pytest.mark.slow
 def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path):
     build(RAW, tmp_path / "one", DOCS, workers=1)
     build(RAW, tmp_path / "two", DOCS, workers=2)
