@@ -157,6 +157,7 @@ PARAGRAPH_PIECES = [
 LINE_PATTERNS = compile_rules(RULES, METADATA)["line"]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=8), max_size=8), st.lists(st.booleans()))
 def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised):
@@ -173,6 +174,7 @@ def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised)
 STRONG_PIECES = ["(**", "**)", "(__", "__)", "**", "__", "a", "b", " ", "#", "# ", ".", "_*"]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000)
 @given(st.lists(_pieces(STRONG_PIECES, max_size=8).map(lambda text: f"a{text}"), max_size=10))
 def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragraphs):
@@ -182,6 +184,7 @@ def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragr
     assert join_broken_paragraphs(paragraphs, LINE_PATTERNS) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=2000)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=10), min_size=1, max_size=10))
 def test_articles_of_broken_paragraphs_are_cleaned_as_by_the_original(paragraphs):
