@@ -114,11 +114,10 @@ def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path, capsys
     assert "is valid" in checked.stdout
 
 
-def test_bad_input_is_one_message_on_stderr_without_a_traceback(raw_copy, tmp_path):
-    # In a process of its own: the exit status and stderr are what a shell sees.
+def test_bad_input_is_one_message_on_stderr_without_a_traceback(raw_copy, tmp_path, capsys):
     (raw_copy / "articles.csv").write_text("article_id,file\nx,y\n", encoding="utf-8")
-    result = kjrel("build", "--raw", str(raw_copy), "--out", str(tmp_path / "out"))
-    assert result.returncode == 1
+    result = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
+    assert result.status == 1
     assert (
         result.stderr.startswith("kjrel build: error: ")
         and "articles.csv: header must be" in result.stderr
