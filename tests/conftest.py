@@ -44,9 +44,25 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _small_batches(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
+    patch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
+    patch.setattr("kjrel_data.validate.FOLDER_BATCH_ARTICLES", 2)
+
+
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two articles a batch, a shard per batch, and folders validated two articles at a time."""
-    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
-    monkeypatch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
-    monkeypatch.setattr("kjrel_data.validate.FOLDER_BATCH_ARTICLES", 2)
+    _small_batches(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """raw/ built once as small_batches sets it (several shards); tests must not change it."""
+    from kjrel_data.build import build
+
+    out = tmp_path_factory.mktemp("sharded") / "kjrel"
+    with pytest.MonkeyPatch.context() as patch:
+        _small_batches(patch)
+        build(RAW, out, DOCS)
+    return out

@@ -1,3 +1,4 @@
+import shutil
 import warnings
 from pathlib import Path
 
@@ -6,7 +7,7 @@ import pyarrow as pa
 import pytest
 from datasets import Features
 
-from kjrel_data.build import build, prepare
+from kjrel_data.build import prepare
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.publish import checksum_lines
 from kjrel_data.tables import (
@@ -20,8 +21,6 @@ from kjrel_data.tables import (
     published_schema,
 )
 from kjrel_data.validate import TABLE_MODELS, schema_documents, validate_corpus, validate_folder
-
-from .conftest import DOCS, RAW
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -280,18 +279,16 @@ def test_the_arrow_schema_file_reads_back_as_the_published_schema():
 
 
 def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(
-    small_batches, tmp_path, corpus
+    small_batches, sharded, corpus
 ):
-    build(RAW, tmp_path / "sharded", DOCS)
-    summary = validate_folder(tmp_path / "sharded")
+    summary = validate_folder(sharded)
     for config, tables in corpus.items():
         for split, table in tables.items():
             assert summary.count(config, split) == table.num_rows
 
 
-def test_shards_listed_out_of_order_are_refused(small_batches, tmp_path):
-    folder = tmp_path / "sharded"
-    build(RAW, folder, DOCS)
+def test_shards_listed_out_of_order_are_refused(small_batches, sharded, tmp_path):
+    folder = Path(shutil.copytree(sharded, tmp_path / "sharded"))
     card = (folder / "README.md").read_text(encoding="utf-8")
     first, second = sorted(
         path.relative_to(folder).as_posix()
