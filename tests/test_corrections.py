@@ -66,6 +66,20 @@ def tasks(prepared) -> list[dict]:
     return copy.deepcopy(prepared[1])
 
 
+@pytest.fixture(scope="module")
+def exported_overlap(prepared, tmp_path_factory) -> list[dict]:
+    """The tasks of an overlap round for two annotators, exported from the prepared raw/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+        return _exported(prepared[0], tmp_path_factory.mktemp("overlap"), annotators=2)
+
+
+@pytest.fixture
+def overlap_tasks(exported_overlap) -> list[dict]:
+    """The overlap round's tasks of the raw/ that the raw fixture copies, for a test to change."""
+    return copy.deepcopy(exported_overlap)
+
+
 def _choices(stance, holder, issue, other_issues=(), note=None) -> list[dict]:
     result = [
         {"from_name": field, "to_name": "text", "type": "choices", "value": {"choices": [value]}}
@@ -446,8 +460,10 @@ def _overlap_export(tasks: list[dict]) -> list[dict]:
     )
 
 
-def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(raw, tmp_path, capsys):
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(
+    raw, overlap_tasks, tmp_path, capsys
+):
+    tasks = overlap_tasks
     labels_before = (raw / "labels.csv").read_bytes()
     passes_before, new = len(_passes(raw)), _next_round(raw)
     imported = import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
@@ -621,11 +637,10 @@ OVERLAP_BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(OVERLAP_BAD))
-def test_a_bad_overlap_task_is_named_and_changes_nothing(raw, tmp_path, case):
+def test_a_bad_overlap_task_is_named_and_changes_nothing(raw, overlap_tasks, tmp_path, case):
     change, second_fields, message = OVERLAP_BAD[case]
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
     export = _export(
-        tasks[:1],
+        overlap_tasks[:1],
         {
             0: [
                 _annotation(1, _choices("favor", "japan", "trade"), completed_by=8),
@@ -648,12 +663,11 @@ def test_a_mark_of_not_article_text_with_another_value_is_refused(raw, tasks, tm
         import_annotations(raw, _write(tmp_path / "export.json", _export(tasks[:1], {0: [mark]})))
 
 
-def test_passes_need_the_codebook_the_annotators_read(raw, tmp_path):
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+def test_passes_need_the_codebook_the_annotators_read(raw, overlap_tasks, tmp_path):
     (raw.parent / "CODEBOOK.md").unlink()
     before = _snapshot(raw)
     with pytest.raises(InputError, match="no such codebook"):
-        import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
+        import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(overlap_tasks)))
     assert _snapshot(raw) == before
 
 
