@@ -6,6 +6,11 @@ from pathlib import Path
 # The suite gets its own datasets cache, set before `datasets` is imported. (Offline mode is not
 # set: it would also block the HTTP test's requests to its own server on 127.0.0.1.)
 os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="kjrel-test-hf-cache-")
+# pytest-xdist already runs a worker per core: BLAS and OpenMP pools of a thread per core in each
+# worker (and in the kjrel processes tests start) oversubscribe the cores, and their threads spin
+# while they wait. With two workers on two cores, one labeller test took 48 s instead of 4 s.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 from hypothesis import settings
@@ -39,12 +44,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _small_batches(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
+    patch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
+    patch.setattr("kjrel_data.built_folder.FOLDER_BATCH_ARTICLES", 2)
+
+
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two articles a batch, a shard per batch, and folders validated two articles at a time."""
-    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
-    monkeypatch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
-    monkeypatch.setattr("kjrel_data.built_folder.FOLDER_BATCH_ARTICLES", 2)
+    _small_batches(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """raw/ built once as small_batches sets it (several shards); tests must not change it."""
+    from kjrel_data.build import build
+
+    out = tmp_path_factory.mktemp("sharded") / "kjrel"
+    with pytest.MonkeyPatch.context() as patch:
+        _small_batches(patch)
+        build(RAW, out, DOCS)
+    return out
 
 
 def raw_articles(raw_dir: Path) -> list:

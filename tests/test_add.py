@@ -125,26 +125,29 @@ def _sentences(folder: Path) -> pa.Table:
 
 
 def test_kjrel_add_then_build_keeps_the_annotations_and_gives_the_new_article_none(
-    raw_copy, tmp_path
+    raw_copy, tmp_path, built, capsys
 ):
-    before, after = tmp_path / "before", tmp_path / "after"
-    assert kjrel("build", "--raw", str(raw_copy), "--out", str(before)).returncode == 0
-    added = kjrel(
-        "add",
-        str(UNSEEN),
-        "--outlet",
-        "Northline",
-        "--title",
-        UNSEEN_TITLE,
-        "--published",
-        "2025-05-14",
-        "--raw",
-        str(raw_copy),
+    # The session's build is the build of raw/ before the add.
+    before, after = built, tmp_path / "after"
+    added = run_kjrel(
+        [
+            "add",
+            UNSEEN,
+            "--outlet",
+            "Northline",
+            "--title",
+            UNSEEN_TITLE,
+            "--published",
+            "2025-05-14",
+            "--raw",
+            raw_copy,
+        ],
+        capsys,
     )
-    assert added.returncode == 0, added.stderr
+    assert added.status == 0, added.stderr
     assert "Run `kjrel build`" in added.stdout
-    result = kjrel("build", "--raw", str(raw_copy), "--out", str(after))
-    assert result.returncode == 0, result.stderr
+    result = run_kjrel(["build", "--raw", raw_copy, "--out", after], capsys)
+    assert result.status == 0, result.stderr
     assert "unlabelled" in result.stdout
     # The seeds' rows are unchanged but for their fold: a new article deals the folds again.
     old, new = _sentences(before).drop(["fold"]), _sentences(after).drop(["fold"])
@@ -217,14 +220,18 @@ def test_after_an_add_and_a_label_studio_import_no_model_label_reads_as_an_annot
         assert (row["stance"] is not None) == annotated
 
 
-def test_kjrel_add_refusal_is_one_message_on_stderr_and_exit_1(raw_copy):
+def test_kjrel_add_refusal_is_one_message_on_stderr_and_exit_1(raw_copy, capsys):
     seed = raw_copy / "articles" / "diplomat-why-japan-hesitant.txt"
     before = _snapshot(raw_copy)
+    # A refusal in a process of its own, for the exit status and stderr a shell sees: kjrel add
+    # loads no heavy library, so the process starts in a fraction of a second.
     result = kjrel("add", str(seed), "--outlet", "X", "--title", "Y", "--raw", str(raw_copy))
     assert result.returncode == 1
     assert result.stderr.startswith("kjrel add: error: ") and "Traceback" not in result.stderr
     assert "already in raw/ as article 'diplomat-why-japan-hesitant'" in result.stderr
-    assert kjrel("add", str(seed), "--outlet", "X", "--raw", str(raw_copy)).returncode == 2
+    with pytest.raises(SystemExit) as exited:
+        run_kjrel(["add", seed, "--outlet", "X", "--raw", raw_copy], capsys)
+    assert exited.value.code == 2
     assert _snapshot(raw_copy) == before
 
 

@@ -7,6 +7,9 @@ these tests check the behaviour that keeps them low, not timings.
 import importlib.util
 import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kjrel_data.build import build
+from kjrel_data.cli import main
 from kjrel_data.names import ARTICLES, SENTENCES, SPLITS
 from kjrel_data.schemas import _frame, _spans, slice_matches
 from kjrel_data.tasks import write_tasks_json
@@ -36,14 +39,26 @@ def _benchmark_module():
     return module
 
 
+class LongArticleBuild(NamedTuple):
+    article_id: str
+    raw: Path
+    out: Path
+    status: int
+    stderr: str
+
+
 @pytest.fixture(scope="module")
-def long_article_build(tmp_path_factory: pytest.TempPathFactory):
-    """raw/ plus a 300 KB article of invented prose (the benchmark's), and its build."""
+def long_article_build(tmp_path_factory: pytest.TempPathFactory) -> LongArticleBuild:
+    """raw/ plus a 300 KB article of invented prose (the benchmark's), built by `kjrel build`."""
     folder = tmp_path_factory.mktemp("long-article")
     benchmark = _benchmark_module()
     raw = benchmark.make_raw(folder, ARTICLE_BYTES, one_line=False)
-    build(raw, folder / "out", REPO)
-    return benchmark.ARTICLE_ID, raw, folder / "out"
+    # One build through the command line for the module; capsys is a test's, so the fixture keeps
+    # the status and messages for the test of the command.
+    arguments = ["build", "--raw", str(raw), "--out", str(folder / "out"), "--docs", str(REPO)]
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()) as messages:
+        status = main(arguments)
+    return LongArticleBuild(benchmark.ARTICLE_ID, raw, folder / "out", status, messages.getvalue())
 
 
 def _table(out, config: str) -> pa.Table:
@@ -58,10 +73,8 @@ def _frame_of_all_splits(table: pa.Table) -> pd.DataFrame:
 
 
 def test_a_long_article_builds_validates_and_exports(long_article_build, tmp_path, capsys):
-    article_id, raw, _ = long_article_build
-    out = tmp_path / "out"
-    built = run_kjrel(["build", "--raw", raw, "--out", out, "--docs", REPO], capsys)
-    assert built.status == 0, built.stderr
+    article_id, raw, out, status, stderr = long_article_build
+    assert status == 0, stderr
     validated = run_kjrel(["validate", out], capsys)
     assert validated.status == 0, validated.stderr
     sentences = _table(out, SENTENCES).to_pandas()
@@ -76,7 +89,7 @@ def test_a_long_article_builds_validates_and_exports(long_article_build, tmp_pat
 
 
 def test_the_span_check_holds_no_copy_of_an_article(long_article_build):
-    _, _, out = long_article_build
+    out = long_article_build.out
     frames = {config: _frame_of_all_splits(_table(out, config)) for config in (ARTICLES, SENTENCES)}
     spans = _spans(frames)
     longest_sentence = frames[SENTENCES]["text"].str.len().max()

@@ -139,9 +139,8 @@ def _rows(folder: Path, config: str) -> dict[str, list[dict]]:
     return {split: loaded[split].to_list() for split in loaded}
 
 
-def test_batches_and_shards_hold_the_same_rows_as_one_batch(small_batches, tmp_path, built):
-    build(RAW, tmp_path / "sharded", DOCS)
-    shards = sorted(path.name for path in (tmp_path / "sharded/data/sentences").iterdir())
+def test_batches_and_shards_hold_the_same_rows_as_one_batch(sharded, built):
+    shards = sorted(path.name for path in (sharded / "data/sentences").iterdir())
     # Three batches (2 + 2 + 1 articles): train's three articles fall into two of them.
     assert [name.rpartition("-")[0] for name in shards] == [
         "test-00000-of-00001",
@@ -150,9 +149,10 @@ def test_batches_and_shards_hold_the_same_rows_as_one_batch(small_batches, tmp_p
         "validation-00000-of-00001",
     ]
     for config in CONFIGS:
-        assert _rows(tmp_path / "sharded", config) == _rows(built, config)
+        assert _rows(sharded, config) == _rows(built, config)
 
 
+@pytest.mark.slow
 def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path):
     build(RAW, tmp_path / "one", DOCS, workers=1)
     build(RAW, tmp_path / "two", DOCS, workers=2)

@@ -157,6 +157,7 @@ PARAGRAPH_PIECES = [
 LINE_PATTERNS = compile_rules(RULES, METADATA)["line"]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=8), max_size=8), st.lists(st.booleans()))
 def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised):
@@ -173,6 +174,7 @@ def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised)
 STRONG_PIECES = ["(**", "**)", "(__", "__)", "**", "__", "a", "b", " ", "#", "# ", ".", "_*"]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000)
 @given(st.lists(_pieces(STRONG_PIECES, max_size=8).map(lambda text: f"a{text}"), max_size=10))
 def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragraphs):
@@ -182,6 +184,7 @@ def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragr
     assert join_broken_paragraphs(paragraphs, LINE_PATTERNS) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=2000)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=10), min_size=1, max_size=10))
 def test_articles_of_broken_paragraphs_are_cleaned_as_by_the_original(paragraphs):
@@ -253,6 +256,7 @@ def test_a_long_line_of_menu_bars_that_is_not_a_menu_is_refused_at_once():
     assert menu_bar.fullmatch("a | " * 50 + "a") is not None
 
 
+@pytest.mark.slow
 def test_a_list_heading_over_a_paragraph_of_100k_lines_is_cleaned():
     # Each line of the list was judged by reading on to the paragraph's end: lines squared.
     body = "The two leaders met in Seoul on Monday and agreed to talk again soon.\n\n"
@@ -270,6 +274,7 @@ def test_a_line_with_50k_run_in_advertisements_loses_each_of_them():
     assert [line.rule for line in removed] == ["run_in_advertisement"] * 50_000
 
 
+@pytest.mark.slow
 def test_30k_paragraphs_sharing_most_of_their_words_are_each_kept():
     # Each paragraph was compared with every other one for being inside it: paragraphs squared.
     text = "\n\n".join(f"Some words of prose that go on {i} for a while." for i in range(30_000))
@@ -278,6 +283,7 @@ def test_30k_paragraphs_sharing_most_of_their_words_are_each_kept():
     assert removed == []
 
 
+@pytest.mark.slow
 def test_a_million_characters_of_paragraphs_that_each_carry_on_the_last_are_joined():
     # Each join normalised and matched the whole paragraph so far: about six minutes here.
     prose = "This is the opening paragraph of the story and it reads as prose text here."
@@ -288,6 +294,7 @@ def test_a_million_characters_of_paragraphs_that_each_carry_on_the_last_are_join
     assert removed == []
 
 
+@pytest.mark.slow
 def test_250k_characters_of_paragraphs_that_each_close_the_last_ones_strong_mark_are_joined():
     # Each join paired a mark and normalised the whole paragraph so far again: minutes here.
     prose = "This is the opening paragraph of the story and it reads as prose text here."
@@ -299,6 +306,7 @@ def test_250k_characters_of_paragraphs_that_each_close_the_last_ones_strong_mark
     assert clean_text.startswith(f"{prose}\n\nand then (a and w0) went on (x0 and w1)")
 
 
+@pytest.mark.slow
 def test_20k_rules_between_paragraphs_and_a_page_the_classifier_reads_are_cleaned():
     # Each rule looked ahead past every rule already removed for a footnote (and the classifier's
     # guard did the same for each line it scored): a minute for 20,000 here, hours at 5 MB.

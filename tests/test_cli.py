@@ -15,9 +15,11 @@ from kjrel_data.publish import checksum_lines
 from kjrel_data.version import read_release
 
 from .conftest import RAW, REPO
+from .hostile import run_kjrel
 
 
 def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """`kjrel ARGUMENTS` in a process of its own, for the few tests of what only a process shows."""
     return subprocess.run(
         [sys.executable, "-m", "kjrel_data.cli", *arguments],
         cwd=cwd,
@@ -43,9 +45,17 @@ def kjrel(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         ["review"],
     ],
 )
-def test_every_command_has_help(command):
-    result = kjrel(*command, "--help")
-    assert result.returncode == 0
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        run_kjrel([*command, "--help"], capsys)
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    assert "usage: kjrel" in shown and "Exit status" in shown
+
+
+def test_kjrel_help_in_a_process_of_its_own():
+    result = kjrel("--help")
+    assert result.returncode == 0, result.stderr
     assert "usage: kjrel" in result.stdout and "Exit status" in result.stdout
 
 
@@ -84,11 +94,14 @@ def test_help_and_add_load_no_heavy_library(command, tmp_path):
     assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
 
 
-def test_bad_usage_exits_2():
-    assert kjrel("frobnicate").returncode == 2
+def test_bad_usage_exits_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        run_kjrel(["frobnicate"], capsys)
+    assert exited.value.code == 2
 
 
-def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
+def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path, capsys):
+    # The one build in a process of its own, as a user runs it: from the repository, by default.
     built = kjrel("build", "--out", str(tmp_path / "kjrel"))
     assert built.returncode == 0, built.stderr
     articles = len(load_catalog(REPO / "raw").articles)
@@ -96,15 +109,15 @@ def test_build_prints_a_summary_and_validate_accepts_the_folder(tmp_path):
         rf"{articles} articles, \d+ sentences; annotated \d+ \(\d+%\), model labels only on \d+, unlabelled \d+",
         built.stdout,
     )
-    checked = kjrel("validate", str(tmp_path / "kjrel"))
-    assert checked.returncode == 0, checked.stderr
+    checked = run_kjrel(["validate", tmp_path / "kjrel"], capsys)
+    assert checked.status == 0, checked.stderr
     assert "is valid" in checked.stdout
 
 
-def test_bad_input_is_one_message_on_stderr_without_a_traceback(raw_copy, tmp_path):
+def test_bad_input_is_one_message_on_stderr_without_a_traceback(raw_copy, tmp_path, capsys):
     (raw_copy / "articles.csv").write_text("article_id,file\nx,y\n", encoding="utf-8")
-    result = kjrel("build", "--raw", str(raw_copy), "--out", str(tmp_path / "out"))
-    assert result.returncode == 1
+    result = run_kjrel(["build", "--raw", raw_copy, "--out", tmp_path / "out"], capsys)
+    assert result.status == 1
     assert (
         result.stderr.startswith("kjrel build: error: ")
         and "articles.csv: header must be" in result.stderr
@@ -136,30 +149,32 @@ def _set_stance(table: pa.Table, value: str) -> pa.Table:
     )
 
 
-def _validate_fails(folder: Path, *expected: str) -> None:
-    result = kjrel("validate", str(folder))
-    assert result.returncode == 1, result.stdout
+def _validate_fails(folder: Path, capsys, *expected: str) -> None:
+    result = run_kjrel(["validate", folder], capsys)
+    assert result.status == 1, result.stdout
     assert "Traceback" not in result.stderr
     for text in expected:
         assert text in result.stderr, result.stderr
 
 
-def test_validate_catches_an_edited_parquet_by_checksum(built, tmp_path):
+def test_validate_catches_an_edited_parquet_by_checksum(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
     _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
-    _validate_fails(folder, f"{path.relative_to(folder).as_posix()}: sha256 differs")
+    _validate_fails(folder, capsys, f"{path.relative_to(folder).as_posix()}: sha256 differs")
 
 
-def test_validate_catches_a_label_out_of_range_even_with_fresh_checksums(built, tmp_path):
+def test_validate_catches_a_label_out_of_range_even_with_fresh_checksums(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
     _rewrite_parquet(path, lambda table: _set_stance(table, "pro"))
     _refresh_checksums(folder)
-    _validate_fails(folder, "sentences in train (sentence_id=", "isin failed", "stance='pro'")
+    _validate_fails(
+        folder, capsys, "sentences in train (sentence_id=", "isin failed", "stance='pro'"
+    )
 
 
-def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_path):
+def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
 
@@ -172,10 +187,12 @@ def test_validate_catches_a_changed_text_even_with_fresh_checksums(built, tmp_pa
 
     _rewrite_parquet(path, change)
     _refresh_checksums(folder)
-    _validate_fails(folder, "text_sha256_matches failed")
+    _validate_fails(folder, capsys, "text_sha256_matches failed")
 
 
-def test_validate_catches_a_missing_or_edited_codebook_even_with_fresh_checksums(built, tmp_path):
+def test_validate_catches_a_missing_or_edited_codebook_even_with_fresh_checksums(
+    built, tmp_path, capsys
+):
     pinned = hashlib.sha256((RAW / "annotations" / "CODEBOOK-round1.md").read_bytes()).hexdigest()
     folder = _copy(built, tmp_path)
     codebook = folder / "codebooks" / "CODEBOOK-round1.md"
@@ -183,84 +200,88 @@ def test_validate_catches_a_missing_or_edited_codebook_even_with_fresh_checksums
     _refresh_checksums(folder)
     _validate_fails(
         folder,
+        capsys,
         f"no codebook has sha256 {pinned}",
         "codebooks/CODEBOOK-round1.md: no annotation pass pins this codebook",
     )
     codebook.unlink()
     _refresh_checksums(folder)
-    _validate_fails(folder, f"no codebook has sha256 {pinned}")
+    _validate_fails(folder, capsys, f"no codebook has sha256 {pinned}")
 
 
-def test_validate_catches_a_deleted_and_an_added_file(built, tmp_path):
+def test_validate_catches_a_deleted_and_an_added_file(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     deleted = _train_sentences(folder)
     deleted.unlink()
     (folder / "data" / "sentences" / "extra.parquet").write_bytes(b"")
     _validate_fails(
         folder,
+        capsys,
         f"{deleted.relative_to(folder).as_posix()}: listed in SHA256SUMS but missing",
         "data/sentences/extra.parquet: not listed in SHA256SUMS",
     )
 
 
-def test_validate_catches_an_edited_card(built, tmp_path):
+def test_validate_catches_an_edited_card(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     card = folder / "README.md"
     card.write_text(card.read_text().replace("'2': favor", "'2': pro"))
-    _validate_fails(folder, "README.md: sha256 differs")
+    _validate_fails(folder, capsys, "README.md: sha256 differs")
     _refresh_checksums(folder)
-    _validate_fails(folder, "README.md: dataset_info features of 'sentences' differ")
+    _validate_fails(folder, capsys, "README.md: dataset_info features of 'sentences' differ")
 
 
-def test_validate_ignores_hidden_files_a_hub_download_adds(built, tmp_path):
+def test_validate_ignores_hidden_files_a_hub_download_adds(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     (folder / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
     (folder / ".cache" / "huggingface").mkdir(parents=True)
     (folder / ".cache" / "huggingface" / "download.lock").write_text("")
-    assert kjrel("validate", str(folder)).returncode == 0
+    assert run_kjrel(["validate", folder], capsys).status == 0
 
 
-def test_schemas_into_a_file_is_a_clear_error(tmp_path):
+def test_schemas_into_a_file_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "file").write_text("")
-    result = kjrel("schemas", "--out", str(tmp_path / "file"))
-    assert result.returncode == 1
+    result = run_kjrel(["schemas", "--out", tmp_path / "file"], capsys)
+    assert result.status == 1
     assert result.stderr.startswith(f"kjrel schemas: error: {tmp_path / 'file'}")
     assert "Traceback" not in result.stderr
 
 
-def test_validate_catches_a_checksum_list_that_is_not_text(built, tmp_path):
+def test_validate_catches_a_checksum_list_that_is_not_text(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     (folder / "SHA256SUMS").write_bytes(b"\xff\xfe not text")
-    _validate_fails(folder, "SHA256SUMS: not UTF-8 text")
+    _validate_fails(folder, capsys, "SHA256SUMS: not UTF-8 text")
 
 
-def test_validate_catches_a_card_whose_data_path_is_not_a_list_of_files(built, tmp_path):
+def test_validate_catches_a_card_whose_data_path_is_not_a_list_of_files(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     card = folder / "README.md"
     card.write_text(
         re.sub(r"path:\n    - (data/sentences/train-\S+)", r"path: \1", card.read_text(), count=1)
     )
     _refresh_checksums(folder)
-    _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")
+    _validate_fails(folder, capsys, "README.md: its YAML header lacks configs or dataset_info")
 
 
-def test_validate_catches_a_card_split_with_no_files(built, tmp_path):
+def test_validate_catches_a_card_split_with_no_files(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     card = folder / "README.md"
     card.write_text(
         re.sub(r"path:\n    - data/sentences/train-\S+", "path: []", card.read_text(), count=1)
     )
     _refresh_checksums(folder)
-    _validate_fails(folder, "README.md: its YAML header lacks configs or dataset_info")
+    _validate_fails(folder, capsys, "README.md: its YAML header lacks configs or dataset_info")
 
 
-def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path):
-    _validate_fails(tmp_path, "not a built dataset folder")
+def test_validate_refuses_a_folder_that_is_not_a_build(tmp_path, capsys):
+    _validate_fails(tmp_path, capsys, "not a built dataset folder")
 
 
-def test_agreement_prints_the_figures_the_card_shows(built):
-    result = kjrel("agreement")
-    assert result.returncode == 0, result.stderr
+def test_agreement_prints_the_figures_the_card_shows(built, capsys, monkeypatch):
+    # From the repository, so the default --raw is its raw/.
+    monkeypatch.chdir(REPO)
+    result = run_kjrel(["agreement"], capsys)
+    assert result.status == 0, result.stderr
     printed = [line for line in result.stdout.splitlines() if line.startswith("| 1 |")]
     assert {"`stance`", "`stance_holder`", "`issue`", "`issues`"} <= {
         line.split(" | ")[2] for line in printed
@@ -271,7 +292,7 @@ def test_agreement_prints_the_figures_the_card_shows(built):
     assert all(0 <= figure["cohen_kappa"] <= 1 for figure in figures)
 
 
-def test_label_changes_lists_changes_by_sentence_id(tmp_path):
+def test_label_changes_lists_changes_by_sentence_id(tmp_path, capsys):
     header = "sentence_id,text_sha256,stance,stance_holder,issue,issues,label_source,note\n"
     digest = "0" * 64
     (tmp_path / "old.csv").write_text(
@@ -284,8 +305,8 @@ def test_label_changes_lists_changes_by_sentence_id(tmp_path):
         + f"a-0000,{digest},against,japan,trade,trade;security,adjudicated,\n"
         + f"a-0002,{digest},none,none,none,none,single_blind,\n"
     )
-    result = kjrel("label-changes", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"))
-    assert result.returncode == 0, result.stderr
+    result = run_kjrel(["label-changes", tmp_path / "old.csv", tmp_path / "new.csv"], capsys)
+    assert result.status == 0, result.stderr
     assert result.stdout.splitlines() == [
         "- `a-0000`: stance favor → against; stance_holder author → japan; issues trade → trade;security",
         "- `a-0001`: label removed (was stance none, stance_holder none, issue none, issues none)",
@@ -306,7 +327,7 @@ def test_the_changelog_heads_with_the_released_version(built):
     assert schema.metadata[b"kjrel_dataset_version"].decode() == release.version
 
 
-def test_validate_refuses_a_card_that_states_no_version(built, tmp_path):
+def test_validate_refuses_a_card_that_states_no_version(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     card = folder / "README.md"
     card.write_text(
@@ -318,10 +339,10 @@ def test_validate_refuses_a_card_that_states_no_version(built, tmp_path):
         encoding="utf-8",
     )
     _refresh_checksums(folder)
-    _validate_fails(folder, "states no dataset version")
+    _validate_fails(folder, capsys, "states no dataset version")
 
 
-def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
+def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path, capsys):
     folder = _copy(built, tmp_path)
     path = _train_sentences(folder)
     table = parquet.read_table(path)
@@ -333,4 +354,6 @@ def test_validate_refuses_a_folder_built_as_another_version(built, tmp_path):
     )
     _refresh_checksums(folder)
     stated = read_release(RAW).version
-    _validate_fails(folder, f"built as dataset version 0.9.0, but the card states version {stated}")
+    _validate_fails(
+        folder, capsys, f"built as dataset version 0.9.0, but the card states version {stated}"
+    )

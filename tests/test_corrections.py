@@ -20,8 +20,8 @@ from kjrel_data.errors import InputError
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO, built_corpus
+from .hostile import run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE, _snapshot
-from .test_cli import kjrel
 
 GOLD_SENTENCE = "ajiss-seize-the-opportunity-0001"
 
@@ -64,6 +64,20 @@ def raw(prepared, tmp_path) -> Path:
 @pytest.fixture
 def tasks(prepared) -> list[dict]:
     return copy.deepcopy(prepared[1])
+
+
+@pytest.fixture(scope="module")
+def exported_overlap(prepared, tmp_path_factory) -> list[dict]:
+    """The tasks of an overlap round for two annotators, exported from the prepared raw/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+        return _exported(prepared[0], tmp_path_factory.mktemp("overlap"), annotators=2)
+
+
+@pytest.fixture
+def overlap_tasks(exported_overlap) -> list[dict]:
+    """The overlap round's tasks of the raw/ that the raw fixture copies, for a test to change."""
+    return copy.deepcopy(exported_overlap)
 
 
 def _choices(stance, holder, issue, other_issues=(), note=None) -> list[dict]:
@@ -359,19 +373,21 @@ def test_every_bad_row_is_reported_at_once(raw, tasks, tmp_path):
     assert "task 100 (" in message and "task 102 (" in message and "task 101 (" not in message
 
 
-def test_kjrel_import_annotations_reports_on_stderr_and_exits_1(raw, tasks, tmp_path):
+def test_kjrel_import_annotations_reports_on_stderr_and_exits_1(raw, tasks, tmp_path, capsys):
     bad = tmp_path / "export.json"
     bad.write_text('[{"id": 1, "data": ', encoding="utf-8")
-    result = kjrel("import-annotations", str(bad), "--raw", str(raw))
-    assert result.returncode == 1
+    result = run_kjrel(["import-annotations", bad, "--raw", raw], capsys)
+    assert result.status == 1
     assert result.stdout == ""
     assert "not valid JSON (line 1, column" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path):
-    result = kjrel("export-tasks", "--raw", str(raw), "--out", str(tmp_path / "labelling"))
-    assert result.returncode == 0, result.stderr
+def test_kjrel_export_tasks_writes_tasks_and_config(raw, tmp_path, capsys, monkeypatch):
+    # The shipped thresholds, as a user's export runs with: this file's autouse patch undone.
+    monkeypatch.undo()
+    result = run_kjrel(["export-tasks", "--raw", raw, "--out", tmp_path / "labelling"], capsys)
+    assert result.status == 0, result.stderr
     assert sorted(path.name for path in (tmp_path / "labelling").iterdir()) == [
         "label_config.xml",
         "project.json",
@@ -473,8 +489,10 @@ def _overlap_export(tasks: list[dict]) -> list[dict]:
     )
 
 
-def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(raw, tmp_path, capsys):
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+def test_an_overlap_round_becomes_one_pass_per_annotator_for_agreement(
+    raw, overlap_tasks, tmp_path, capsys
+):
+    tasks = overlap_tasks
     labels_before = (raw / "labels.csv").read_bytes()
     passes_before, new = len(_passes(raw)), _next_round(raw)
     imported = import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
@@ -648,11 +666,10 @@ OVERLAP_BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(OVERLAP_BAD))
-def test_a_bad_overlap_task_is_named_and_changes_nothing(raw, tmp_path, case):
+def test_a_bad_overlap_task_is_named_and_changes_nothing(raw, overlap_tasks, tmp_path, case):
     change, second_fields, message = OVERLAP_BAD[case]
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
     export = _export(
-        tasks[:1],
+        overlap_tasks[:1],
         {
             0: [
                 _annotation(1, _choices("favor", "japan", "trade"), completed_by=8),
@@ -675,12 +692,11 @@ def test_a_mark_of_not_article_text_with_another_value_is_refused(raw, tasks, tm
         import_annotations(raw, _write(tmp_path / "export.json", _export(tasks[:1], {0: [mark]})))
 
 
-def test_passes_need_the_codebook_the_annotators_read(raw, tmp_path):
-    tasks = _exported(raw, tmp_path / "overlap", annotators=2)
+def test_passes_need_the_codebook_the_annotators_read(raw, overlap_tasks, tmp_path):
     (raw.parent / "CODEBOOK.md").unlink()
     before = _snapshot(raw)
     with pytest.raises(InputError, match="no such codebook"):
-        import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(tasks)))
+        import_annotations(raw, _write(tmp_path / "export.json", _overlap_export(overlap_tasks)))
     assert _snapshot(raw) == before
 
 

@@ -3,6 +3,7 @@
 import csv
 import functools
 import http.server
+import shutil
 import threading
 from pathlib import Path
 
@@ -132,10 +133,10 @@ def _relabel_first_sentence(raw: Path, out: Path, stance: str) -> str:
     return sentence_id
 
 
-def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, tmp_path):
-    out = tmp_path / "kjrel"
+def test_rebuilding_in_place_with_a_changed_label_loads_the_new_label(raw_copy, tmp_path, built):
+    # The first build, of raw/ unchanged, is the session's, copied: the rebuilds replace it.
+    out = Path(shutil.copytree(built, tmp_path / "kjrel"))
     docs = raw_copy.parent
-    build(raw_copy, out, docs)
     untouched = load_dataset(str(out))["validation"][1]["stance"]
 
     sentence_id = _relabel_first_sentence(raw_copy, out, "favor")

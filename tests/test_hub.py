@@ -13,7 +13,7 @@ from kjrel_data.publish import CHECKSUM_FILE
 from kjrel_data.version import read_release
 
 from .conftest import RAW
-from .test_cli import kjrel
+from .hostile import run_kjrel
 
 OLD_SHARD = "data/sentences/train-0123456789abcdef.parquet"
 OLD_CODEBOOK = "codebooks/CODEBOOK-round0.md"
@@ -117,18 +117,18 @@ def test_publish_refuses_a_bad_repo_id(folder, repo_id):
     assert api.calls == []
 
 
-def test_kjrel_publish_refuses_an_invalid_folder_with_exit_1(folder):
+def test_kjrel_publish_refuses_an_invalid_folder_with_exit_1(folder, capsys):
     (folder / "README.md").write_text("changed", encoding="utf-8")
-    result = kjrel("publish", str(folder), "--repo-id", "my-lab/kjrel")
-    assert result.returncode == 1
+    result = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel"], capsys)
+    assert result.status == 1
     assert result.stdout == ""
     assert "README.md" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_kjrel_publish_dry_run_lists_the_files_it_would_send(folder):
-    result = kjrel("publish", str(folder), "--repo-id", "my-lab/kjrel", "--dry-run")
-    assert result.returncode == 0, result.stderr
+def test_kjrel_publish_dry_run_lists_the_files_it_would_send(folder, capsys):
+    result = run_kjrel(["publish", folder, "--repo-id", "my-lab/kjrel", "--dry-run"], capsys)
+    assert result.status == 0, result.stderr
     listed = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
     assert listed == _built_files(folder)
 

@@ -1,4 +1,5 @@
 from dataclasses import replace
+from functools import cache
 
 import pyarrow as pa
 import pytest
@@ -63,10 +64,22 @@ def test_keywords_find_issues_and_fall_back_to_the_majority():
     assert labeller(["Tokyo opposes the plan."])[0].stance == "against"
 
 
-@pytest.mark.parametrize("method", list(METHODS.values()))
+@pytest.fixture(scope="module")
+def sentences() -> pa.Table:
+    """The sentences of raw/ as the build prepares them, every split in one table."""
+    return pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
+
+
+@cache
+def _trained_on_examples(method: str):
+    # Training is deterministic (see the test below), so every generated input may share one.
+    return METHODS[method](EXAMPLES)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
 @given(st.lists(st.text(max_size=60), max_size=5))
 def test_every_method_gives_consistent_labels_for_any_text(method, texts):
-    for prediction in method(EXAMPLES)(texts):
+    for prediction in _trained_on_examples(method)(texts):
         assert (prediction.stance == "none") == (prediction.stance_holder == "none")
         assert prediction.issues == (prediction.issue,)
         assert all(0 < prediction.probability(field) <= 1 for field in FIELDS)
@@ -89,9 +102,8 @@ def test_leave_one_article_out_never_trains_on_the_held_out_article():
     assert [example for example, _ in results] == EXAMPLES
 
 
-def test_the_chosen_method_has_the_best_mean_leave_one_article_out_macro_f1_on_the_gold():
+def test_the_chosen_method_has_the_best_mean_leave_one_article_out_macro_f1_on_the_gold(sentences):
     # Fails when the gold labels grow enough for another method to win: then choose again.
-    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
     examples = gold_examples(sentences)
     scores = {
         name: {field: macro_f1(leave_one_article_out(examples, method), field) for field in FIELDS}
@@ -123,10 +135,9 @@ def test_a_single_article_gives_no_calibrated_probability_so_nothing_is_publishe
     assert not any(publishable(prediction, field) for field in FIELDS)
 
 
-def test_the_publish_thresholds_are_the_ones_the_gold_labels_choose():
+def test_the_publish_thresholds_are_the_ones_the_gold_labels_choose(sentences):
     # Fails when the gold labels or the labeller change enough to move a threshold: then run
     # benchmarks/labeller.py and ship what it chooses.
-    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
     results = leave_one_article_out(gold_examples(sentences), train_labeller)
     assert chosen_thresholds(results) == PUBLISH_THRESHOLDS
 
@@ -169,8 +180,7 @@ def test_a_threshold_is_chosen_only_where_every_stricter_one_reaches_the_target_
     assert chosen_thresholds(lucky)["stance"] == 0.8
 
 
-def test_sentences_the_codebook_quotes_neither_calibrate_nor_score_the_shipped_model():
-    sentences = pa.concat_tables(built_corpus(RAW)[SENTENCES].values())
+def test_sentences_the_codebook_quotes_neither_calibrate_nor_score_the_shipped_model(sentences):
     quoted = load_sentence_model().quoted_text_sha256
     blind = sentences.filter(
         pa.compute.is_in(sentences["label_source"], pa.array(["adjudicated", "single_blind"]))

@@ -434,6 +434,7 @@ def test_an_output_path_that_is_a_file_is_refused(tmp_path):
         pass
 
 
+@pytest.mark.slow
 def test_builds_started_together_each_succeed_or_are_refused_and_leave_one_whole_build(
     previous, built
 ):

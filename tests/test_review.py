@@ -264,6 +264,7 @@ def _browser_missing() -> str | None:
 BROWSER_MISSING = _browser_missing()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.skipif(BROWSER_MISSING is not None, reason=BROWSER_MISSING or "")
 def test_the_page_shows_struck_lines_and_suspicious_sentences_in_chromium(tmp_path):

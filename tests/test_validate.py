@@ -1,3 +1,4 @@
+import shutil
 import warnings
 from pathlib import Path
 
@@ -6,7 +7,6 @@ import pyarrow as pa
 import pytest
 from datasets import Features
 
-from kjrel_data.build import build
 from kjrel_data.errors import ValidationFailed
 from kjrel_data.names import ANNOTATIONS, ARTICLES, REMOVED, SENTENCES
 from kjrel_data.publish import checksum_lines
@@ -21,7 +21,7 @@ from kjrel_data.schemas import (
 from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, STORED_FEATURES, published_schema
 from kjrel_data.validate import validate_folder
 
-from .conftest import DOCS, RAW, built_corpus
+from .conftest import built_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -280,18 +280,16 @@ def test_the_arrow_schema_file_reads_back_as_the_published_schema():
 
 
 def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(
-    small_batches, tmp_path, corpus
+    small_batches, sharded, corpus
 ):
-    build(RAW, tmp_path / "sharded", DOCS)
-    summary = validate_folder(tmp_path / "sharded")
+    summary = validate_folder(sharded)
     for config, tables in corpus.items():
         for split, table in tables.items():
             assert summary.count(config, split) == table.num_rows
 
 
-def test_shards_listed_out_of_order_are_refused(small_batches, tmp_path):
-    folder = tmp_path / "sharded"
-    build(RAW, folder, DOCS)
+def test_shards_listed_out_of_order_are_refused(small_batches, sharded, tmp_path):
+    folder = Path(shutil.copytree(sharded, tmp_path / "sharded"))
     card = (folder / "README.md").read_text(encoding="utf-8")
     first, second = sorted(
         path.relative_to(folder).as_posix()
