@@ -38,7 +38,6 @@ from kjrel_data.labeller import (
     CHOSEN_METHOD,
     FIELDS,
     METHODS,
-    NONE,
     PUBLISH_THRESHOLDS,
     TARGET_ACCURACY,
     THRESHOLD_CANDIDATES,
@@ -55,7 +54,7 @@ from kjrel_data.labeller import (
     stored_model_labeller,
     train_labeller,
 )
-from kjrel_data.labels import text_sha256
+from kjrel_data.labels import NONE, text_sha256
 from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import (
     MODEL_FILE,

@@ -14,7 +14,7 @@ import pyarrow.compute as compute
 from kjrel_data.build import built_batches
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
-from kjrel_data.labels import ISSUE, ISSUES
+from kjrel_data.labels import ISSUE, ISSUES, ISSUES_SEPARATOR, NONE, label_row_problems
 from kjrel_data.limits import MAX_CODEBOOK_BYTES, MAX_EXPORT_BYTES
 from kjrel_data.line_corrections import (
     corrections_file_bytes,
@@ -26,7 +26,6 @@ from kjrel_data.load import (
     DROP,
     GOLD_CHECK_MARK,
     GOLD_COLUMNS,
-    ISSUES_SEPARATOR,
     LABEL_COLUMNS,
     LABELS_FILE,
     PASS_COLUMNS,
@@ -769,21 +768,17 @@ def _annotation_labels(annotation: Mapping) -> tuple[_Labels | None, list[str]]:
     other_issues = chosen.get(OTHER_ISSUES_CONTROL, [])
     problems += [
         f"{who}: other issue {name!r} is not an issue label; use any of "
-        f"{', '.join(name for name in ISSUE.names if name != 'none')}."
+        f"{', '.join(name for name in ISSUE.names if name != NONE)}."
         for name in other_issues
-        if name not in ISSUE.names or name == "none"
+        if name not in ISSUE.names or name == NONE
     ]
     if problems:
         return None, problems
     stance, holder, issue = (chosen[label_set.field][0] for label_set in CHOICE_SETS)
-    if (stance == "none") != (holder == "none"):
-        problems.append(
-            f"{who}: stance_holder must be 'none' exactly when stance is 'none' (here stance "
-            f"{stance!r}, stance_holder {holder!r})."
-        )
-    if issue == "none" and other_issues:
-        problems.append(f"{who}: issue 'none' with other issues; 'none' stands alone.")
     issues = tuple(sorted({issue, *other_issues}, key=ISSUES.id_of))
+    problems += [
+        f"{who}: {problem}" for problem in label_row_problems(stance, holder, issue, issues)
+    ]
     problems += annotator_problems
     return (
         None if problems else _Labels(stance, holder, issue, issues, note, annotator, user)

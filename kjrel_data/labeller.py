@@ -24,6 +24,7 @@ from kjrel_data.labels import (
     ISSUE,
     LABEL_SOURCE,
     MODEL_BLIND_SOURCES,
+    NONE,
     STANCE,
     STANCE_HOLDER,
     text_sha256,
@@ -33,7 +34,6 @@ from kjrel_data.sentence_model import SentenceModel, field_scores, load_sentence
 if TYPE_CHECKING:
     from sklearn.isotonic import IsotonicRegression
 
-NONE = "none"
 FIELDS = (STANCE.field, STANCE_HOLDER.field, ISSUE.field)
 # A field's labels all come from one set, so a name's position in its set orders them.
 DECLARED_ORDER = {
