@@ -72,6 +72,7 @@ def _frame_of_all_splits(table: pa.Table) -> pd.DataFrame:
     return _frame({split: table if split == SPLITS[0] else table.slice(0, 0) for split in SPLITS})
 
 
+@pytest.mark.slow
 def test_a_long_article_builds_validates_and_exports(long_article_build, tmp_path, capsys):
     article_id, raw, out, status, stderr = long_article_build
     assert status == 0, stderr
@@ -88,6 +89,7 @@ def test_a_long_article_builds_validates_and_exports(long_article_build, tmp_pat
     assert sum(task["data"]["article_id"] == article_id for task in tasks) == len(long_sentences)
 
 
+@pytest.mark.slow
 def test_the_span_check_holds_no_copy_of_an_article(long_article_build):
     out = long_article_build.out
     frames = {config: _frame_of_all_splits(_table(out, config)) for config in (ARTICLES, SENTENCES)}
