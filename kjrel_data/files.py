@@ -4,7 +4,10 @@ import hashlib
 import io
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from kjrel_data.errors import InputError, KjrelError, shown
 
@@ -133,3 +136,19 @@ def _too_large(path: Path, size: int, cap: int, kind: str) -> str:
         f"{shown(path)}: {size:,} bytes, more than the {cap:,} {kind} may have (see 'Limits and "
         "untrusted input' in the README); kjrel refuses it before reading. Is it the right file?"
     )
+
+
+def replace_text_file(path: Path, write: Callable[[TextIO], object]) -> None:
+    """Write path's text through a new file beside it, renamed over it once written in full."""
+    # A new file of a name no one could plant ahead (mkstemp creates it exclusively), so a link
+    # planted in the folder cannot redirect the write; a reader sees the old file or the new one,
+    # never half of it.
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            write(handle)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

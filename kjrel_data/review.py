@@ -9,7 +9,6 @@ nothing, so a hostile article can neither run code in it nor reach the network.
 import html
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import pyarrow.compute as compute
 from kjrel_data.build import built_batches
 from kjrel_data.clean import SENTENCE_END, split_lines
 from kjrel_data.errors import InputError, OutputError, shown
+from kjrel_data.files import replace_text_file
 from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import METADATA_FILE, RawCatalog, load_catalog, read_article
 from kjrel_data.names import ARTICLES, REMOVED, SENTENCES
@@ -415,19 +415,8 @@ def _shown_label(sentence: dict, field: str) -> str:
 
 
 def _write_atomically(out: Path, page: str) -> None:
-    folder = out.parent
     try:
-        # A new file no one could plant ahead, renamed over out: a reader sees the old page or
-        # the new one, never half of it.
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=folder)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(page)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, out)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_text_file(out, lambda handle: handle.write(page))
     except OSError as error:
         raise OutputError(
             f"{shown(out)}: cannot write the review page there ({error.strerror or error})."

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from kjrel_data import __version__
 from kjrel_data.errors import OutputError
+from kjrel_data.files import replace_text_file
 from kjrel_data.labeller import CHOSEN_METHOD
 from kjrel_data.labels import ANNOTATION_SOURCES, ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER, Label
 from kjrel_data.names import ARTICLES, SENTENCES
@@ -108,17 +109,7 @@ def export_tasks(
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             for path, write in writers.items():
-                # A new file of a name no one could plant ahead (mkstemp creates it exclusively), so
-                # a link planted in the folder cannot redirect the write.
-                descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=out_dir)
-                try:
-                    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                        write(handle)
-                    os.chmod(temporary, 0o644)
-                    os.replace(temporary, path)
-                except BaseException:
-                    Path(temporary).unlink(missing_ok=True)
-                    raise
+                replace_text_file(path, write)
         except OSError as error:
             raise OutputError(
                 f"{out_dir}: cannot write the tasks there ({error.strerror})."
