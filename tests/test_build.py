@@ -153,15 +153,15 @@ def test_batches_and_shards_hold_the_same_rows_as_one_batch(sharded, built):
 
 
 @pytest.mark.slow
-def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path):
-    build(RAW, tmp_path / "one", DOCS, workers=1)
+def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path, sharded):
+    # The session's sharded build is the one-worker build (the default) with these settings.
     build(RAW, tmp_path / "two", DOCS, workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         build(RAW, tmp_path / "dask", DOCS, scheduler=Scheduler(cluster.scheduler_address))
         assert len(cluster.workers) == 2
-    assert len(list((tmp_path / "one/data/sentences").iterdir())) > 3
-    assert _snapshot(tmp_path / "two") == _snapshot(tmp_path / "one")
-    assert _snapshot(tmp_path / "dask") == _snapshot(tmp_path / "one")
+    assert len(list((sharded / "data/sentences").iterdir())) > 3
+    assert _snapshot(tmp_path / "two") == _snapshot(sharded)
+    assert _snapshot(tmp_path / "dask") == _snapshot(sharded)
 
 
 def test_an_error_in_a_worker_reaches_the_caller_and_nothing_is_written(
