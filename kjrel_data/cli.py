@@ -40,9 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     arguments = parser.parse_args(argv)
     debug = arguments.debug or os.environ.get("KJREL_DEBUG") == "1"
-    # A terminated build unwinds like an interrupted one, so its staging folder is removed.
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        # Set here, inside the block that reports an interrupt, so that a signal between the
+        # console script's start-up handlers and these is still one line. A terminated build
+        # unwinds like an interrupted one, so its staging folder is removed.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         return arguments.run(arguments)
     except KjrelError as error:
         _report(arguments.command, str(error))

@@ -13,9 +13,10 @@ def run() -> int:
         print("kjrel: interrupted while starting; nothing was done.", file=sys.stderr)
         raise SystemExit(130)
 
-    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    # main() replaces these handlers inside the block that reports interrupts, so no signal
+    # arrives between the two with neither in place.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)
     from kjrel_data.cli import main
 
-    for number, handler in previous.items():
-        signal.signal(number, handler)
     return main()
