@@ -9,6 +9,16 @@ from pathlib import Path
 
 from kjrel_data.clean import RemovedLine, clean_articles
 from kjrel_data.errors import InputError, shown
+from kjrel_data.extract import (
+    EXTRACTOR_RULES,
+    SUFFIX_OF_FORMAT,
+    TEXT,
+    DocumentMetadata,
+    ExtractedText,
+    document_metadata,
+    extracted_text,
+    file_format,
+)
 from kjrel_data.load import (
     ARTICLES_FOLDER,
     METADATA_COLUMNS,
@@ -16,7 +26,6 @@ from kjrel_data.load import (
     ArticleMetadata,
     RawArticle,
     article_metadata,
-    decode_article,
     load_catalog,
     parse_published_date,
     read_article_bytes,
@@ -42,8 +51,9 @@ PREVIEW_CHARS = 100
 class NewArticle:
     """What the user says about an article they add; None where they said nothing."""
 
-    outlet: str
-    title: str
+    # A saved web page or PDF may state these; the user's value wins where both are given.
+    outlet: str | None = None
+    title: str | None = None
     article_id: str | None = None
     published_date: str | None = None
     url: str | None = None
@@ -71,6 +81,8 @@ class AddedArticle:
     size: int
     split: str
     preview: CleaningPreview
+    # The fields filled from what the web page or PDF states, by option name, with their values.
+    taken_from_file: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
@@ -85,9 +97,11 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
             if isinstance(value := getattr(new, field.name), str)
         },
     )
-    data, text = _read_source(Path(source))
+    data, extracted = _read_source(Path(source))
+    new, taken = _with_stated_metadata(new, document_metadata(Path(source), data))
+    outlet, title = _required_outlet_and_title(new, source)
     sha256 = hashlib.sha256(data).hexdigest()
-    article_id = new.article_id or derived_article_id(new.outlet, new.title)
+    article_id = new.article_id or derived_article_id(outlet, title)
     _check_new(new, article_id, source)
     with raw_lock(raw_dir):
         # The catalog's sha256 column finds the same bytes without reading an article; a copy
@@ -104,7 +118,8 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
                     f"{shown(listed.file)} (title {listed.title!r}). If this is a "
                     "different article, give it another id with --id; nothing was added."
                 )
-        relative_file = f"{ARTICLES_FOLDER}/{article_id}.txt"
+        suffix = SUFFIX_OF_FORMAT[file_format(Path(source))]
+        relative_file = f"{ARTICLES_FOLDER}/{article_id}{suffix}"
         target = raw_dir / relative_file
         if target.exists():
             raise InputError(
@@ -116,9 +131,9 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
             "article_id": article_id,
             "file": relative_file,
             "sha256": sha256,
-            "outlet": new.outlet,
+            "outlet": outlet,
             "section": new.section,
-            "title": new.title,
+            "title": title,
             "standfirst": new.standfirst,
             "author": new.author,
             "published_date": new.published_date,
@@ -126,16 +141,67 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
             "kind": new.kind,
             "language": "en",
             "split": split,
-            "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=new.outlet),
+            "copyright": new.copyright or COPYRIGHT_TEMPLATE.format(outlet=outlet),
         }
         metadata = appended_rows(raw_dir / METADATA_FILE, METADATA_COLUMNS, [row])
         # Before anything is written: an article the build would refuse (nothing left once
         # cleaned) is refused here.
-        preview = cleaning_preview(RawArticle(_metadata_of(row, str(source)), text))
+        preview = cleaning_preview(
+            RawArticle(_metadata_of(row, str(source)), extracted.text, extracted.dropped)
+        )
         # The article goes in first: a kill between the renames leaves a file without its row,
         # which the build names, rather than a row without its file.
         write_raw_files(raw_dir, [(target, data), (raw_dir / METADATA_FILE, metadata)])
-    return AddedArticle(article_id, relative_file, sha256, len(data), split, preview)
+    return AddedArticle(article_id, relative_file, sha256, len(data), split, preview, taken)
+
+
+def _with_stated_metadata(
+    new: NewArticle, stated: DocumentMetadata
+) -> tuple[NewArticle, dict[str, str]]:
+    """The new article with what the file states filling each field the user left empty."""
+    found = {
+        "title": stated.title,
+        "author": stated.author,
+        "published_date": _usable_date(stated.published_date),
+        "url": stated.url,
+        "outlet": stated.site_name,
+    }
+    taken = {
+        name: value
+        for name, value in found.items()
+        if value is not None and getattr(new, name) is None and not cell_problem(name, value)
+    }
+    return dataclasses.replace(new, **taken), {
+        OPTION_NAMES.get(name, f"--{name}"): value for name, value in taken.items()
+    }
+
+
+def _usable_date(value: str | None) -> str | None:
+    # A page's date in another form than an ISO day, or in the future, is left for the user to give.
+    if value is None:
+        return None
+    try:
+        return parse_published_date(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _required_outlet_and_title(new: NewArticle, source: Path) -> tuple[str, str]:
+    if new.outlet is not None and new.title is not None:
+        return new.outlet, new.title
+    missing = [f"--{name}" for name in ("outlet", "title") if getattr(new, name) is None]
+    raise InputError(
+        f"{shown(source)}: give {' and '.join(missing)}: "
+        + (
+            "the file does not state "
+            + " or ".join(
+                "its site name" if name == "--outlet" else "its title" for name in missing
+            )
+            if file_format(source) != TEXT
+            else "a text file states no metadata"
+        )
+        + ". Nothing was added."
+    )
 
 
 def cleaning_preview(article: RawArticle) -> CleaningPreview:
@@ -148,11 +214,26 @@ def cleaning_preview(article: RawArticle) -> CleaningPreview:
 def preview_lines(preview: CleaningPreview) -> list[str]:
     """The removed lines as `  line N [rule]: text`, then the first sentences, escaped and shortened."""
     pieces: dict[int, list[RemovedLine]] = {}
+    extracted_away: set[int] = set()
     for item in preview.removed:
-        pieces.setdefault(item.line_number, []).append(item)
-    lines = [
+        if (
+            item.rule in EXTRACTOR_RULES
+            and item.char_start == 0
+            and item.char_end == len(item.line)
+        ):
+            extracted_away.add(item.line_number)
+        else:
+            pieces.setdefault(item.line_number, []).append(item)
+    lines = []
+    if extracted_away:
+        # A page's menus and footers run to hundreds of lines; `kjrel review` shows each one.
+        lines.append(
+            f"The extractor drops {len(extracted_away)} lines of the page that are not the article "
+            "(`kjrel review` shows them)."
+        )
+    lines.append(
         f"The cleaner removes {len(pieces)} lines:" if pieces else "The cleaner removes no line."
-    ]
+    )
     for number, items in pieces.items():
         rules = ", ".join(dict.fromkeys(item.rule for item in items))
         text = " … ".join(item.line[item.char_start : item.char_end] for item in items)
@@ -202,12 +283,13 @@ def _slug_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
 
 
-def _read_source(source: Path) -> tuple[bytes, str]:
+def _read_source(source: Path) -> tuple[bytes, ExtractedText]:
     # Only a missing file is "no such file": a FIFO or device is refused by name when read.
     if not source.exists():
         raise InputError(f"{shown(source)}: no such file.")
+    file_format(source)
     data = read_article_bytes(source)
-    return data, decode_article(source, data)
+    return data, extracted_text(source, data)
 
 
 def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
@@ -226,7 +308,7 @@ def _check_new(new: NewArticle, article_id: str, source: Path) -> None:
             + ("" if new.article_id else " (pass one with --id)")
         )
     for name in ("outlet", "title"):
-        if not getattr(new, name).strip():
+        if not (getattr(new, name) or "").strip():
             problems.append(f"--{name} is empty")
     if new.kind not in KINDS:
         problems.append(f"--kind {new.kind!r} is not one of {', '.join(KINDS)}")

@@ -16,6 +16,7 @@ from huggingface_hub import DatasetCardData
 from kjrel_data import __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
+from kjrel_data.extract import EXTRACTION_LIBRARIES
 from kjrel_data.labeller import (
     CHOSEN_METHOD,
     TARGET_ACCURACY,
@@ -61,8 +62,9 @@ PLOT_FILE = "issue_stance.png"
 RELIABILITY_PLOT_FILE = "model_reliability.png"
 # Every codebook an annotation pass pinned, as its annotators read it (raw/annotations/CODEBOOK-*.md).
 CODEBOOK_FOLDER = "codebooks"
-# Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter).
-RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib")
+# Their versions decide the bytes of the files (Parquet writer, plot renderer, segmenter, and the
+# text extracted from web pages and PDFs).
+RECORDED_DEPENDENCIES = ("pyarrow", "datasets", "sentencex", "matplotlib", *EXTRACTION_LIBRARIES)
 
 
 def render_card(

@@ -21,15 +21,15 @@ import bisect
 import functools
 import itertools
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
+from kjrel_data.cleaning_rules import rules_file
 from kjrel_data.errors import InputError
+from kjrel_data.extract import EXTRACTOR_RULES, DroppedSpan
 from kjrel_data.line_classifier import (
     SENTENCE_CLOSERS,
     SENTENCE_END,
@@ -42,7 +42,16 @@ from kjrel_data.load import KEEP, ArticleMetadata, CleaningCorrection, RawArticl
 
 PARAGRAPH_SEPARATOR = "\n\n"
 METADATA_PLACEHOLDER = re.compile(r"\{(title|standfirst|section|author|outlet)\}")
-RULE_KINDS = ("line", "tail", "list", "inline", "structural", "classifier", "correction")
+RULE_KINDS = (
+    "extractor",
+    "line",
+    "tail",
+    "list",
+    "inline",
+    "structural",
+    "classifier",
+    "correction",
+)
 STRUCTURAL_RULES = (
     "navigation_run",
     "repeated_line",
@@ -129,14 +138,16 @@ class RemovedLine:
 
 def load_rules() -> tuple[Rule, ...]:
     """The cleaning rules shipped with the package, in the order they are tried."""
-    data = _rules_file()
+    data = rules_file()
     rules = tuple(_rule(rule, data["parameters"]) for rule in data["rule"])
     # The structural rules are named in this module's code; the file must declare exactly those.
     declared = {rule.name for rule in rules if rule.kind == "structural"}
     classifiers = [rule.name for rule in rules if rule.kind == "classifier"]
     corrections = [(rule.name, rule.pattern) for rule in rules if rule.kind == "correction"]
+    extractors = [(rule.name, rule.pattern) for rule in rules if rule.kind == "extractor"]
     if (
         declared != set(STRUCTURAL_RULES)
+        or extractors != [(name, None) for name in EXTRACTOR_RULES]
         or classifiers != [CLASSIFIER_RULE]
         or NO_WORDS_RULE not in {rule.name for rule in rules}
         or corrections != [(CORRECTION_RULE, None)]
@@ -144,8 +155,8 @@ def load_rules() -> tuple[Rule, ...]:
     ):
         raise ValueError(
             f"cleaning_rules.toml must declare the structural rules {STRUCTURAL_RULES}, "
-            f"the classifier {CLASSIFIER_RULE!r} and the rule {CORRECTION_RULE!r} of kind "
-            "correction, without a pattern"
+            f"the classifier {CLASSIFIER_RULE!r}, the rule {CORRECTION_RULE!r} of kind "
+            f"correction and the extractor rules {EXTRACTOR_RULES}, in that order, without a pattern"
         )
     return rules
 
@@ -174,19 +185,13 @@ def _described(value: Any) -> str:
     return str(value)
 
 
-@functools.cache
-def _rules_file() -> dict[str, Any]:
-    text = resources.files("kjrel_data").joinpath("cleaning_rules.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
 def _parameter(rule_name: str, name: str) -> Any:
     return next(rule for rule in RULES if rule.name == rule_name).parameters[name]
 
 
 RULES = load_rules()
 # The structural rules' numbers, declared with their descriptions in cleaning_rules.toml.
-PROSE_MIN_WORDS: int = _rules_file()["parameters"]["prose_min_words"]
+PROSE_MIN_WORDS: int = rules_file()["parameters"]["prose_min_words"]
 NAVIGATION_MAX_WORDS: int = _parameter("navigation_run", "max_words")
 NAVIGATION_MIN_RUN: int = _parameter("navigation_run", "min_run")
 REPEATED_MIN_WORDS: int = _parameter("repeated_line", "min_words")
@@ -217,7 +222,7 @@ def clean_articles(
     for article in raw_articles:
         own = tuple(by_article.get(article.metadata.article_id, ()))
         clean_text, article_removed = clean_text_of(
-            article.text, article.metadata, rules, line_model, own
+            article.text, article.metadata, rules, line_model, own, article.dropped
         )
         if not clean_text:
             raise InputError(
@@ -236,10 +241,14 @@ def clean_text_of(
     rules: tuple[Rule, ...],
     line_model: LineModel | None,
     corrections: tuple[CleaningCorrection, ...] = (),
+    dropped: tuple[DroppedSpan, ...] = (),
 ) -> tuple[str, list[RemovedLine]]:
     """One article's clean text (paragraphs separated by a blank line) and everything removed."""
     patterns = compile_rules(rules, metadata)
     page = _Page(split_lines(text))
+    # What the web page's or PDF's extractor dropped is removed first: every rule sees the rest.
+    for span in dropped:
+        page.remove(span.line_number, span.char_start, span.char_end, span.rule)
     _apply_line_rules(page, patterns["line"])
     _apply_tail_rules(page, patterns["tail"])
     _apply_list_rules(page, patterns["list"])
@@ -413,7 +422,7 @@ def compile_rules(
 ) -> dict[str, list[tuple[str, re.Pattern]]]:
     """The patterned rules that apply to this article, by kind, with metadata filled in."""
     compiled: dict[str, list[tuple[str, re.Pattern]]] = {
-        kind: [] for kind in RULE_KINDS if kind != "structural"
+        kind: [] for kind in RULE_KINDS if kind not in ("structural", "extractor")
     }
     for rule in rules:
         if rule.pattern is None or (rule.outlet is not None and rule.outlet != metadata.outlet):

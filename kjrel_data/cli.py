@@ -146,15 +146,26 @@ def _parser() -> argparse.ArgumentParser:
     add_parser = commands.add_parser(
         "add",
         help="add an article file to raw/ with its metadata",
-        description="Copy FILE into raw/articles/ byte for byte and append its sha256 and metadata "
-        "to raw/articles.csv. Refuses a file whose bytes or id are already there; raw/ is left "
+        description="Copy FILE (plain UTF-8 text, a saved web page or a PDF) into raw/articles/ "
+        "byte for byte and append its sha256 and metadata to raw/articles.csv. A web page's or "
+        "PDF's own title, author, date, URL and site name fill the fields you give no option "
+        "for; an option always wins. Refuses a file whose bytes or id are already there; raw/ is left "
         "as it was on any error. The next `kjrel build` includes the article, labelled by the "
         "model where it has no gold labels.",
         epilog=EXIT_CODES,
     )
-    add_parser.add_argument("file", type=Path, help="the article as received (UTF-8 text)")
-    add_parser.add_argument("--outlet", required=True, help="the publisher, e.g. 'The Diplomat'")
-    add_parser.add_argument("--title", required=True, help="the headline, as the page shows it")
+    add_parser.add_argument(
+        "file",
+        type=Path,
+        help="the article as received: UTF-8 text (.txt), a saved web page (.html, .htm) or a PDF (.pdf)",
+    )
+    add_parser.add_argument(
+        "--outlet",
+        help="the publisher, e.g. 'The Diplomat' (a web page's site name where it states one)",
+    )
+    add_parser.add_argument(
+        "--title", help="the headline, as the page shows it (a web page's or PDF's own title)"
+    )
     add_parser.add_argument(
         "--published",
         dest="published_date",
@@ -486,6 +497,11 @@ def _run_add(arguments: argparse.Namespace) -> int:
         f"({added.size:,} bytes, sha256 {added.sha256[:12]}…, split {added.split}), "
         f"file {arguments.raw / added.file}."
     )
+    if added.taken_from_file:
+        # The curator checks what was read from the file, and gives the option to change it.
+        print("Taken from the file (give the option to change it):")
+        for option, value in added.taken_from_file.items():
+            print(f"  {option} {shown(value)}")
     print("\n".join(preview_lines(added.preview)))
     print(
         f"If the cleaner is wrong about a line, `kjrel correct {added.article_id} LINE keep|drop` "

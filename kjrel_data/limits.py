@@ -3,6 +3,11 @@
 # The longest news articles are well under 1 MB of text; a file past this is a dump or the wrong
 # file, and refusing it before reading keeps memory bounded.
 MAX_ARTICLE_BYTES = 5_000_000
+# A PDF brief with photographs and charts runs to tens of megabytes; its text is held to the limit
+# above once extracted, and pypdf caps what each of its streams may decompress to.
+MAX_PDF_BYTES = 50_000_000
+# A report chapter or brief is tens of pages; a book is not one article.
+MAX_PDF_PAGES = 500
 
 # The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv,
 # cleaning_corrections.csv) may hold, checked when kjrel writes a row and when it reads one. Each is

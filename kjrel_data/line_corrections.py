@@ -160,7 +160,9 @@ def planned_correction(
             f"{shown(raw_dir / metadata.file)}: line {line_number} is blank; there is nothing "
             "to keep or drop. Nothing was written."
         )
-    _, removed = clean_text_of(article.text, metadata, RULES, load_line_model())
+    _, removed = clean_text_of(
+        article.text, metadata, RULES, load_line_model(), (), article.dropped
+    )
     by_rules, rules = what_rules_do(removed, line, line_number)
     key = (article_id, line_number)
     others = [item for item in corrections if _key(item) != key]
@@ -185,7 +187,7 @@ def planned_correction(
     own = tuple(
         item for item in corrected if item.article_id == article_id and _change(lines, item) is None
     )
-    if not clean_text_of(article.text, metadata, RULES, load_line_model(), own)[0]:
+    if not clean_text_of(article.text, metadata, RULES, load_line_model(), own, article.dropped)[0]:
         raise InputError(
             f"{shown(raw_dir / metadata.file)}: with line {line_number} dropped, nothing is "
             "left of the article once cleaned, and the build refuses an empty article. "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kjrel_data.errors import InputError, shown
+from kjrel_data.extract import PDF, DroppedSpan, extracted_text, file_format
 from kjrel_data.files import file_problem, file_sha256, open_file, read_file
 from kjrel_data.labels import (
     ANNOTATION_SOURCES,
@@ -29,6 +30,7 @@ from kjrel_data.limits import (
     MAX_ARTICLE_BYTES,
     MAX_CODEBOOK_BYTES,
     MAX_CSV_BYTES,
+    MAX_PDF_BYTES,
     field_length_problem,
 )
 from kjrel_data.names import ARTICLE_ID_PATTERN, KINDS, SPLITS
@@ -98,7 +100,10 @@ class ArticleMetadata:
 @dataclass(frozen=True)
 class RawArticle:
     metadata: ArticleMetadata
+    # The file's text layer: the text itself, or a web page's or PDF's lines (kjrel_data.extract).
     text: str
+    # What the extractor dropped from the text layer, recorded by the cleaner with its own removals.
+    dropped: tuple[DroppedSpan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,8 @@ def read_article(raw_dir: Path, metadata: ArticleMetadata) -> RawArticle:
             "raw/ holds inputs exactly as received: restore the original file, or, if the new bytes are "
             "the intended input, record the new sha256 in the metadata."
         )
-    return RawArticle(metadata=metadata, text=decode_article(path, data))
+    extracted = extracted_text(path, data)
+    return RawArticle(metadata=metadata, text=extracted.text, dropped=extracted.dropped)
 
 
 def text_fingerprint(text: str) -> bytes:
@@ -372,32 +378,14 @@ def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:
 
 def read_article_bytes(path: Path) -> bytes:
     """An article file's bytes; InputError before reading when it is larger than any article."""
+    limit = MAX_PDF_BYTES if file_format(path) == PDF else MAX_ARTICLE_BYTES
     size = path.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
+    if size > limit:
         raise InputError(
-            f"{shown(path)}: {size:,} bytes is more than one article ({MAX_ARTICLE_BYTES:,} at most). "
+            f"{shown(path)}: {size:,} bytes is more than one article ({limit:,} at most). "
             "Split it into one file per article."
         )
-    return read_file(path, MAX_ARTICLE_BYTES, "an article file")
-
-
-def decode_article(path: Path, data: bytes) -> str:
-    """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
-    if b"\x00" in data:
-        position = data.index(b"\x00")
-        raise InputError(
-            f"{shown(path)}: contains a NUL byte at byte {position}; it is not a text file."
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{shown(path)}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
-            "Convert it to UTF-8 and record the new sha256."
-        ) from None
-    if not text.strip():
-        raise InputError(f"{shown(path)}: the article is empty.")
-    return text
+    return read_file(path, limit, "an article file")
 
 
 def parse_published_date(value: str) -> datetime.date:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from kjrel_data import __version__
 from kjrel_data.clean import split_lines
 from kjrel_data.errors import InputError, shown
+from kjrel_data.extract import EXTRACTION_LIBRARIES
 from kjrel_data.files import read_file
 from kjrel_data.labeller import CHOSEN_METHOD, MIN_PUBLISHED, PUBLISH_THRESHOLDS, TARGET_ACCURACY
 from kjrel_data.labels import ISSUES_SEPARATOR, LABEL_FIELDS
@@ -38,8 +39,9 @@ if TYPE_CHECKING:
 RELEASE_FILE = "release.toml"
 # The package's data that decides rows: what cleaning removes, and what the classifiers score.
 PACKAGE_DATA = ("cleaning_rules.toml", "line_classifier.json", "sentence_model.json")
-# Libraries whose version can change the rows themselves (sentence boundaries, model labels).
-ROW_DEPENDENCIES = ("sentencex", "scikit-learn")
+# Libraries whose version can change the rows themselves (sentence boundaries, model labels, what
+# is extracted from a web page or PDF).
+ROW_DEPENDENCIES = ("sentencex", "scikit-learn", *EXTRACTION_LIBRARIES)
 RELEASED_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 # A released version, or one with the fingerprint's first LOCAL_DIGITS hex digits as local part.
 LOCAL_DIGITS = 12

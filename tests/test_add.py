@@ -229,9 +229,10 @@ def test_kjrel_add_refusal_is_one_message_on_stderr_and_exit_1(raw_copy, capsys)
     assert result.returncode == 1
     assert result.stderr.startswith("kjrel add: error: ") and "Traceback" not in result.stderr
     assert "already in raw/ as article 'diplomat-why-japan-hesitant'" in result.stderr
-    with pytest.raises(SystemExit) as exited:
-        run_kjrel(["add", seed, "--outlet", "X", "--raw", raw_copy], capsys)
-    assert exited.value.code == 2
+    # A text file states no title, so one is asked for.
+    untitled = run_kjrel(["add", seed, "--outlet", "X", "--raw", raw_copy], capsys)
+    assert untitled.status == 1
+    assert "give --title: a text file states no metadata" in untitled.stderr
     assert _snapshot(raw_copy) == before
 
 

@@ -56,3 +56,10 @@ def test_readme_states_the_table_thresholds_and_coverage_the_labeller_benchmark_
         table = lines[start : start + 5]
         assert all(line.startswith("|") for line in table)
         _assert_stated("labeller.py", table)
+
+
+@pytest.mark.slow
+def test_readme_states_the_document_extraction_figures_as_printed():
+    lines = _printed("documents.py")
+    assert lines[0].startswith("format") and len(lines) == 5
+    _assert_stated("documents.py", lines)

@@ -1,0 +1,715 @@
+"""Stage 1b, extract: an article file (text, a saved web page or a PDF) as lines of text, with
+what the extractor drops.
+
+A web page's text layer is every visible block of text in document order, a blank line between
+blocks; trafilatura decides which blocks are the article, and every other block is dropped by the
+rule `html_extractor`. A PDF's text layer is its lines in the order they are drawn, a blank line
+between paragraphs, columns and pages; running headers and footers, page numbers, footnotes and
+footnote markers are dropped by the rule of their layer. Each drop is a span of one line, so the
+cleaner records it in the `removed` table with its own removals.
+"""
+
+import difflib
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kjrel_data.cleaning_rules import rule_parameter
+from kjrel_data.errors import InputError, shown
+from kjrel_data.limits import MAX_ARTICLE_BYTES, MAX_PDF_PAGES
+
+TEXT, HTML, PDF = "text", "html", "pdf"
+FORMAT_OF_SUFFIX = {".txt": TEXT, ".html": HTML, ".htm": HTML, ".pdf": PDF}
+SUFFIX_OF_FORMAT = {TEXT: ".txt", HTML: ".html", PDF: ".pdf"}
+# The libraries whose versions decide what the build extracts (trafilatura falls back on jusText).
+EXTRACTION_LIBRARIES = ("trafilatura", "justext", "lxml", "pypdf")
+HTML_EXTRACTOR_RULE = "html_extractor"
+PDF_HEADER_RULE = "pdf_header"
+PDF_FOOTER_RULE = "pdf_footer"
+PDF_PAGE_NUMBER_RULE = "pdf_page_number"
+PDF_FOOTNOTE_RULE = "pdf_footnote"
+PDF_FOOTNOTE_MARKER_RULE = "pdf_footnote_marker"
+EXTRACTOR_RULES = (
+    HTML_EXTRACTOR_RULE,
+    PDF_HEADER_RULE,
+    PDF_FOOTER_RULE,
+    PDF_PAGE_NUMBER_RULE,
+    PDF_FOOTNOTE_RULE,
+    PDF_FOOTNOTE_MARKER_RULE,
+)
+
+PDF_SIGNATURE = b"%PDF-"
+# A PDF ends with %%EOF (ISO 32000-1, 7.5.5); writers may add a line ending or a few bytes after it.
+PDF_END_MARKER = b"%%EOF"
+PDF_END_WINDOW = 1_024
+HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+# A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024).
+DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+HTML_PRESCAN_BYTES = 1_024
+# Labels the HTML standard maps to another decoder than Python's codec of the same name.
+CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+}
+SKIPPED_ELEMENTS = frozenset(
+    ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
+)
+BLOCK_ELEMENTS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+SENTENCE_ENDS = re.compile(r"[.!?…][\"'”’)\]]*(?:\s|$)")
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+MIN_ARTICLE_WORDS: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_words")
+MIN_ARTICLE_SENTENCES: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_sentences")
+PDF_MARGIN_SHARE: float = rule_parameter(PDF_HEADER_RULE, "pdf_margin_share")
+PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
+FOOTNOTE_MARKER = re.compile(r"\d{1,3}|[*†‡§]")
+FOOTNOTE_START = re.compile(r"(?:\d{1,3}|[*†‡§])\.?\s*\S")
+SUPERSCRIPT_SIZE_SHARE: float = rule_parameter(PDF_FOOTNOTE_MARKER_RULE, "size_share")
+FOOTNOTE_SIZE_SHARE: float = rule_parameter(PDF_FOOTNOTE_RULE, "size_share")
+# A vertical gap this many times the body's line spacing ends a paragraph.
+PARAGRAPH_GAP_SHARE = 1.25
+BULLETS = frozenset("•◦▪▫‣⁃–-*●○■□")
+# pypdf reads the bullet of PDF's standard fonts as DEL; other control characters are not text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x80-\x9f]")
+# Placeholders that PDF writers put where the author gave no title or author.
+PLACEHOLDER_METADATA = frozenset(
+    ["untitled", "anonymous", "(untitled)", "(anonymous)", "unspecified", "unknown", ""]
+)
+
+
+@dataclass(frozen=True)
+class DroppedSpan:
+    """line[char_start:char_end] of the text layer's line `line_number` (from 1), dropped by `rule`."""
+
+    line_number: int
+    char_start: int
+    char_end: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    text: str
+    dropped: tuple[DroppedSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What a file states about itself; None where it states nothing."""
+
+    title: str | None = None
+    author: str | None = None
+    published_date: str | None = None
+    url: str | None = None
+    site_name: str | None = None
+
+
+def file_format(path: Path) -> str:
+    """The format an article file's suffix names; InputError for any other suffix."""
+    found = FORMAT_OF_SUFFIX.get(path.suffix.lower())
+    if found is None:
+        raise InputError(
+            f"{shown(path)}: kjrel reads articles as plain text (.txt), saved web pages (.html, .htm) "
+            f"or PDFs (.pdf), not {path.suffix or 'files without a suffix'}. Save or convert it as one of those."
+        )
+    return found
+
+
+def extracted_text(path: Path, data: bytes) -> ExtractedText:
+    """The article file's text layer and what the extractor drops from it (InputError if unusable)."""
+    found = file_format(path)
+    _check_content(path, data, found)
+    if found == TEXT:
+        return ExtractedText(decode_text(path, data))
+    if found == HTML:
+        return _html_text(path, data)
+    return _pdf_text(path, data)
+
+
+def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
+    """The title, author, date, URL and site name the web page or PDF states (nothing for text)."""
+    found = file_format(path)
+    _check_content(path, data, found)
+    if found == HTML:
+        return _html_metadata(path, data)
+    if found == PDF:
+        return _pdf_metadata(path, data)
+    return DocumentMetadata()
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
+    if b"\x00" in data:
+        position = data.index(b"\x00")
+        raise InputError(
+            f"{shown(path)}: contains a NUL byte at byte {position}; it is not a text file."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{shown(path)}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
+            "Convert it to UTF-8 and record the new sha256."
+        ) from None
+    if not text.strip():
+        raise InputError(f"{shown(path)}: the article is empty.")
+    return text
+
+
+def _check_content(path: Path, data: bytes, found: str) -> None:
+    # A file whose suffix names another format than its bytes would be read as the wrong thing:
+    # a PDF's bytes as text, or a page's markup as sentences.
+    is_pdf = data.lstrip()[: len(PDF_SIGNATURE)] == PDF_SIGNATURE
+    looks_like_html = bool(HTML_START.match(data[:HTML_PRESCAN_BYTES].decode("latin-1")))
+    actual = PDF if is_pdf else HTML if looks_like_html else None
+    if found == PDF and not is_pdf:
+        raise InputError(
+            f"{shown(path)}: named .pdf but does not start with {PDF_SIGNATURE.decode()}, so it is not a PDF"
+            + (" (it holds a web page: name it .html)" if looks_like_html else "")
+            + ". Give the file the suffix of what it holds."
+        )
+    if actual is not None and actual != found:
+        raise InputError(
+            f"{shown(path)}: named {path.suffix} but holds {'a PDF' if actual == PDF else 'a web page'}; "
+            f"name it {SUFFIX_OF_FORMAT[actual]} so that it is read as one."
+        )
+
+
+def _decoded_page(path: Path, data: bytes) -> str:
+    """The page's text in the encoding it declares (a byte-order mark first), else UTF-8."""
+    for mark, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(mark):
+            data, encoding = data[len(mark) :], codec
+            break
+    else:
+        declared = DECLARED_CHARSET.search(data[:HTML_PRESCAN_BYTES])
+        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+        encoding = CHARSET_ALIASES.get(encoding, encoding)
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise InputError(
+            f"{shown(path)}: declares the encoding {encoding!r}, which Python cannot decode. "
+            "Save the page again as UTF-8."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{shown(path)}: not valid {encoding} (byte {error.start} is "
+            f"{data[error.start : error.start + 1]!r}), the encoding it "
+            f"{'declares' if encoding != 'utf-8' else 'is read in when it declares none'}. "
+            "Save the page again, or declare its encoding in a <meta charset> tag."
+        ) from None
+
+
+def _page_tree(path: Path, data: bytes) -> Any:
+    from lxml import etree, html
+
+    text = _decoded_page(path, data)
+    if "\x00" in text:
+        raise InputError(f"{shown(path)}: contains a NUL character; it is not a web page.")
+    # lxml refuses a str that declares its encoding; the text is decoded already.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        return html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise InputError(f"{shown(path)}: could not be read as a web page ({error}).") from None
+
+
+def _html_text(path: Path, data: bytes) -> ExtractedText:
+    import copy
+
+    import trafilatura
+
+    tree = _page_tree(path, data)
+    blocks = page_blocks(tree)
+    article = trafilatura.extract(
+        copy.deepcopy(tree),
+        include_comments=False,
+        include_tables=True,
+        favor_recall=True,
+        include_images=False,
+        include_links=False,
+        with_metadata=False,
+        deduplicate=False,
+        config=_trafilatura_config(),
+    )
+    if (
+        article is None
+        or len(article.split()) < MIN_ARTICLE_WORDS
+        # An index page's headlines and links are many words, but hardly a sentence.
+        or len(SENTENCE_ENDS.findall(article)) < MIN_ARTICLE_SENTENCES
+    ):
+        raise InputError(
+            f"{shown(path)}: no article text was found in this page (an index or search page, or a "
+            "page that loads its text with JavaScript). Save the article's own page once it has "
+            "loaded, or copy its text into a .txt file and add that."
+        )
+    lines: list[str] = []
+    for block in blocks:
+        if lines:
+            lines.append("")
+        lines.extend(block)
+    kept = kept_lines(lines, article)
+    dropped = tuple(
+        DroppedSpan(number, 0, len(line), HTML_EXTRACTOR_RULE)
+        for number, line in enumerate(lines, start=1)
+        if line and number - 1 not in kept
+    )
+    return _checked_length(path, ExtractedText("\n".join(lines) + "\n", dropped))
+
+
+def _trafilatura_config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # trafilatura's timeout is a SIGALRM; kjrel's own signal handlers stay in charge.
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+def page_blocks(root: Any) -> list[list[str]]:
+    """The visible text of a parsed page: its blocks in document order, each a list of lines."""
+    blocks: list[list[str]] = []
+    block: list[str] = []
+    pieces: list[str] = []
+
+    def end_line() -> None:
+        line = " ".join("".join(pieces).split())
+        pieces.clear()
+        if line:
+            block.append(line)
+
+    def end_block() -> None:
+        end_line()
+        if block:
+            blocks.append(block.copy())
+            block.clear()
+
+    body = root.find("body")
+    # An explicit stack, not recursion: a hostile page may nest elements thousands deep.
+    stack: list[tuple[Any, bool]] = [(body if body is not None else root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        if closing:
+            if tag in BLOCK_ELEMENTS:
+                end_block()
+            pieces.append(element.tail or "")
+            continue
+        if tag is None or tag in SKIPPED_ELEMENTS or _hidden(element):
+            pieces.append(element.tail or "")
+            continue
+        if tag == "br":
+            # Two breaks in a row (an empty line) end a paragraph, as they look on the page.
+            if "".join(pieces).strip():
+                end_line()
+            else:
+                end_block()
+            pieces.append(element.tail or "")
+            continue
+        if tag in BLOCK_ELEMENTS:
+            end_block()
+        pieces.append(element.text or "")
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    end_block()
+    return blocks
+
+
+def _hidden(element: Any) -> bool:
+    return (
+        element.get("hidden") is not None
+        or element.get("aria-hidden") == "true"
+        or bool(HIDDEN_STYLE.search(element.get("style") or ""))
+    )
+
+
+def kept_lines(lines: list[str], article: str) -> set[int]:
+    """Indexes of the lines most of whose words the extracted article holds, in order."""
+    words: list[str] = []
+    line_of_word: list[int] = []
+    for index, line in enumerate(lines):
+        for word in line.split():
+            words.append(word)
+            line_of_word.append(index)
+    matcher = difflib.SequenceMatcher(None, words, article.split(), autojunk=False)
+    matched: Counter[int] = Counter()
+    for block in matcher.get_matching_blocks():
+        matched.update(line_of_word[block.a : block.a + block.size])
+    return {index for index, count in matched.items() if 2 * count >= len(lines[index].split())}
+
+
+def _html_metadata(path: Path, data: bytes) -> DocumentMetadata:
+    from trafilatura.metadata import extract_metadata
+
+    found = extract_metadata(
+        _page_tree(path, data),
+        date_config={"original_date": True, "extensive_search": False},
+        extensive=False,
+    )
+    return DocumentMetadata(
+        title=_stated(found.title),
+        author=_stated(found.author),
+        published_date=_stated(found.date),
+        url=_stated(found.url),
+        site_name=_stated(found.sitename),
+    )
+
+
+def _stated(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return None if value.lower() in PLACEHOLDER_METADATA else value
+
+
+@dataclass
+class _PdfLine:
+    page: int
+    x: float
+    y: float
+    # (text, font size, font name) in the order drawn.
+    pieces: list[tuple[str, float, str]]
+
+    def text(self) -> str:
+        return "".join(text for text, _, _ in self.pieces)
+
+    def size(self) -> float:
+        return max(((len(text.strip()), size) for text, size, _ in self.pieces), default=(0, 0.0))[
+            1
+        ]
+
+    def font(self) -> str:
+        return max(((len(text.strip()), font) for text, _, font in self.pieces), default=(0, ""))[1]
+
+
+def _pdf_reader(path: Path, data: bytes) -> Any:
+    import io
+
+    from pypdf import PdfReader
+
+    if PDF_END_MARKER not in data[-PDF_END_WINDOW:]:
+        raise InputError(
+            f"{shown(path)}: the PDF is cut short (it does not end with {PDF_END_MARKER.decode()}); "
+            "download or save it again."
+        )
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+        pages = len(reader.pages) if not encrypted else 0
+    except Exception as error:
+        raise _unreadable(path, error) from None
+    if encrypted:
+        raise InputError(
+            f"{shown(path)}: the PDF is encrypted. kjrel reads only unencrypted PDFs: save a decrypted "
+            "copy (for example `qpdf --decrypt IN.pdf OUT.pdf`) where its licence allows, and add that."
+        )
+    if pages > MAX_PDF_PAGES:
+        raise InputError(
+            f"{shown(path)}: {pages:,} pages is more than one article or brief ({MAX_PDF_PAGES:,} at most). "
+            "Split out the article's pages and add those."
+        )
+    return reader
+
+
+def _unreadable(path: Path, error: Exception) -> InputError:
+    return InputError(
+        f"{shown(path)}: could not be read as a PDF ({type(error).__name__}: {error}). "
+        "Download or save it again; if it opens in a PDF viewer, print it to a new PDF and add that."
+    )
+
+
+def _pdf_lines(path: Path, data: bytes) -> tuple[list[_PdfLine], list[float]]:
+    """Every line of text in drawing order, and each page's height."""
+    reader = _pdf_reader(path, data)
+    collector = _LineCollector()
+    heights: list[float] = []
+    try:
+        for page_index, page in enumerate(reader.pages):
+            heights.append(float(page.mediabox.height))
+            collector.start_page(page_index, float(page.mediabox.bottom))
+            page.extract_text(visitor_text=collector.visit)
+            collector.end_line()
+    except Exception as error:
+        raise _unreadable(path, error) from None
+    return collector.lines, heights
+
+
+class _LineCollector:
+    """Gathers pypdf's pieces of text into lines: a new line at a line break or a change of height."""
+
+    def __init__(self) -> None:
+        self.lines: list[_PdfLine] = []
+        self.current: _PdfLine | None = None
+        self.page = 0
+        self.bottom = 0.0
+
+    def start_page(self, page: int, bottom: float) -> None:
+        self.page, self.bottom = page, bottom
+
+    def end_line(self) -> None:
+        if self.current is not None and self.current.text().strip():
+            self.lines.append(self.current)
+        self.current = None
+
+    def visit(
+        self, text: str, cm: list[float], tm: list[float], font: Any, font_size: float
+    ) -> None:
+        matrix = _multiplied(tm, cm)
+        size = round(font_size * math.hypot(matrix[0], matrix[1]), 1)
+        name = str(font.get("/BaseFont", "")) if font else ""
+        x, y = matrix[4], matrix[5] - self.bottom
+        text = CONTROL_CHARACTERS.sub("", text.replace("\x7f", "•"))
+        for index, part in enumerate(text.split("\n")):
+            line = self.current
+            if index > 0 or line is None or abs(line.y - y) > max(size, line.size()) / 2:
+                self.end_line()
+                line = self.current = _PdfLine(self.page, x, y, [])
+            if part:
+                line.pieces.append((part, size, name))
+
+
+def _multiplied(first: list[float], second: list[float]) -> list[float]:
+    a, b, c, d, e, f = first
+    p, q, r, s, t, u = second
+    return [
+        a * p + b * r,
+        a * q + b * s,
+        c * p + d * r,
+        c * q + d * s,
+        e * p + f * r + t,
+        e * q + f * s + u,
+    ]
+
+
+def _pdf_text(path: Path, data: bytes) -> ExtractedText:
+    lines, heights = _pdf_lines(path, data)
+    if not any(line.text().strip() for line in lines):
+        raise InputError(
+            f"{shown(path)}: the PDF has no text layer (a scan or a picture of text). kjrel does no "
+            "OCR: add a text version of the article, or a PDF with its text."
+        )
+    body_size = _body_size(lines)
+    rules = _layer_rules(lines, heights, body_size)
+    spacing = _line_spacing(lines, body_size)
+    # One line of the text layer per paragraph, as an article pasted from a page has: the PDF's
+    # hard-wrapped lines are joined, so the cleaner sees paragraphs and crossheads as it does in text.
+    paragraphs: list[list[int]] = []
+    for index, line in enumerate(lines):
+        if (
+            not paragraphs
+            or rules.get(index) != rules.get(paragraphs[-1][-1])
+            or _starts_paragraph(lines[paragraphs[-1][-1]], line, spacing)
+        ):
+            paragraphs.append([])
+        paragraphs[-1].append(index)
+    out: list[str] = []
+    dropped: list[DroppedSpan] = []
+    for paragraph in paragraphs:
+        if out:
+            out.append("")
+        number = len(out) + 1
+        text = ""
+        for index in paragraph:
+            line = lines[index]
+            joiner = "" if not text or _hyphenated(text, line.text()) else " "
+            offset = len(text) + len(joiner)
+            text += joiner + line.text()
+            if rules.get(index) is None:
+                dropped.extend(
+                    DroppedSpan(number, offset + start, offset + end, PDF_FOOTNOTE_MARKER_RULE)
+                    for start, end in _marker_spans(line)
+                )
+        out.append(text)
+        rule = rules.get(paragraph[0])
+        if rule is not None:
+            dropped.append(DroppedSpan(number, 0, len(text), rule))
+    return _checked_length(path, ExtractedText("\n".join(out) + "\n", tuple(dropped)))
+
+
+def _hyphenated(text: str, following: str) -> bool:
+    # A word broken at the line's end ("govern-" then "ment") is joined without a space; the hyphen
+    # is kept, as it may belong to the word ("well-known").
+    return len(text) > 1 and text[-1] == "-" and text[-2].isalpha() and following[:1].islower()
+
+
+def _body_size(lines: list[_PdfLine]) -> float:
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        for text, size, _ in line.pieces:
+            sizes[size] += len(text.strip())
+    return sizes.most_common(1)[0][0]
+
+
+def _line_spacing(lines: list[_PdfLine], body_size: float) -> float:
+    """The most common drop from one body line to the next on the same page."""
+    drops: Counter[float] = Counter(
+        round(previous.y - line.y, 1)
+        for previous, line in itertools.pairwise(lines)
+        if previous.page == line.page
+        and previous.size() == line.size() == body_size
+        and 0 < previous.y - line.y < 3 * body_size
+    )
+    return drops.most_common(1)[0][0] if drops else 1.2 * body_size
+
+
+def _starts_paragraph(previous: _PdfLine, line: _PdfLine, spacing: float) -> bool:
+    # A new page or column (the line above the last), a gap wider than the line spacing, or a change
+    # of font (a crosshead) starts a paragraph; the cleaner joins a sentence cut by a page break.
+    drop = previous.y - line.y
+    if line.page == previous.page and abs(drop) < 1:
+        # The same printed line, drawn in two pieces (a bullet, then its item).
+        return False
+    return (
+        line.text().lstrip()[:1] in BULLETS
+        or line.page != previous.page
+        or drop <= 0
+        or drop > PARAGRAPH_GAP_SHARE * spacing
+        or line.font() != previous.font()
+        or line.size() != previous.size()
+    )
+
+
+def _layer_rules(lines: list[_PdfLine], heights: list[float], body_size: float) -> dict[int, str]:
+    """The rule dropping each line of a running header, footer, page number or footnote."""
+    margin_lines: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        height = heights[line.page]
+        if line.y > height * (1 - PDF_MARGIN_SHARE):
+            margin_lines[index] = PDF_HEADER_RULE
+        elif line.y < height * PDF_MARGIN_SHARE:
+            margin_lines[index] = PDF_FOOTER_RULE
+    pages_of: dict[tuple[str, str], set[int]] = {}
+    for index, rule in margin_lines.items():
+        pages_of.setdefault((rule, _masked(lines[index].text())), set()).add(lines[index].page)
+    rules: dict[int, str] = {}
+    for index, rule in margin_lines.items():
+        line = lines[index]
+        text = line.text().strip()
+        if PAGE_NUMBER.fullmatch(text):
+            rules[index] = PDF_PAGE_NUMBER_RULE
+        elif len(pages_of[(rule, _masked(text))]) > 1:
+            rules[index] = rule
+        elif line.size() < body_size:
+            rules[index] = PDF_FOOTNOTE_RULE if FOOTNOTE_START.match(text) else rule
+    lowest_body: dict[int, float] = {}
+    for index, line in enumerate(lines):
+        if index not in rules and line.size() >= body_size:
+            lowest_body[line.page] = min(lowest_body.get(line.page, math.inf), line.y)
+    for index, line in enumerate(lines):
+        if (
+            index not in rules
+            and line.size() < FOOTNOTE_SIZE_SHARE * body_size
+            and line.y < lowest_body.get(line.page, -math.inf)
+        ):
+            rules[index] = PDF_FOOTNOTE_RULE
+    return rules
+
+
+def _masked(text: str) -> str:
+    return " ".join(re.sub(r"\d+", "#", text).lower().split())
+
+
+def _marker_spans(line: _PdfLine) -> Iterator[tuple[int, int]]:
+    """Spans of the superscript footnote markers in a body line."""
+    main = line.size()
+    position = 0
+    for index, (text, size, _) in enumerate(line.pieces):
+        follows_text = index > 0 and not line.pieces[index - 1][0][-1:].isspace()
+        if (
+            size < SUPERSCRIPT_SIZE_SHARE * main
+            and follows_text
+            and FOOTNOTE_MARKER.fullmatch(text.strip())
+        ):
+            start = position + len(text) - len(text.lstrip())
+            yield start, start + len(text.strip())
+        position += len(text)
+
+
+def _pdf_metadata(path: Path, data: bytes) -> DocumentMetadata:
+    reader = _pdf_reader(path, data)
+    try:
+        info = reader.metadata
+        title, author = (info.title, info.author) if info is not None else (None, None)
+    except Exception as error:
+        raise _unreadable(path, error) from None
+    title = _stated(title if isinstance(title, str) else None)
+    if title is None:
+        title = _largest_first_page_text(_pdf_lines(path, data)[0])
+    return DocumentMetadata(
+        title=title, author=_stated(author if isinstance(author, str) else None)
+    )
+
+
+def _largest_first_page_text(lines: list[_PdfLine]) -> str | None:
+    """The first page's largest lines, set larger than the body: where a PDF states its title."""
+    first_page = [line for line in lines if line.page == 0 and line.text().strip()]
+    if not first_page:
+        return None
+    largest = max(line.size() for line in first_page)
+    if largest <= _body_size(lines):
+        return None
+    return _stated(" ".join(line.text() for line in first_page if line.size() == largest))
+
+
+def _checked_length(path: Path, extracted: ExtractedText) -> ExtractedText:
+    if len(extracted.text) > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{shown(path)}: its text runs to {len(extracted.text):,} characters, more than one article "
+            f"({MAX_ARTICLE_BYTES:,} at most). Split out the article and add that."
+        )
+    return extracted

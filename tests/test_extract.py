@@ -1,0 +1,317 @@
+import hashlib
+import io
+from pathlib import Path
+
+import pyarrow.parquet as parquet
+import pytest
+from lxml import html
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from kjrel_data.clean import RULES, clean_text_of
+from kjrel_data.errors import InputError
+from kjrel_data.extract import (
+    HTML_EXTRACTOR_RULE,
+    PDF_FOOTER_RULE,
+    PDF_FOOTNOTE_MARKER_RULE,
+    PDF_FOOTNOTE_RULE,
+    PDF_HEADER_RULE,
+    PDF_PAGE_NUMBER_RULE,
+    document_metadata,
+    extracted_text,
+    file_format,
+    kept_lines,
+    page_blocks,
+)
+from kjrel_data.load import article_metadata
+
+from .conftest import REPO
+from .hostile import assert_one_message, run_kjrel
+
+# Invented test pages and PDFs (benchmarks/documents/README.md); never added to the repo's raw/.
+DOCUMENTS = REPO / "benchmarks" / "documents"
+PAGE = DOCUMENTS / "html" / "dev" / "korean-daily-english-cms.html"
+BRIEF = DOCUMENTS / "pdf" / "dev" / "commentary-single-column-footnotes.pdf"
+BODY = (
+    "Officials in Seoul and Tokyo said on Monday that the two governments would resume "
+    "regular talks on export controls after a pause of several months."
+)
+METADATA = article_metadata(
+    {
+        "article_id": "case",
+        "file": "case.pdf",
+        "sha256": "0" * 64,
+        "outlet": "Outlet",
+        "title": "A title nobody repeats",
+        "kind": "news",
+        "language": "en",
+        "split": "train",
+        "copyright": "invented",
+    },
+    None,
+)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _pdf(pages: list[list[str]], **options) -> bytes:
+    """A PDF whose pages hold these body paragraphs (invented text), with a running header, a
+    page-number footer, and a footnote with its marker on the first page."""
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1, **options)
+    for number, paragraphs in enumerate(pages, start=1):
+        drawing.setFont("Helvetica", 8)
+        drawing.drawString(72, 810, "Institute for Invented Studies | Brief 7")
+        drawing.drawCentredString(297, 30, f"Page {number} of {len(pages)}")
+        y = 760.0
+        for paragraph in paragraphs:
+            for line in paragraph.split("\n"):
+                text = drawing.beginText(72, y)
+                text.setFont("Helvetica", 10)
+                if "^" in line:
+                    before, after = line.split("^")
+                    text.textOut(before)
+                    text.setFont("Helvetica", 6)
+                    text.setRise(4)
+                    text.textOut("1")
+                    text.setRise(0)
+                    text.setFont("Helvetica", 10)
+                    text.textOut(after)
+                else:
+                    text.textOut(line)
+                drawing.drawText(text)
+                y -= 12
+            y -= 10
+        if number == 1:
+            drawing.setFont("Helvetica", 7)
+            drawing.drawString(72, 90, "1 An invented note on the 2015 agreement.")
+        drawing.showPage()
+    drawing.save()
+    return buffer.getvalue()
+
+
+def test_page_blocks_are_the_visible_text_in_order_a_block_each():
+    root = html.document_fromstring(
+        "<html><head><title>Tab title</title><style>p{}</style></head><body>"
+        "<nav><a>Home</a> <a>World</a></nav><p>One <b>two</b>\n three</p>"
+        "<script>var x = 1;</script><div hidden>Secret</div>"
+        "<p>First line<br>second line<br><br>New paragraph</p><!-- a comment -->tail text"
+        "</body></html>"
+    )
+    assert page_blocks(root) == [
+        ["Home World"],
+        ["One two three"],
+        ["First line", "second line"],
+        ["New paragraph"],
+        ["tail text"],
+    ]
+
+
+def test_kept_lines_are_those_most_of_whose_words_the_article_holds_in_order():
+    lines = ["Home", "", "Share", BODY, "Politics", "They will meet again in May."]
+    article = f"{BODY}\n- They will meet again in May."
+    assert kept_lines(lines, article) == {3, 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("a.pdf", b"<!DOCTYPE html><html><body><p>x</p></body></html>", "holds a web page"),
+        ("a.html", b"%PDF-1.4\n%%EOF\n", "holds a PDF; name it .pdf"),
+        ("a.txt", b"<!doctype html>\n<html><p>text</p></html>", "holds a web page; name it .html"),
+        ("a.txt", b"%PDF-1.7 binary", "holds a PDF"),
+        ("a.docx", b"PK\x03\x04", "not .docx"),
+    ],
+)
+def test_a_file_whose_suffix_lies_about_its_content_is_refused_by_name(name, data, message):
+    with pytest.raises(InputError, match=message) as raised:
+        extracted_text(Path(name), data)
+    assert str(raised.value).startswith(name)
+
+
+def test_a_page_is_read_in_the_encoding_it_declares():
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+        f"</head><body><article><p>\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks. {BODY}</p>"
+        f"<p>{BODY}</p></article></body></html>"
+    ).encode("cp1252")
+    extracted = extracted_text(Path("page.html"), page)
+    assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
+
+
+def test_a_page_not_valid_in_its_encoding_is_named_with_its_byte():
+    with pytest.raises(InputError, match=r"page\.html: not valid utf-8 \(byte 18"):
+        extracted_text(Path("page.html"), b"<html><body><p>caf\xe9 au lait</p></body></html>")
+
+
+def test_a_page_without_an_article_is_refused():
+    links = "".join(f'<li><a href="/story/{n}">Story number {n}</a></li>' for n in range(40))
+    page = f"<!DOCTYPE html><html><body><nav><ul>{links}</ul></nav></body></html>"
+    with pytest.raises(InputError, match="no article text was found in this page"):
+        extracted_text(Path("index.html"), page.encode())
+
+
+def test_a_saved_page_keeps_its_article_and_drops_every_other_block_by_rule():
+    extracted = extracted_text(PAGE, PAGE.read_bytes())
+    lines = extracted.text.split("\n")
+    dropped = {span.line_number for span in extracted.dropped}
+    assert {span.rule for span in extracted.dropped} == {HTML_EXTRACTOR_RULE}
+    assert all(
+        (span.char_start, span.char_end) == (0, len(lines[span.line_number - 1]))
+        for span in extracted.dropped
+    )
+    expected = (PAGE.parent / "korean-daily-english-cms.clean.txt").read_text(encoding="utf-8")
+    kept = [line for number, line in enumerate(lines, start=1) if line and number not in dropped]
+    for paragraph in expected.split("\n\n"):
+        assert any(paragraph.strip() in line for line in kept), paragraph
+    assert any("Subscribe" in lines[number - 1] for number in dropped)
+
+
+def test_a_pdf_drops_its_running_header_page_numbers_footnotes_and_markers():
+    data = _pdf(
+        [
+            [
+                f"{BODY[:68]}\n{BODY[69:]}",
+                "Both sides agreed in 2015.^ The talks went on\nfor many",
+            ],
+            ["months while officials weighed the domestic costs of compromise."],
+        ]
+    )
+    extracted = extracted_text(Path("brief.pdf"), data)
+    lines = extracted.text.split("\n")
+    rules = {
+        lines[span.line_number - 1][span.char_start : span.char_end]: span.rule
+        for span in extracted.dropped
+    }
+    assert rules["Institute for Invented Studies | Brief 7"] == PDF_HEADER_RULE
+    assert rules["Page 1 of 2"] == rules["Page 2 of 2"] == PDF_PAGE_NUMBER_RULE
+    assert rules["1 An invented note on the 2015 agreement."] == PDF_FOOTNOTE_RULE
+    assert rules["1"] == PDF_FOOTNOTE_MARKER_RULE
+    # Hard-wrapped lines are joined into one line a paragraph, as in a pasted text.
+    assert BODY in lines
+    clean_text, removed = clean_text_of(
+        extracted.text, METADATA, RULES, None, (), extracted.dropped
+    )
+    # The marker is cut out, and the sentence broken by the page is joined again.
+    assert "agreed in 2015. The talks went on for many months while officials" in clean_text
+    assert "Institute" not in clean_text and "invented note" not in clean_text
+    assert {item.rule for item in removed} >= {PDF_HEADER_RULE, PDF_PAGE_NUMBER_RULE}
+    assert PDF_FOOTER_RULE not in {item.rule for item in removed}
+
+
+def test_pdf_metadata_is_what_the_document_states_and_placeholders_are_none():
+    stated = _pdf(
+        [[BODY]],
+    )
+    assert document_metadata(Path("brief.pdf"), stated).title is None
+    titled = io.BytesIO()
+    drawing = canvas.Canvas(titled, invariant=1)
+    drawing.setTitle("Seize the Moment")
+    drawing.setAuthor("Min-ji Park")
+    drawing.setFont("Helvetica", 10)
+    drawing.drawString(72, 700, BODY)
+    drawing.save()
+    found = document_metadata(Path("brief.pdf"), titled.getvalue())
+    assert (found.title, found.author, found.published_date) == (
+        "Seize the Moment",
+        "Min-ji Park",
+        None,
+    )
+
+
+def test_a_scanned_an_encrypted_and_a_cut_short_pdf_are_refused():
+    scanned = io.BytesIO()
+    drawing = canvas.Canvas(scanned, invariant=1)
+    drawing.rect(72, 72, 400, 600, fill=1)
+    drawing.save()
+    with pytest.raises(InputError, match=r"has no text layer.*no OCR"):
+        extracted_text(Path("scan.pdf"), scanned.getvalue())
+    with pytest.raises(InputError, match="is encrypted"):
+        extracted_text(Path("locked.pdf"), _pdf([[BODY]], encrypt="secret"))
+    whole = _pdf([[BODY]])
+    with pytest.raises(InputError, match="cut short"):
+        extracted_text(Path("cut.pdf"), whole[: len(whole) // 2])
+
+
+def test_the_format_is_the_suffix_in_any_case():
+    assert file_format(Path("A.HTM")) == "html" and file_format(Path("b.Pdf")) == "pdf"
+
+
+@pytest.mark.slow
+def test_add_a_page_and_a_pdf_then_build_twice_gives_round_tripping_offsets_and_the_drops(
+    raw_copy, tmp_path, capsys
+):
+    page = run_kjrel(["add", PAGE, "--raw", raw_copy], capsys)
+    assert page.status == 0, page.stderr
+    # The page states its title, author, date, URL and site name; add says what it took.
+    assert "Taken from the file" in page.stdout and "--outlet" in page.stdout
+    assert "The extractor drops" in page.stdout
+    brief = run_kjrel(["add", BRIEF, "--outlet", "Invented Institute", "--raw", raw_copy], capsys)
+    assert brief.status == 0, brief.stderr
+    page_id, brief_id = page.stdout.split()[1], brief.stdout.split()[1]
+    assert (raw_copy / "articles" / f"{page_id}.html").read_bytes() == PAGE.read_bytes()
+    assert (raw_copy / "articles" / f"{brief_id}.pdf").read_bytes() == BRIEF.read_bytes()
+    first, second = tmp_path / "first", tmp_path / "second"
+    for out in (first, second):
+        result = run_kjrel(["build", "--raw", raw_copy, "--out", out], capsys)
+        assert result.status == 0, result.stderr
+    assert _snapshot(first) == _snapshot(second)
+    assert run_kjrel(["validate", first], capsys).status == 0
+    articles = {
+        row["article_id"]: row
+        for row in parquet.read_table(
+            sorted((first / "data" / "articles").rglob("*.parquet"))[0].parent
+        ).to_pylist()
+    }
+    assert articles[page_id]["title"] and articles[page_id]["url"]
+    sentences = parquet.read_table(first / "data" / "sentences").to_pylist()
+    for article_id in (page_id, brief_id):
+        own = [row for row in sentences if row["article_id"] == article_id]
+        assert len(own) >= 10
+        text = articles[article_id]["clean_text"]
+        assert all(text[row["char_start"] : row["char_end"]] == row["text"] for row in own)
+    removed = parquet.read_table(first / "data" / "removed").to_pylist()
+    page_rules = {row["rule"] for row in removed if row["article_id"] == page_id}
+    brief_rules = {row["rule"] for row in removed if row["article_id"] == brief_id}
+    assert HTML_EXTRACTOR_RULE in page_rules
+    assert {PDF_HEADER_RULE, PDF_FOOTNOTE_RULE, PDF_FOOTNOTE_MARKER_RULE} <= brief_rules
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("scan.pdf", "scanned", "has no text layer"),
+        ("locked.pdf", "encrypted", "is encrypted"),
+        ("cut.pdf", "truncated", "cut short"),
+        ("empty.html", "index", "no article text was found"),
+        ("lies.pdf", "html-as-pdf", "holds a web page"),
+    ],
+)
+def test_add_refuses_each_bad_document_in_one_message_and_leaves_raw_unchanged(
+    raw_copy, tmp_path, capsys, name, data, message
+):
+    whole = _pdf([[BODY]])
+    scanned = io.BytesIO()
+    drawing = canvas.Canvas(scanned, invariant=1)
+    drawing.rect(72, 72, 400, 600, fill=1)
+    drawing.save()
+    links = "".join(f'<li><a href="/story/{n}">Story number {n}</a></li>' for n in range(40))
+    contents = {
+        "scanned": scanned.getvalue(),
+        "encrypted": _pdf([[BODY]], encrypt="secret"),
+        "truncated": whole[: len(whole) // 2],
+        "index": f"<!DOCTYPE html><html><body><ul>{links}</ul></body></html>".encode(),
+        "html-as-pdf": PAGE.read_bytes(),
+    }
+    source = tmp_path / name
+    source.write_bytes(contents[data])
+    before = _snapshot(raw_copy)
+    result = run_kjrel(["add", source, "--outlet", "X", "--title", "Y", "--raw", raw_copy], capsys)
+    assert_one_message(result, "add", message)
+    assert _snapshot(raw_copy) == before
