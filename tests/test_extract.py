@@ -1,4 +1,3 @@
-import hashlib
 import io
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from kjrel_data.load import article_metadata
 
 from .conftest import REPO
 from .hostile import assert_one_message, run_kjrel
+from .test_cli_bad_inputs import snapshot
 
 # Invented test pages and PDFs (benchmarks/documents/README.md); never added to the repo's raw/.
 DOCUMENTS = REPO / "benchmarks" / "documents"
@@ -52,12 +52,19 @@ METADATA = article_metadata(
 )
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+def _scanned_pdf() -> bytes:
+    """A PDF page with a picture and no text, as a scanner makes."""
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, invariant=1)
+    drawing.rect(72, 72, 400, 600, fill=1)
+    drawing.save()
+    return buffer.getvalue()
+
+
+def _index_page() -> bytes:
+    """A page of headlines and links, with no article."""
+    links = "".join(f'<li><a href="/story/{n}">Story number {n}</a></li>' for n in range(40))
+    return f"<!DOCTYPE html><html><body><nav><ul>{links}</ul></nav></body></html>".encode()
 
 
 def _pdf(pages: list[list[str]], **options) -> bytes:
@@ -151,10 +158,8 @@ def test_a_page_not_valid_in_its_encoding_is_named_with_its_byte():
 
 
 def test_a_page_without_an_article_is_refused():
-    links = "".join(f'<li><a href="/story/{n}">Story number {n}</a></li>' for n in range(40))
-    page = f"<!DOCTYPE html><html><body><nav><ul>{links}</ul></nav></body></html>"
     with pytest.raises(InputError, match="no article text was found in this page"):
-        extracted_text(Path("index.html"), page.encode())
+        extracted_text(Path("index.html"), _index_page())
 
 
 def test_a_saved_page_keeps_its_article_and_drops_every_other_block_by_rule():
@@ -226,12 +231,8 @@ def test_pdf_metadata_is_what_the_document_states_and_placeholders_are_none():
 
 
 def test_a_scanned_an_encrypted_and_a_cut_short_pdf_are_refused():
-    scanned = io.BytesIO()
-    drawing = canvas.Canvas(scanned, invariant=1)
-    drawing.rect(72, 72, 400, 600, fill=1)
-    drawing.save()
     with pytest.raises(InputError, match=r"has no text layer.*no OCR"):
-        extracted_text(Path("scan.pdf"), scanned.getvalue())
+        extracted_text(Path("scan.pdf"), _scanned_pdf())
     with pytest.raises(InputError, match="is encrypted"):
         extracted_text(Path("locked.pdf"), _pdf([[BODY]], encrypt="secret"))
     whole = _pdf([[BODY]])
@@ -261,7 +262,7 @@ def test_add_a_page_and_a_pdf_then_build_twice_gives_round_tripping_offsets_and_
     for out in (first, second):
         result = run_kjrel(["build", "--raw", raw_copy, "--out", out], capsys)
         assert result.status == 0, result.stderr
-    assert _snapshot(first) == _snapshot(second)
+    assert snapshot(first) == snapshot(second)
     assert run_kjrel(["validate", first], capsys).status == 0
     articles = {
         row["article_id"]: row
@@ -297,21 +298,16 @@ def test_add_refuses_each_bad_document_in_one_message_and_leaves_raw_unchanged(
     raw_copy, tmp_path, capsys, name, data, message
 ):
     whole = _pdf([[BODY]])
-    scanned = io.BytesIO()
-    drawing = canvas.Canvas(scanned, invariant=1)
-    drawing.rect(72, 72, 400, 600, fill=1)
-    drawing.save()
-    links = "".join(f'<li><a href="/story/{n}">Story number {n}</a></li>' for n in range(40))
     contents = {
-        "scanned": scanned.getvalue(),
+        "scanned": _scanned_pdf(),
         "encrypted": _pdf([[BODY]], encrypt="secret"),
         "truncated": whole[: len(whole) // 2],
-        "index": f"<!DOCTYPE html><html><body><ul>{links}</ul></body></html>".encode(),
+        "index": _index_page(),
         "html-as-pdf": PAGE.read_bytes(),
     }
     source = tmp_path / name
     source.write_bytes(contents[data])
-    before = _snapshot(raw_copy)
+    before = snapshot(raw_copy)
     result = run_kjrel(["add", source, "--outlet", "X", "--title", "Y", "--raw", raw_copy], capsys)
     assert_one_message(result, "add", message)
-    assert _snapshot(raw_copy) == before
+    assert snapshot(raw_copy) == before
