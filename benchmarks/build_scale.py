@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kjrel_data.build import build
+from kjrel_data.build import BuildOptions, build
 from kjrel_data.clean import PROSE_MIN_WORDS, RULES, clean_text_of
 from kjrel_data.line_classifier import load_line_model
 from kjrel_data.load import (
@@ -261,7 +261,7 @@ def peak_rss_mb() -> float:
 def measured_build(raw_dir: Path, out_dir: Path, workers: int) -> dict:
     """Build raw_dir into out_dir here; its row counts, wall time and peak RSS (run in a child)."""
     start = time.perf_counter()
-    summary = build(raw_dir, out_dir, DOCS, workers=workers).summary
+    summary = build(raw_dir, out_dir, DOCS, BuildOptions(workers=workers)).summary
     return {
         "articles": summary.count("articles"),
         "sentences": summary.count("sentences"),

@@ -1,7 +1,7 @@
 """The pipeline: raw/ → load → clean → split → label → validate → publish. Only this module knows the order.
 
-Articles flow through clean, split, label and validate in batches of BATCH_ARTICLES, in article_id
-order, and each batch's tables are appended to the Parquet shards as it arrives, so memory depends
+Articles flow through clean, split, label and validate in batches (BuildOptions.batch_articles), in
+article_id order, and each batch's tables are appended to the Parquet shards as it arrives, so memory depends
 on the batch size and not on the corpus. Batches run in this process, in worker processes
 (`workers`), or on a Dask cluster (`scheduler`); results are taken in batch order, so the files
 are byte-identical however they were computed.
@@ -58,9 +58,6 @@ from kjrel_data.tables import (
 )
 from kjrel_data.version import DatasetVersion, dataset_version
 
-# A batch of news articles is a few MB of text and tables: small enough to hold a few per worker,
-# large enough that per-batch overhead (validation, Parquet row groups) stays a small share.
-BATCH_ARTICLES = 200
 # Batches handed out ahead of the one being written, per worker: keeps workers busy, memory flat.
 BATCHES_AHEAD_PER_WORKER = 2
 
@@ -72,6 +69,26 @@ class Scheduler:
     address: str
     connect_seconds: float = 30
     worker_wait_seconds: float = 60
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs. The rows are the same whatever these are; the batch and shard sizes decide
+    how the files are laid out (Parquet row groups and shards)."""
+
+    workers: int = 1
+    scheduler: Scheduler | None = None
+    show_progress: bool = False
+    # A batch of news articles is a few MB of text and tables: small enough to hold a few per
+    # worker, large enough that per-batch overhead (validation, row groups) stays a small share.
+    batch_articles: int = 200
+    # Text per shard before the next one starts: a few hundred MB at most, as the Hub writes them,
+    # so one shard downloads and loads on its own. Counted as the UTF-8 bytes of the string columns,
+    # which (unlike Arrow's buffer sizes) do not depend on how a batch reached the writer.
+    shard_text_bytes: int = 256 * 2**20
+
+
+DEFAULT_OPTIONS = BuildOptions()
 
 
 @dataclass(frozen=True)
@@ -125,7 +142,7 @@ def build_batch(batch: Batch) -> Corpus:
     return corpus
 
 
-def batches(raw_dir: Path) -> tuple[list[Batch], int]:
+def batches(raw_dir: Path, batch_articles: int) -> tuple[list[Batch], int]:
     """The build's batches, in article_id order, and the number of articles in them."""
     catalog = load_catalog(raw_dir)
     refuse_near_copies(catalog.raw_dir, catalog.articles)
@@ -144,8 +161,8 @@ def batches(raw_dir: Path) -> tuple[list[Batch], int]:
     for item in catalog.corrections:
         corrections_by_article.setdefault(item.article_id, []).append(item)
     result = []
-    for start in range(0, len(catalog.articles), BATCH_ARTICLES):
-        articles = tuple(catalog.articles[start : start + BATCH_ARTICLES])
+    for start in range(0, len(catalog.articles), batch_articles):
+        articles = tuple(catalog.articles[start : start + batch_articles])
         ids = [row.article_id for row in articles]
         result.append(
             Batch(
@@ -170,9 +187,7 @@ def build(
     raw_dir: Path,
     out_dir: Path,
     docs_dir: Path,
-    show_progress: bool = False,
-    workers: int = 1,
-    scheduler: Scheduler | None = None,
+    options: BuildOptions = DEFAULT_OPTIONS,
 ) -> BuildResult:
     """Build raw_dir into out_dir (with docs_dir's datasheet and codebook), replacing it only if valid."""
     missing = [name for name in DOCUMENTS if not os.path.lexists(Path(docs_dir) / name)]
@@ -192,10 +207,10 @@ def build(
     # Known before any shard is written: every shard's metadata holds it.
     version = dataset_version(load_catalog(raw_dir))
     with staging_folder(out_dir, raw_dir, version.version) as staging:
-        writer = ShardWriter(staging, version.version)
+        writer = ShardWriter(staging, version.version, options.shard_text_bytes)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
-        with contextlib.closing(built_batches(raw_dir, workers, scheduler, show_progress)) as built:
+        with contextlib.closing(built_batches(raw_dir, options)) as built:
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
@@ -209,20 +224,20 @@ def build(
 
 
 def built_batches(
-    raw_dir: Path,
-    workers: int = 1,
-    scheduler: Scheduler | None = None,
-    show_progress: bool = False,
+    raw_dir: Path, options: BuildOptions = DEFAULT_OPTIONS
 ) -> Generator[Corpus, None, None]:
     """Each batch's validated tables, in article_id order, built as they are asked for."""
     # A cluster's workers do not share this process's working directory.
-    work, article_count = batches(Path(raw_dir).resolve() if scheduler is not None else raw_dir)
+    work, article_count = batches(
+        Path(raw_dir).resolve() if options.scheduler is not None else raw_dir,
+        options.batch_articles,
+    )
     first_with: dict[bytes, str] = {}
     with (
         tqdm(
-            total=article_count, desc="build", unit="article", disable=not show_progress
+            total=article_count, desc="build", unit="article", disable=not options.show_progress
         ) as progress,
-        _executor(workers, scheduler) as (executor, slots),
+        _executor(options.workers, options.scheduler) as (executor, slots),
     ):
         for batch, corpus in zip(
             work,

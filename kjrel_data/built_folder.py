@@ -203,7 +203,10 @@ def _footer_problem(footer: parquet.FileMetaData) -> str | None:
     return None
 
 
-def article_batches(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> Iterator[Corpus]:
+def article_batches(
+    shards: dict[str, dict[str, list[parquet.ParquetFile]]],
+    batch_articles: int = FOLDER_BATCH_ARTICLES,
+) -> Iterator[Corpus]:
     """The folder's rows by ranges of article ids: each batch holds every row of its articles."""
     article_ids = sorted(
         article_id
@@ -216,8 +219,8 @@ def article_batches(shards: dict[str, dict[str, list[parquet.ParquetFile]]]) -> 
         for config in TABLE_MODELS
     }
     # The last batch reads to the end, so rows whose article sorts after every article are checked.
-    ends = article_ids[FOLDER_BATCH_ARTICLES - 1 :: FOLDER_BATCH_ARTICLES]
-    if len(article_ids) % FOLDER_BATCH_ARTICLES == 0:
+    ends = article_ids[batch_articles - 1 :: batch_articles]
+    if len(article_ids) % batch_articles == 0:
         ends = ends[:-1]
     for last_id in [*ends, None]:
         yield {

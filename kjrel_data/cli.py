@@ -454,18 +454,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_build(arguments: argparse.Namespace) -> int:
-    from kjrel_data.build import Scheduler, build
+    from kjrel_data.build import BuildOptions, Scheduler, build
 
     started = time.perf_counter()
     docs_dir = arguments.docs or arguments.raw.resolve().parent
-    result = build(
-        arguments.raw,
-        arguments.out,
-        docs_dir,
-        show_progress=sys.stderr.isatty(),
+    options = BuildOptions(
         workers=arguments.workers,
         scheduler=Scheduler(arguments.scheduler) if arguments.scheduler else None,
+        show_progress=sys.stderr.isatty(),
     )
+    result = build(arguments.raw, arguments.out, docs_dir, options)
     print(f"Built {result.out_dir} in {time.perf_counter() - started:.1f} s")
     print(_summary(result.summary))
     return 0
@@ -678,10 +676,14 @@ def _run_import_annotations(arguments: argparse.Namespace) -> int:
 
 
 def _run_review(arguments: argparse.Namespace) -> int:
+    from kjrel_data.build import BuildOptions
     from kjrel_data.review import write_review
 
     written = write_review(
-        arguments.raw, arguments.out, arguments.article_ids, show_progress=sys.stderr.isatty()
+        arguments.raw,
+        arguments.out,
+        arguments.article_ids,
+        BuildOptions(show_progress=sys.stderr.isatty()),
     )
     print(
         f"Wrote {written.path}: {counted(written.articles, 'article')}, "

@@ -30,10 +30,6 @@ DOCUMENTS = (DATASHEET_FILE, CODEBOOK_FILE)
 CHECKSUM_FILE = "SHA256SUMS"
 CROISSANT_FILE = "croissant.json"
 DATA_FOLDER = "data"
-# Text per shard before the next one starts: a few hundred MB at most, as the Hub writes them, so
-# one shard downloads and loads on its own. Counted as the UTF-8 bytes of the string columns,
-# which (unlike Arrow's buffer sizes) do not depend on how a batch reached the writer.
-SHARD_TEXT_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -49,9 +45,11 @@ class Shards:
 class ShardWriter:
     """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM-<digest>.parquet`."""
 
-    def __init__(self, folder: Path, dataset_version: str) -> None:
+    def __init__(self, folder: Path, dataset_version: str, max_shard_text_bytes: int) -> None:
         self.folder = folder
         self.dataset_version = dataset_version
+        # A shard starts anew once its string columns' UTF-8 text would pass this.
+        self.max_shard_text_bytes = max_shard_text_bytes
         self.shards: dict[tuple[str, str], list[Path]] = {}
         self.writers: dict[tuple[str, str], parquet.ParquetWriter] = {}
         self.shard_text_bytes: dict[tuple[str, str], int] = {}
@@ -103,7 +101,10 @@ class ShardWriter:
 
     def _writer_for(self, config: str, split: str, text_bytes: int) -> parquet.ParquetWriter:
         key = (config, split)
-        if key in self.writers and self.shard_text_bytes[key] + text_bytes <= SHARD_TEXT_BYTES:
+        if (
+            key in self.writers
+            and self.shard_text_bytes[key] + text_bytes <= self.max_shard_text_bytes
+        ):
             return self.writers[key]
         if key in self.writers:
             self.writers.pop(key).close()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.build import built_batches
+from kjrel_data.build import DEFAULT_OPTIONS, BuildOptions, built_batches
 from kjrel_data.clean import SENTENCE_END, split_lines
 from kjrel_data.errors import InputError, OutputError, shown
 from kjrel_data.files import replace_text_file
@@ -122,7 +122,10 @@ class WrittenReview:
 
 
 def write_review(
-    raw_dir: Path, out: Path, article_ids: Sequence[str] = (), show_progress: bool = False
+    raw_dir: Path,
+    out: Path,
+    article_ids: Sequence[str] = (),
+    options: BuildOptions = DEFAULT_OPTIONS,
 ) -> WrittenReview:
     """Build raw_dir a batch at a time and write the review page of article_ids (default: all) to out."""
     raw_dir, out = Path(raw_dir), Path(out)
@@ -148,7 +151,7 @@ def write_review(
         )
     chosen = frozenset(article_ids) or frozenset(known)
     tally: Counter[str] = Counter()
-    page = review_page(_tallied(_built_review_articles(catalog, chosen, show_progress), tally))
+    page = review_page(_tallied(_built_review_articles(catalog, chosen, options), tally))
     _write_atomically(out, page)
     return WrittenReview(
         path=out,
@@ -159,11 +162,11 @@ def write_review(
 
 
 def _built_review_articles(
-    catalog: RawCatalog, chosen: frozenset[str], show_progress: bool
+    catalog: RawCatalog, chosen: frozenset[str], options: BuildOptions
 ) -> Iterator[ReviewArticle]:
     """The chosen articles as the page shows them, built a batch at a time, by id."""
     known = {row.article_id: row for row in catalog.articles}
-    for corpus in built_batches(catalog.raw_dir, show_progress=show_progress):
+    for corpus in built_batches(catalog.raw_dir, options):
         batch_ids = [
             article_id
             for table in corpus[ARTICLES].values()

@@ -44,28 +44,29 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _small_batches(patch: pytest.MonkeyPatch) -> None:
-    patch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
-    patch.setattr("kjrel_data.publish.SHARD_TEXT_BYTES", 1)
-    patch.setattr("kjrel_data.built_folder.FOLDER_BATCH_ARTICLES", 2)
-
-
-@pytest.fixture
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two articles a batch, a shard per batch, and folders validated two articles at a time."""
-    _small_batches(monkeypatch)
+# Two articles a batch and a shard per batch, so that the seeds' five articles make several of each;
+# a folder read back two articles at a time.
+SMALL_BATCH_ARTICLES = 2
+SMALL_SHARD_TEXT_BYTES = 1
 
 
 @pytest.fixture(scope="session")
 def sharded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """raw/ built once as small_batches sets it (several shards); tests must not change it."""
+    """raw/ built once in small batches, a shard each; tests must not change it."""
     from kjrel_data.build import build
 
     out = tmp_path_factory.mktemp("sharded") / "kjrel"
-    with pytest.MonkeyPatch.context() as patch:
-        _small_batches(patch)
-        build(RAW, out, DOCS)
+    build(RAW, out, DOCS, small_batches())
     return out
+
+
+def small_batches(**options):
+    """BuildOptions with two articles a batch and a shard per batch (and any other options)."""
+    from kjrel_data.build import BuildOptions
+
+    return BuildOptions(
+        batch_articles=SMALL_BATCH_ARTICLES, shard_text_bytes=SMALL_SHARD_TEXT_BYTES, **options
+    )
 
 
 def raw_articles(raw_dir: Path) -> list:

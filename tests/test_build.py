@@ -8,13 +8,13 @@ import pytest
 from datasets import load_dataset
 from distributed import LocalCluster
 
-from kjrel_data.build import Scheduler, build
+from kjrel_data.build import BuildOptions, Scheduler, build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_catalog
 from kjrel_data.names import CONFIGS
 
-from .conftest import DOCS, RAW
+from .conftest import DOCS, RAW, small_batches
 from .hostile import assert_one_message, run_kjrel
 
 
@@ -153,24 +153,23 @@ def test_batches_and_shards_hold_the_same_rows_as_one_batch(sharded, built):
 
 
 @pytest.mark.slow
-def test_workers_and_a_dask_cluster_write_byte_identical_folders(small_batches, tmp_path, sharded):
+def test_workers_and_a_dask_cluster_write_byte_identical_folders(tmp_path, sharded):
     # The session's sharded build is the one-worker build (the default) with these settings.
-    build(RAW, tmp_path / "two", DOCS, workers=2)
+    build(RAW, tmp_path / "two", DOCS, small_batches(workers=2))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        build(RAW, tmp_path / "dask", DOCS, scheduler=Scheduler(cluster.scheduler_address))
+        scheduler = Scheduler(cluster.scheduler_address)
+        build(RAW, tmp_path / "dask", DOCS, small_batches(scheduler=scheduler))
         assert len(cluster.workers) == 2
     assert len(list((sharded / "data/sentences").iterdir())) > 3
     assert _snapshot(tmp_path / "two") == _snapshot(sharded)
     assert _snapshot(tmp_path / "dask") == _snapshot(sharded)
 
 
-def test_an_error_in_a_worker_reaches_the_caller_and_nothing_is_written(
-    small_batches, raw_copy, tmp_path
-):
+def test_an_error_in_a_worker_reaches_the_caller_and_nothing_is_written(raw_copy, tmp_path):
     article = raw_copy / "articles" / "straitstimes-progress-with-us-prodding.txt"
     article.write_bytes(article.read_bytes().replace(b"Seoul", b"Seoal", 1))
     with pytest.raises(InputError, match=r"straitstimes-progress-with-us-prodding\.txt: sha256 is"):
-        build(raw_copy, tmp_path / "out", raw_copy.parent, workers=2)
+        build(raw_copy, tmp_path / "out", raw_copy.parent, small_batches(workers=2))
     assert not (tmp_path / "out").exists()
 
 
@@ -179,7 +178,12 @@ def test_an_unreachable_or_malformed_scheduler_is_one_clear_error(tmp_path, addr
     with pytest.raises(
         InputError, match=rf"cannot reach the Dask scheduler at {re.escape(address)}"
     ):
-        build(RAW, tmp_path / "out", DOCS, scheduler=Scheduler(address, connect_seconds=1))
+        build(
+            RAW,
+            tmp_path / "out",
+            DOCS,
+            BuildOptions(scheduler=Scheduler(address, connect_seconds=1)),
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -211,7 +215,7 @@ def test_a_cluster_without_workers_is_one_clear_error(tmp_path):
             RAW,
             tmp_path / "out",
             DOCS,
-            scheduler=Scheduler(cluster.scheduler_address, worker_wait_seconds=1),
+            BuildOptions(scheduler=Scheduler(cluster.scheduler_address, worker_wait_seconds=1)),
         )
     assert not (tmp_path / "out").exists()
 

@@ -13,13 +13,13 @@ import pytest
 
 from kjrel_data import labeller
 from kjrel_data.add import NewArticle, add_article
-from kjrel_data.build import build, built_batches
+from kjrel_data.build import DEFAULT_OPTIONS, build, built_batches
 from kjrel_data.cli import main
 from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
 from kjrel_data.tasks import RoundPlan, export_tasks
 
-from .conftest import RAW, REPO, built_corpus
+from .conftest import RAW, REPO, built_corpus, small_batches
 from .hostile import run_kjrel
 from .test_add import UNSEEN, UNSEEN_TITLE, _snapshot
 
@@ -417,18 +417,15 @@ def _passes(raw: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _exported(raw: Path, folder: Path, **plan) -> list[dict]:
-    exported = export_tasks(built_batches(raw), folder, RoundPlan(**plan))
+def _exported(raw: Path, folder: Path, options=DEFAULT_OPTIONS, **plan) -> list[dict]:
+    exported = export_tasks(built_batches(raw, options), folder, RoundPlan(**plan))
     return json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
-def test_a_round_exported_and_imported_a_batch_at_a_time_is_the_round_of_one_batch(
-    raw, tmp_path, monkeypatch
-):
+def test_a_round_exported_and_imported_a_batch_at_a_time_is_the_round_of_one_batch(raw, tmp_path):
     whole = _exported(raw, tmp_path / "whole", check=True, annotators=2)
     # Two articles a batch: the check round's sentences come from three batches.
-    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
-    batched = _exported(raw, tmp_path / "batched", check=True, annotators=2)
+    batched = _exported(raw, tmp_path / "batched", small_batches(), check=True, annotators=2)
     assert _snapshot(tmp_path / "batched") == _snapshot(tmp_path / "whole")
     first, last = whole[0]["data"], whole[-1]["data"]
     assert first["article_id"] != last["article_id"]

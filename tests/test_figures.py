@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from kjrel_data import card
+from kjrel_data.build import DEFAULT_OPTIONS
 from kjrel_data.card import model_label_evaluation, render_card
 from kjrel_data.names import ARTICLES, CONFIGS, SENTENCES
-from kjrel_data.publish import SHARD_TEXT_BYTES
 from kjrel_data.summary import summarize
 from kjrel_data.version import DatasetVersion
 
@@ -66,7 +66,7 @@ def test_the_card_template_types_no_figure():
 
 def test_the_datasheet_types_no_figure_but_the_shard_size_it_reads_from_the_code():
     text = (REPO / "DATASHEET.md").read_text(encoding="utf-8")
-    shard_size = f"{SHARD_TEXT_BYTES // 2**20} MB"
+    shard_size = f"{DEFAULT_OPTIONS.shard_text_bytes // 2**20} MB"
     assert shard_size in text
     typed = NUMBER.findall(DATASHEET_NOT_FIGURES.sub("", text.replace(shard_size, "")))
     assert not typed, f"figures typed into DATASHEET.md; point to the card instead: {typed}"

@@ -19,7 +19,7 @@ from kjrel_data.review import (
     write_review,
 )
 
-from .conftest import RAW
+from .conftest import RAW, small_batches
 from .hostile import assert_one_message, run_kjrel
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -208,13 +208,10 @@ def test_kjrel_review_of_chosen_articles_shows_only_them(raw_copy, tmp_path, cap
 
 
 @pytest.mark.parametrize("article_ids", [(), ("diplomat-why-japan-hesitant",)])
-def test_a_page_built_a_batch_at_a_time_is_the_page_of_one_batch(
-    raw_copy, tmp_path, monkeypatch, article_ids
-):
+def test_a_page_built_a_batch_at_a_time_is_the_page_of_one_batch(raw_copy, tmp_path, article_ids):
     whole = write_review(raw_copy, tmp_path / "whole.html", article_ids)
     # Two articles a batch: three batches, and for one article, batches holding none chosen.
-    monkeypatch.setattr("kjrel_data.build.BATCH_ARTICLES", 2)
-    batched = write_review(raw_copy, tmp_path / "batched.html", article_ids)
+    batched = write_review(raw_copy, tmp_path / "batched.html", article_ids, small_batches())
     assert batched.articles == whole.articles == (len(article_ids) or 5)
     assert (batched.removed_lines, batched.suspicious_sentences) == (
         whole.removed_lines,

@@ -21,7 +21,7 @@ from kjrel_data.schemas import (
 from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, STORED_FEATURES, published_schema
 from kjrel_data.validate import validate_folder
 
-from .conftest import built_corpus
+from .conftest import SMALL_BATCH_ARTICLES, built_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -279,16 +279,14 @@ def test_the_arrow_schema_file_reads_back_as_the_published_schema():
         assert schema.equals(published_schema(config))
 
 
-def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(
-    small_batches, sharded, corpus
-):
-    summary = validate_folder(sharded)
+def test_a_sharded_folder_is_checked_batch_by_batch_with_the_same_counts(sharded, corpus):
+    summary = validate_folder(sharded, SMALL_BATCH_ARTICLES)
     for config, tables in corpus.items():
         for split, table in tables.items():
             assert summary.count(config, split) == table.num_rows
 
 
-def test_shards_listed_out_of_order_are_refused(small_batches, sharded, tmp_path):
+def test_shards_listed_out_of_order_are_refused(sharded, tmp_path):
     folder = Path(shutil.copytree(sharded, tmp_path / "sharded"))
     card = (folder / "README.md").read_text(encoding="utf-8")
     first, second = sorted(
@@ -302,7 +300,7 @@ def test_shards_listed_out_of_order_are_refused(small_batches, sharded, tmp_path
     with pytest.raises(
         ValidationFailed, match=r"sentences/train: rows are not sorted by article_id"
     ):
-        validate_folder(folder)
+        validate_folder(folder, SMALL_BATCH_ARTICLES)
 
 
 def test_every_declared_label_column_is_checked_against_its_label_names():
