@@ -194,7 +194,7 @@ def cleaning_seconds(text: str) -> float:
     from kjrel_data.clean import RULES, CleanArticle, clean_text_of, normalise_line
     from kjrel_data.line_classifier import load_line_model
     from kjrel_data.load import ArticleMetadata
-    from kjrel_data.split import split_sentences
+    from kjrel_data.sentence_split import split_sentences
 
     metadata = ArticleMetadata(
         article_id="hostile",

@@ -42,7 +42,7 @@ from kjrel_data.load import (
     load_catalog,
     read_article,
 )
-from kjrel_data.split import paragraphs_of, sentence_spans
+from kjrel_data.sentence_split import paragraphs_of, sentence_spans
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_RAW = REPO / "raw"

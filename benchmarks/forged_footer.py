@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 
 from kjrel_data.build import build
+from kjrel_data.folder_writer import CHECKSUM_FILE
 from kjrel_data.names import SENTENCES
-from kjrel_data.publish import CHECKSUM_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -34,7 +34,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
 
 from kjrel_data.build import built_batches
-from kjrel_data.labeller import (
+from kjrel_data.label_sets import NONE, text_sha256
+from kjrel_data.model_labeller import (
     CHOSEN_METHOD,
     FIELDS,
     METHODS,
@@ -54,7 +55,6 @@ from kjrel_data.labeller import (
     stored_model_labeller,
     train_labeller,
 )
-from kjrel_data.labels import NONE, text_sha256
 from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import (
     MODEL_FILE,

@@ -17,7 +17,7 @@ from sentencex import get_sentence_boundaries
 
 from kjrel_data.clean import PARAGRAPH_SEPARATOR, clean_articles
 from kjrel_data.load import load_catalog, read_article
-from kjrel_data.split import sentence_spans, trim
+from kjrel_data.sentence_split import sentence_spans, trim
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = Path(__file__).resolve().parent / "segmentation_reference"

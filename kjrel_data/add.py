@@ -32,7 +32,7 @@ from kjrel_data.load import (
 )
 from kjrel_data.names import ARTICLE_ID_PATTERN, KINDS, SPLITS
 from kjrel_data.raw_files import appended_rows, cell_problem, raw_lock, write_raw_files
-from kjrel_data.split import split_sentences
+from kjrel_data.sentence_split import split_sentences
 
 # The options of `kjrel add` whose names differ from the field they fill.
 OPTION_NAMES = {"article_id": "--id", "published_date": "--published"}

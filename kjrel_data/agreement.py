@@ -10,7 +10,7 @@ import krippendorff
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER, LabelSet
+from kjrel_data.label_sets import ISSUE, ISSUES, STANCE, STANCE_HOLDER, LabelSet
 from kjrel_data.load import LabelRow, RawCatalog, checks_gold
 
 SINGLE_FIELDS = (STANCE, STANCE_HOLDER, ISSUE)

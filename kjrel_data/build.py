@@ -25,8 +25,8 @@ from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.clean import clean_articles
 from kjrel_data.errors import InputError, KjrelError, shown
 from kjrel_data.files import read_file
+from kjrel_data.folder_writer import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
-from kjrel_data.labeller import GoldExample
 from kjrel_data.limits import MAX_DOCUMENT_BYTES
 from kjrel_data.line_corrections import refuse_stale_corrections
 from kjrel_data.load import (
@@ -41,11 +41,11 @@ from kjrel_data.load import (
     refuse_near_copies,
     text_fingerprint,
 )
+from kjrel_data.model_labeller import GoldExample
 from kjrel_data.names import ARTICLES
 from kjrel_data.output import checked_out_dir, staging_folder
-from kjrel_data.publish import DOCUMENTS, ShardWriter, write_documents
 from kjrel_data.schemas import validate_corpus
-from kjrel_data.split import article_id_of, split_sentences
+from kjrel_data.sentence_split import article_id_of, split_sentences
 from kjrel_data.summary import CorpusSummary, summarize
 from kjrel_data.tables import (
     FOLDS,

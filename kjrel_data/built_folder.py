@@ -19,6 +19,7 @@ import yaml
 from kjrel_data.card import CODEBOOK_FOLDER
 from kjrel_data.errors import ValidationFailed, shown
 from kjrel_data.files import file_problem, file_sha256, read_file
+from kjrel_data.folder_writer import CARD_FILE, CHECKSUM_FILE, dataset_files
 from kjrel_data.limits import (
     MAX_CARD_BYTES,
     MAX_CHECKSUM_LIST_BYTES,
@@ -27,7 +28,6 @@ from kjrel_data.limits import (
     MAX_ROWS_PER_STORED_BYTE,
 )
 from kjrel_data.names import ANNOTATIONS, ARTICLES, SPLITS
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE, dataset_files
 from kjrel_data.schemas import TABLE_MODELS
 from kjrel_data.tables import VERSION_KEY, Corpus, features_yaml, published_schema, versioned_schema
 from kjrel_data.version import BUILT_VERSION

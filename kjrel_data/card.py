@@ -17,14 +17,7 @@ from kjrel_data import __version__
 from kjrel_data.agreement import agreement, agreement_table, confusion_tables
 from kjrel_data.clean import RULES
 from kjrel_data.extract import EXTRACTION_LIBRARIES
-from kjrel_data.labeller import (
-    CHOSEN_METHOD,
-    TARGET_ACCURACY,
-    FieldEvaluation,
-    GoldExample,
-    evaluate_published,
-)
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ANNOTATION_SOURCES,
     ISSUE,
     LABEL_SETS,
@@ -34,6 +27,13 @@ from kjrel_data.labels import (
     LabelSet,
 )
 from kjrel_data.load import checks_gold
+from kjrel_data.model_labeller import (
+    CHOSEN_METHOD,
+    TARGET_ACCURACY,
+    FieldEvaluation,
+    GoldExample,
+    evaluate_published,
+)
 from kjrel_data.names import (
     ANNOTATIONS_LICENCE,
     ANNOTATIONS_LICENCE_URL,

@@ -1,6 +1,6 @@
 """Label changes between two label files, by sentence id, as CHANGELOG.md lists them."""
 
-from kjrel_data.labels import LABEL_FIELDS
+from kjrel_data.label_sets import LABEL_FIELDS
 from kjrel_data.load import LabelRow
 from kjrel_data.version import label_values
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kjrel_data import __version__
 from kjrel_data.errors import InputError, KjrelError, shown
-from kjrel_data.labels import ANNOTATION_SOURCES
+from kjrel_data.label_sets import ANNOTATION_SOURCES
 from kjrel_data.load import CORRECTION_ACTIONS, CORRECTIONS_FILE, METADATA_FILE, PASSES_FILE
 from kjrel_data.names import KINDS, SPLITS
 from kjrel_data.wording import counted
@@ -645,7 +645,7 @@ def _run_export_tasks(arguments: argparse.Namespace) -> int:
 
 
 def _run_import_annotations(arguments: argparse.Namespace) -> int:
-    from kjrel_data.corrections import import_annotations
+    from kjrel_data.import_annotations import import_annotations
 
     imported = import_annotations(arguments.raw, arguments.export, arguments.codebook)
     print(
@@ -696,7 +696,7 @@ def _run_review(arguments: argparse.Namespace) -> int:
 def _run_publish(arguments: argparse.Namespace) -> int:
     from huggingface_hub import HfApi
 
-    from kjrel_data.hub import publish_to_hub
+    from kjrel_data.publish import publish_to_hub
 
     publication = publish_to_hub(
         arguments.folder,

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from kjrel_data.files import read_file
-from kjrel_data.labels import ISSUES, LABEL_SETS, LabelSet
+from kjrel_data.label_sets import ISSUES, LABEL_SETS, LabelSet
 from kjrel_data.limits import MAX_CODEBOOK_BYTES
 
 BEGIN = "<!-- begin generated: label definitions -->"

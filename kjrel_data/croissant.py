@@ -6,7 +6,7 @@ import re
 
 from datasets import ClassLabel, List, Value
 
-from kjrel_data.labels import LABEL_SETS, LabelSet
+from kjrel_data.label_sets import LABEL_SETS, LabelSet
 from kjrel_data.names import DESCRIPTION, LICENSE_LINK, LICENSE_NAME, PRETTY_NAME, SPLITS
 from kjrel_data.tables import COLUMNS, Column
 from kjrel_data.version import DatasetVersion, citation_bibtex

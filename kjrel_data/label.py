@@ -5,7 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kjrel_data.errors import InputError
-from kjrel_data.labeller import (
+from kjrel_data.label_sets import LABEL_FIELDS, MODEL_BLIND_SOURCES, text_sha256
+from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
+from kjrel_data.model_labeller import (
     FIELDS,
     GoldExample,
     Labeller,
@@ -13,9 +15,7 @@ from kjrel_data.labeller import (
     publishable,
     train_labeller,
 )
-from kjrel_data.labels import LABEL_FIELDS, MODEL_BLIND_SOURCES, text_sha256
-from kjrel_data.load import AnnotationPass, LabelRow, checks_gold
-from kjrel_data.split import Sentence, article_id_of
+from kjrel_data.sentence_split import Sentence, article_id_of
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from kjrel_data.errors import InputError, shown
 from kjrel_data.extract import PDF, DroppedSpan, extracted_text, file_format
 from kjrel_data.files import file_problem, file_sha256, open_file, read_file
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ANNOTATION_SOURCES,
     ANNOTATOR_KIND,
     ISSUE,

@@ -21,7 +21,7 @@ from kjrel_data.build import DEFAULT_OPTIONS, BuildOptions, built_batches
 from kjrel_data.clean import SENTENCE_END, split_lines
 from kjrel_data.errors import InputError, OutputError, shown
 from kjrel_data.files import replace_text_file
-from kjrel_data.labels import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER
 from kjrel_data.load import METADATA_FILE, RawCatalog, load_catalog, read_article
 from kjrel_data.names import ARTICLES, REMOVED, SENTENCES
 from kjrel_data.tables import Corpus

@@ -18,7 +18,7 @@ from pandera.typing import Series
 
 from kjrel_data.clean import CLASSIFIER_RULE, RULES
 from kjrel_data.errors import ValidationFailed
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ANNOTATION_SOURCES,
     ANNOTATOR_KIND,
     ISSUE,
@@ -40,7 +40,7 @@ from kjrel_data.names import (
     SENTENCES,
     SPLITS,
 )
-from kjrel_data.split import sentence_id_of
+from kjrel_data.sentence_split import sentence_id_of
 from kjrel_data.tables import (
     FEATURES,
     FOLDS,

@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 from scipy import sparse
 
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, STANCE, STANCE_HOLDER
 
 MODEL_FILE = "sentence_model.json"
 # scikit-learn's default token pattern: runs of two or more word characters.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE, MODEL_BLIND_SOURCES
+from kjrel_data.label_sets import ANNOTATION_SOURCES, LABEL_SETS, LABEL_SOURCE, MODEL_BLIND_SOURCES
 from kjrel_data.names import ANNOTATIONS, ARTICLES, CONFIGS, REMOVED, SENTENCES, SPLITS
 from kjrel_data.tables import MODEL_LABEL_SETS, Corpus
 

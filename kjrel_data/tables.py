@@ -10,7 +10,7 @@ from huggingface_hub import DatasetCardData
 
 from kjrel_data.clean import CleanArticle, RemovedLine
 from kjrel_data.label import Annotation, LabelledSentence
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ANNOTATOR_KIND,
     ISSUE,
     ISSUES,

@@ -18,8 +18,15 @@ import pyarrow as pa
 from kjrel_data import __version__
 from kjrel_data.errors import OutputError
 from kjrel_data.files import replace_text_file
-from kjrel_data.labeller import CHOSEN_METHOD
-from kjrel_data.labels import ANNOTATION_SOURCES, ISSUE, LABEL_SOURCE, STANCE, STANCE_HOLDER, Label
+from kjrel_data.label_sets import (
+    ANNOTATION_SOURCES,
+    ISSUE,
+    LABEL_SOURCE,
+    STANCE,
+    STANCE_HOLDER,
+    Label,
+)
+from kjrel_data.model_labeller import CHOSEN_METHOD
 from kjrel_data.names import ARTICLES, SENTENCES
 from kjrel_data.tables import Corpus
 

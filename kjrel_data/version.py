@@ -26,10 +26,15 @@ from kjrel_data.clean import split_lines
 from kjrel_data.errors import InputError, shown
 from kjrel_data.extract import EXTRACTION_LIBRARIES
 from kjrel_data.files import read_file
-from kjrel_data.labeller import CHOSEN_METHOD, MIN_PUBLISHED, PUBLISH_THRESHOLDS, TARGET_ACCURACY
-from kjrel_data.labels import ISSUES_SEPARATOR, LABEL_FIELDS
+from kjrel_data.label_sets import ISSUES_SEPARATOR, LABEL_FIELDS
 from kjrel_data.limits import MAX_CSV_BYTES
 from kjrel_data.load import RawCatalog, read_article
+from kjrel_data.model_labeller import (
+    CHOSEN_METHOD,
+    MIN_PUBLISHED,
+    PUBLISH_THRESHOLDS,
+    TARGET_ACCURACY,
+)
 from kjrel_data.names import CITATION_KEY, CONFIGS
 from kjrel_data.tables import FEATURES
 

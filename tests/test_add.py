@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
-from kjrel_data import labeller
+from kjrel_data import model_labeller
 from kjrel_data.add import NewArticle, add_article, default_split, derived_article_id
 from kjrel_data.build import build, built_batches
-from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
-from kjrel_data.labels import ANNOTATION_SOURCES, LABEL_SOURCE
+from kjrel_data.import_annotations import import_annotations
+from kjrel_data.label_sets import ANNOTATION_SOURCES, LABEL_SOURCE
 from kjrel_data.tasks import export_tasks
 
 from .conftest import REPO, raw_articles
@@ -161,7 +161,7 @@ def test_kjrel_add_then_build_keeps_the_annotations_and_gives_the_new_article_no
     assert {row["article_id"] for row in rows} == {added.stdout.split()[1]}
     assert all(row["stance"] is None and row["issues"] is None for row in rows)
     for row in rows:
-        has_model_label = any(row[f"model_{field}"] is not None for field in labeller.FIELDS)
+        has_model_label = any(row[f"model_{field}"] is not None for field in model_labeller.FIELDS)
         assert has_model_label == (row["label_source"] == "model"), row["sentence_id"]
     # Only the headline is checked: the held-out layouts must not steer the cleaning rules.
     assert UNSEEN_TITLE not in " ".join(row["text"] for row in rows)
@@ -172,7 +172,7 @@ def test_after_an_add_and_a_label_studio_import_no_model_label_reads_as_an_annot
 ):
     # Thresholds every prediction reaches, so the new article gets model labels to keep apart.
     monkeypatch.setattr(
-        labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 0.0, "issue": 0.0}
+        model_labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 0.0, "issue": 0.0}
     )
     for document in ("DATASHEET.md", "CODEBOOK.md"):
         (tmp_path / document).write_bytes((REPO / document).read_bytes())

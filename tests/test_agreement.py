@@ -4,7 +4,7 @@ import pytest
 
 from kjrel_data.agreement import agreement, agreement_table
 from kjrel_data.cli import main
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, STANCE, STANCE_HOLDER
 
 from .conftest import RAW
 

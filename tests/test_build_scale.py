@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kjrel_data.clean import clean_articles
-from kjrel_data.split import paragraphs_of
+from kjrel_data.sentence_split import paragraphs_of
 
 from .conftest import RAW, REPO, raw_articles
 

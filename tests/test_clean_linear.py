@@ -32,7 +32,7 @@ from kjrel_data.clean import (
     strip_strong,
 )
 from kjrel_data.line_classifier import load_line_model
-from kjrel_data.split import ends_in_initialism, split_sentences
+from kjrel_data.sentence_split import ends_in_initialism, split_sentences
 
 from .test_clean import METADATA
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
+from kjrel_data.folder_writer import checksum_lines
 from kjrel_data.load import load_catalog
-from kjrel_data.publish import checksum_lines
 from kjrel_data.version import read_release
 
 from .conftest import RAW, REPO

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from kjrel_data.codebook import with_definitions
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.names import SENTENCES
 
 from .conftest import RAW, REPO, built_corpus

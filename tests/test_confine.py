@@ -19,12 +19,12 @@ import pytest
 
 from kjrel_data import limits
 from kjrel_data.files import file_sha256
-from kjrel_data.publish import CARD_FILE, CHECKSUM_FILE
+from kjrel_data.folder_writer import CARD_FILE, CHECKSUM_FILE
 
 from .conftest import REPO
 from .hostile import Run, assert_one_message, run_kjrel
 from .test_cli_bad_inputs import snapshot
-from .test_hub import RecordingApi
+from .test_publish import RecordingApi
 
 SECRET = b"hf_honeypot_secret_token_0123456789\n"
 

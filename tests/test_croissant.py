@@ -13,9 +13,9 @@ import pytest
 from datasets import ClassLabel, List, Value, load_dataset
 
 from kjrel_data.croissant import _column_field, _split_regex, croissant_json
-from kjrel_data.labels import ISSUE
+from kjrel_data.folder_writer import CROISSANT_FILE, DATA_FOLDER
+from kjrel_data.label_sets import ISSUE
 from kjrel_data.names import CONFIGS, SPLITS
-from kjrel_data.publish import CROISSANT_FILE, DATA_FOLDER
 from kjrel_data.tables import Column
 from kjrel_data.version import DatasetVersion, Release
 

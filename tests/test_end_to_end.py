@@ -12,7 +12,7 @@ import pytest
 from datasets import ClassLabel, Value, load_dataset
 
 from kjrel_data.build import build
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, STANCE, STANCE_HOLDER
 from kjrel_data.names import SENTENCES, SPLITS
 from kjrel_data.tables import FEATURES, LABEL_NAMES_BY_COLUMN, class_label_of
 

@@ -1,11 +1,11 @@
 import pytest
 
-from kjrel_data import labeller
+from kjrel_data import model_labeller
 from kjrel_data.errors import InputError
 from kjrel_data.label import attach_labels, check_label_rows, gold_examples
-from kjrel_data.labels import text_sha256
+from kjrel_data.label_sets import text_sha256
 from kjrel_data.load import AnnotationPass, LabelRow
-from kjrel_data.split import Sentence
+from kjrel_data.sentence_split import Sentence
 
 SENTENCES = [
     Sentence("a-0000", "a", 0, 0, 0, 10, "Ties thaw."),
@@ -67,7 +67,7 @@ def test_model_labels_are_published_apart_from_annotations_where_their_threshold
     monkeypatch,
 ):
     monkeypatch.setattr(
-        labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 1.01, "issue": 0.0}
+        model_labeller, "PUBLISH_THRESHOLDS", {"stance": 0.0, "stance_holder": 1.01, "issue": 0.0}
     )
     gold = [_row("a-0001", "Talks stall.")]
     examples = gold_examples(SENTENCES, gold, training_articles=frozenset({"a"}))

@@ -23,14 +23,14 @@ import pytest
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build
 from kjrel_data.cli import main
-from kjrel_data.corrections import import_annotations
+from kjrel_data.import_annotations import import_annotations
 from kjrel_data.load import load_catalog
 from kjrel_data.names import SENTENCES
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO, built_corpus
 from .test_add import UNSEEN, UNSEEN_TITLE
-from .test_corrections import _choices
+from .test_import_annotations import _choices
 
 VENV_VARIABLE = "KJREL_LABEL_STUDIO_VENV"
 # Legacy API tokens, set when the users are made; Label Studio takes any key longer than 5.

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from kjrel_data.labels import ISSUE, ISSUES, STANCE, STANCE_HOLDER
+from kjrel_data.label_sets import ISSUE, ISSUES, STANCE, STANCE_HOLDER
 
 from .conftest import REPO
 

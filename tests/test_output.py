@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from kjrel_data.errors import OutputError
+from kjrel_data.folder_writer import checksum_lines
 from kjrel_data.output import MANIFEST_FILE, built_files, staging_folder
-from kjrel_data.publish import checksum_lines
 
 from .conftest import DOCS, RAW
 from .hostile import assert_one_message, run_kjrel

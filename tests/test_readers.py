@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import polars
 
-from kjrel_data.labels import STANCE
+from kjrel_data.label_sets import STANCE
 
 
 def _sentence_files(built: Path) -> list[Path]:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from kjrel_data.labeller import GoldExample
+from kjrel_data.model_labeller import GoldExample
 from kjrel_data.sentence_model import (
     MODEL_FILE,
     NGRAMS,

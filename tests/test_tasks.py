@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pyarrow as pa
 
-from kjrel_data.labels import ISSUE
+from kjrel_data.label_sets import ISSUE
 from kjrel_data.names import ARTICLES, SENTENCES
 from kjrel_data.tasks import (
     CHOICE_SETS,

@@ -8,8 +8,8 @@ import pytest
 from datasets import Features
 
 from kjrel_data.errors import ValidationFailed
+from kjrel_data.folder_writer import checksum_lines
 from kjrel_data.names import ANNOTATIONS, ARTICLES, REMOVED, SENTENCES
-from kjrel_data.publish import checksum_lines
 from kjrel_data.schemas import (
     HINTS,
     TABLE_MODELS,

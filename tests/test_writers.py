@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import build, built_batches
-from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
+from kjrel_data.import_annotations import import_annotations
 from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS
 from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv
 from kjrel_data.raw_files import LOCK_FILE, appended_rows
@@ -279,7 +279,7 @@ def test_two_imports_at_once_lose_no_row(raw, labelling, tmp_path, monkeypatch, 
     (tmp_path / "first").mkdir()
     first_export = write_export(tmp_path / "first", [first])
     thread, outcome, release = _paused_before_writing(
-        monkeypatch, "corrections", lambda: import_annotations(raw, first_export)
+        monkeypatch, "import_annotations", lambda: import_annotations(raw, first_export)
     )
     try:
         run = run_kjrel(
@@ -301,7 +301,7 @@ def test_two_imports_at_once_lose_no_row(raw, labelling, tmp_path, monkeypatch, 
 def test_an_add_during_an_import_loses_no_row(raw, task, tmp_path, monkeypatch, capsys):
     export = write_export(tmp_path, [task])
     thread, outcome, release = _paused_before_writing(
-        monkeypatch, "corrections", lambda: import_annotations(raw, export)
+        monkeypatch, "import_annotations", lambda: import_annotations(raw, export)
     )
     try:
         run = run_kjrel(

@@ -14,7 +14,7 @@ import pyarrow.compute as compute
 from kjrel_data.build import built_batches
 from kjrel_data.errors import InputError, shown
 from kjrel_data.files import read_file
-from kjrel_data.labels import ISSUE, ISSUES, ISSUES_SEPARATOR, NONE, label_row_problems
+from kjrel_data.label_sets import ISSUE, ISSUES, ISSUES_SEPARATOR, NONE, label_row_problems
 from kjrel_data.limits import MAX_CODEBOOK_BYTES, MAX_EXPORT_BYTES
 from kjrel_data.line_corrections import (
     corrections_file_bytes,

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from kjrel_data.clean import clean_articles
 from kjrel_data.names import ARTICLE_ID_PATTERN
-from kjrel_data.split import (
+from kjrel_data.sentence_split import (
     article_id_of,
     has_word,
     paragraphs_of,

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as parquet
 import pytest
 
-from kjrel_data import labeller
+from kjrel_data import model_labeller
 from kjrel_data.add import NewArticle, add_article
 from kjrel_data.build import DEFAULT_OPTIONS, build, built_batches
 from kjrel_data.cli import main
-from kjrel_data.corrections import import_annotations
 from kjrel_data.errors import InputError
+from kjrel_data.import_annotations import import_annotations
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO, built_corpus, small_batches
@@ -33,7 +33,7 @@ NO_MODEL_LABELS = {"stance": None, "stance_holder": None, "issue": None}
 
 @pytest.fixture(autouse=True)
 def no_published_model_labels(monkeypatch):
-    monkeypatch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+    monkeypatch.setattr(model_labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def prepared(tmp_path_factory) -> tuple[Path, list[dict]]:
     shutil.copytree(RAW, root / "raw")
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+        patch.setattr(model_labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
         exported = export_tasks(built_batches(root / "raw"), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
@@ -70,7 +70,7 @@ def tasks(prepared) -> list[dict]:
 def exported_overlap(prepared, tmp_path_factory) -> list[dict]:
     """The tasks of an overlap round for two annotators, exported from the prepared raw/."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
+        patch.setattr(model_labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
         return _exported(prepared[0], tmp_path_factory.mktemp("overlap"), annotators=2)
 
 

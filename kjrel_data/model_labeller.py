@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as compute
 
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ISSUE,
     LABEL_SOURCE,
     MODEL_BLIND_SOURCES,

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kjrel_data.labeller import (
+from kjrel_data.label_sets import ISSUE, STANCE, STANCE_HOLDER, text_sha256
+from kjrel_data.model_labeller import (
     CHOSEN_METHOD,
     FIELDS,
     HOLDER_CUES,
@@ -28,7 +29,6 @@ from kjrel_data.labeller import (
     train_labeller,
     unseen_by_model,
 )
-from kjrel_data.labels import ISSUE, STANCE, STANCE_HOLDER, text_sha256
 from kjrel_data.names import SENTENCES
 from kjrel_data.sentence_model import load_sentence_model
 from tests.conftest import RAW

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kjrel_data.labels import (
+from kjrel_data.label_sets import (
     ISSUE,
     ISSUES,
     LABEL_ROW_RULES,
