@@ -9,6 +9,7 @@ footnote markers are dropped by the rule of their layer. Each drop is a span of 
 cleaner records it in the `removed` table with its own removals.
 """
 
+import codecs
 import difflib
 import itertools
 import math
@@ -21,7 +22,13 @@ from typing import Any
 
 from kjrel_data.cleaning_rules import rule_parameter
 from kjrel_data.errors import InputError, shown
-from kjrel_data.limits import MAX_ARTICLE_BYTES, MAX_PDF_PAGES
+from kjrel_data.limits import (
+    MAX_ARTICLE_BYTES,
+    MAX_PAGE_ELEMENTS,
+    MAX_PAGE_WORDS,
+    MAX_PDF_PAGES,
+    MAX_TAG_ATTRIBUTES,
+)
 
 TEXT, HTML, PDF = "text", "html", "pdf"
 FORMAT_OF_SUFFIX = {".txt": TEXT, ".html": HTML, ".htm": HTML, ".pdf": PDF}
@@ -52,12 +59,71 @@ HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|bod
 DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 HTML_PRESCAN_BYTES = 1_024
 # Labels the HTML standard maps to another decoder than Python's codec of the same name.
+# Labels the HTML standard maps to another decoder than Python's codec of the same name. A page
+# that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as UTF-8.
 CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
     "latin1": "cp1252",
     "us-ascii": "cp1252",
     "ascii": "cp1252",
+    "windows-874": "cp874",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gbk",
+    "utf-16": "utf-8",
+    "utf-16le": "utf-8",
+    "utf-16be": "utf-8",
 }
+# The encodings of the HTML standard, as Python names them: a page is read in one of these only.
+# Python has other codecs under other labels (punycode, base64, rot13, ...) that no page is in.
+PAGE_ENCODINGS = frozenset(
+    [
+        "utf-8",
+        "utf-16-le",
+        "utf-16-be",
+        "cp866",
+        "iso8859-2",
+        "iso8859-3",
+        "iso8859-4",
+        "iso8859-5",
+        "iso8859-6",
+        "iso8859-7",
+        "iso8859-8",
+        "iso8859-10",
+        "iso8859-13",
+        "iso8859-14",
+        "iso8859-15",
+        "iso8859-16",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "mac-cyrillic",
+        "cp874",
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "gbk",
+        "gb18030",
+        "big5",
+        "euc_jp",
+        "iso2022_jp",
+        "shift_jis",
+        "cp949",
+    ]
+)
+# Runs of lines aligned word by word are at most this long (both sides' words); a longer run, which
+# only a page far from any article makes, is matched line by line in order, within this many
+# characters of where the last line was found.
+MAX_ALIGNED_WORDS = 20_000
+ARTICLE_SEARCH_WINDOW = 2_000
+START_TAG = re.compile(r"<[A-Za-z][^<>]*")
 SKIPPED_ELEMENTS = frozenset(
     ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
 )
@@ -229,29 +295,34 @@ def _check_content(path: Path, data: bytes, found: str) -> None:
 
 def _decoded_page(path: Path, data: bytes) -> str:
     """The page's text in the encoding it declares (a byte-order mark first), else UTF-8."""
-    for mark, codec in (
+    for mark, marked in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16-le"),
         (b"\xfe\xff", "utf-16-be"),
     ):
         if data.startswith(mark):
-            data, encoding = data[len(mark) :], codec
+            data, encoding = data[len(mark) :], marked
             break
     else:
         declared = DECLARED_CHARSET.search(data[:HTML_PRESCAN_BYTES])
         encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
         encoding = CHARSET_ALIASES.get(encoding, encoding)
     try:
-        return data.decode(encoding)
+        codec = codecs.lookup(encoding).name
     except LookupError:
+        codec = ""
+    if codec not in PAGE_ENCODINGS:
         raise InputError(
-            f"{shown(path)}: declares the encoding {encoding!r}, which Python cannot decode. "
-            "Save the page again as UTF-8."
-        ) from None
-    except UnicodeDecodeError as error:
+            f"{shown(path)}: declares the encoding {encoding!r}, which is not one a web page is "
+            "written in. Save the page again as UTF-8."
+        )
+    try:
+        return data.decode(codec)
+    except UnicodeError as error:
+        position = error.start if isinstance(error, UnicodeDecodeError) else 0
         raise InputError(
-            f"{shown(path)}: not valid {encoding} (byte {error.start} is "
-            f"{data[error.start : error.start + 1]!r}), the encoding it "
+            f"{shown(path)}: not valid {encoding} (byte {position} is "
+            f"{data[position : position + 1]!r}), the encoding it "
             f"{'declares' if encoding != 'utf-8' else 'is read in when it declares none'}. "
             "Save the page again, or declare its encoding in a <meta charset> tag."
         ) from None
@@ -265,6 +336,12 @@ def _page_tree(path: Path, data: bytes) -> Any:
         raise InputError(f"{shown(path)}: contains a NUL character; it is not a web page.")
     # lxml refuses a str that declares its encoding; the text is decoded already.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    for tag in START_TAG.finditer(text):
+        if tag.group().count("=") > MAX_TAG_ATTRIBUTES:
+            raise InputError(
+                f"{shown(path)}: a tag at character {tag.start():,} has more than "
+                f"{MAX_TAG_ATTRIBUTES:,} attributes; this is not a saved article page."
+            )
     try:
         return html.document_fromstring(text)
     except (etree.ParserError, ValueError) as error:
@@ -277,7 +354,16 @@ def _html_text(path: Path, data: bytes) -> ExtractedText:
     import trafilatura
 
     tree = _page_tree(path, data)
-    blocks = page_blocks(tree)
+    elements = sum(1 for _ in tree.iter())
+    blocks = page_blocks(tree) if elements <= MAX_PAGE_ELEMENTS else []
+    words = sum(len(line.split()) for block in blocks for line in block)
+    if elements > MAX_PAGE_ELEMENTS or words > MAX_PAGE_WORDS:
+        raise InputError(
+            f"{shown(path)}: a page of {elements:,} elements"
+            + (f" and {words:,} words" if words else "")
+            + f" is more than one article ({MAX_PAGE_ELEMENTS:,} elements and {MAX_PAGE_WORDS:,} "
+            "words at most). Save the article's own page, or copy its text into a .txt file."
+        )
     article = trafilatura.extract(
         copy.deepcopy(tree),
         include_comments=False,
@@ -382,17 +468,51 @@ def _hidden(element: Any) -> bool:
 
 def kept_lines(lines: list[str], article: str) -> set[int]:
     """Indexes of the lines most of whose words the extracted article holds, in order."""
+    # Whole lines are aligned first: most of a page's article lines come out of the extractor as
+    # they are. Only the runs that differ (lines it joined, list items it marked with "- ") are
+    # aligned word by word, which takes time in the square of a run's words.
+    numbers = [index for index, line in enumerate(lines) if line.strip()]
+    page = [" ".join(lines[index].split()) for index in numbers]
+    extracted = [text for line in article.split("\n") if (text := " ".join(line.split()))]
+    kept: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, page, extracted, autojunk=False)
+    for tag, page_start, page_end, start, end in matcher.get_opcodes():
+        if tag == "equal":
+            kept.update(numbers[page_start:page_end])
+        elif tag == "replace":
+            run = _kept_in_run(page[page_start:page_end], " ".join(extracted[start:end]))
+            kept.update(numbers[page_start + index] for index in run)
+    return kept
+
+
+def _kept_in_run(lines: list[str], article: str) -> set[int]:
+    """Indexes of the run's lines most of whose words the run's article text holds, in order."""
     words: list[str] = []
     line_of_word: list[int] = []
     for index, line in enumerate(lines):
         for word in line.split():
             words.append(word)
             line_of_word.append(index)
-    matcher = difflib.SequenceMatcher(None, words, article.split(), autojunk=False)
+    article_words = article.split()
+    if len(words) + len(article_words) > MAX_ALIGNED_WORDS:
+        return _kept_in_order(lines, article)
+    matcher = difflib.SequenceMatcher(None, words, article_words, autojunk=False)
     matched: Counter[int] = Counter()
     for block in matcher.get_matching_blocks():
         matched.update(line_of_word[block.a : block.a + block.size])
     return {index for index, count in matched.items() if 2 * count >= len(lines[index].split())}
+
+
+def _kept_in_order(lines: list[str], article: str) -> set[int]:
+    """The lines found whole in the article text, each after the one before (a long run)."""
+    kept = set()
+    position = 0
+    for index, line in enumerate(lines):
+        found = article.find(line, position, position + len(line) + ARTICLE_SEARCH_WINDOW)
+        if found >= 0:
+            kept.add(index)
+            position = found + len(line)
+    return kept
 
 
 def _html_metadata(path: Path, data: bytes) -> DocumentMetadata:

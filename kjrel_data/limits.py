@@ -8,6 +8,14 @@ MAX_ARTICLE_BYTES = 5_000_000
 MAX_PDF_BYTES = 50_000_000
 # A report chapter or brief is tens of pages; a book is not one article.
 MAX_PDF_PAGES = 500
+# A saved news page has a few thousand elements and under 20,000 words of visible text, menus and
+# comments included. Past these a page is not one article, and matching its text with the
+# extractor's would take minutes and gigabytes, so it is refused once parsed.
+MAX_PAGE_ELEMENTS = 100_000
+MAX_PAGE_WORDS = 100_000
+# libxml2 takes time in the square of an element's attributes (a tag of 200,000 took two minutes
+# to parse); real tags have a few dozen.
+MAX_TAG_ATTRIBUTES = 1_000
 
 # The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv,
 # cleaning_corrections.csv) may hold, checked when kjrel writes a row and when it reads one. Each is

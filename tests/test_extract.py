@@ -22,6 +22,7 @@ from kjrel_data.extract import (
     kept_lines,
     page_blocks,
 )
+from kjrel_data.limits import MAX_PAGE_ELEMENTS, MAX_TAG_ATTRIBUTES
 from kjrel_data.load import article_metadata
 
 from .conftest import REPO
@@ -311,3 +312,26 @@ def test_add_refuses_each_bad_document_in_one_message_and_leaves_raw_unchanged(
     result = run_kjrel(["add", source, "--outlet", "X", "--title", "Y", "--raw", raw_copy], capsys)
     assert_one_message(result, "add", message)
     assert snapshot(raw_copy) == before
+
+
+def test_a_page_declaring_an_encoding_no_page_is_written_in_is_refused():
+    page = b'<html><head><meta charset="punycode"></head><body><p>Talks.</p></body></html>'
+    with pytest.raises(InputError, match="'punycode', which is not one a web page is written in"):
+        extracted_text(Path("page.html"), page)
+
+
+def test_pages_past_any_article_are_refused_before_the_extractor_runs():
+    attributes = " ".join(f'a{number}="x"' for number in range(MAX_TAG_ATTRIBUTES + 1))
+    flooded = f"<html><body><div {attributes}><p>{BODY}</p></div></body></html>".encode()
+    with pytest.raises(InputError, match=r"a tag at character 12 has more than 1,000 attributes"):
+        extracted_text(Path("flood.html"), flooded)
+    many = "<p>Talks.</p>" * MAX_PAGE_ELEMENTS
+    with pytest.raises(InputError, match=r"a page of 100,00\d elements is more than one article"):
+        extracted_text(Path("many.html"), f"<html><body>{many}</body></html>".encode())
+
+
+def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
+    # Past the words aligned one by one, each line is found after the one before.
+    lines = ["Menu", *(f"{BODY} Number {number}." for number in range(3_000)), "Footer"]
+    article = " ".join(lines[1:-1])
+    assert kept_lines(lines, article) == set(range(1, len(lines) - 1))
