@@ -26,6 +26,7 @@ from kjrel_data.limits import (
     MAX_ARTICLE_BYTES,
     MAX_PAGE_ELEMENTS,
     MAX_PAGE_WORDS,
+    MAX_PDF_LINES,
     MAX_PDF_PAGES,
     MAX_TAG_ATTRIBUTES,
 )
@@ -604,9 +605,18 @@ def _pdf_lines(path: Path, data: bytes) -> tuple[list[_PdfLine], list[float]]:
             collector.start_page(page_index, float(page.mediabox.bottom))
             page.extract_text(visitor_text=collector.visit)
             collector.end_line()
+    except _TooManyLines:
+        raise InputError(
+            f"{shown(path)}: more than {MAX_PDF_LINES:,} lines of text is more than one article or "
+            "brief. Split out the article's pages and add those."
+        ) from None
     except Exception as error:
         raise _unreadable(path, error) from None
     return collector.lines, heights
+
+
+class _TooManyLines(Exception):
+    """Raised inside pypdf's extraction to stop it once a PDF has more lines than any brief."""
 
 
 class _LineCollector:
@@ -624,6 +634,8 @@ class _LineCollector:
     def end_line(self) -> None:
         if self.current is not None and self.current.text().strip():
             self.lines.append(self.current)
+            if len(self.lines) > MAX_PDF_LINES:
+                raise _TooManyLines
         self.current = None
 
     def visit(

@@ -8,6 +8,9 @@ MAX_ARTICLE_BYTES = 5_000_000
 MAX_PDF_BYTES = 50_000_000
 # A report chapter or brief is tens of pages; a book is not one article.
 MAX_PDF_PAGES = 500
+# 500 pages of 60 lines, and room besides; pypdf reads a page's text in pure Python, so a PDF of
+# hundreds of thousands of tiny lines is stopped here rather than read for many minutes.
+MAX_PDF_LINES = 50_000
 # A saved news page has a few thousand elements and under 20,000 words of visible text, menus and
 # comments included. Past these a page is not one article, and matching its text with the
 # extractor's would take minutes and gigabytes, so it is refused once parsed.

@@ -335,3 +335,9 @@ def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
     lines = ["Menu", *(f"{BODY} Number {number}." for number in range(3_000)), "Footer"]
     article = " ".join(lines[1:-1])
     assert kept_lines(lines, article) == set(range(1, len(lines) - 1))
+
+
+def test_a_pdf_of_more_lines_than_any_brief_is_stopped_while_it_is_read(monkeypatch):
+    monkeypatch.setattr("kjrel_data.extract.MAX_PDF_LINES", 3)
+    with pytest.raises(InputError, match=r"brief\.pdf: more than 3 lines of text is more than one"):
+        extracted_text(Path("brief.pdf"), _pdf([[BODY, BODY, BODY]]))
