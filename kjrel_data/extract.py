@@ -14,6 +14,7 @@ import difflib
 import itertools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -534,7 +535,11 @@ def _html_metadata(path: Path, data: bytes) -> DocumentMetadata:
 
 
 def _stated(value: str | None) -> str | None:
-    value = " ".join((value or "").split())
+    # A PDF's metadata may hold terminal escapes and other control characters; none is text.
+    value = "".join(
+        " " if unicodedata.category(character) == "Cc" else character for character in value or ""
+    )
+    value = " ".join(value.split())
     return None if value.lower() in PLACEHOLDER_METADATA else value
 
 
@@ -605,18 +610,18 @@ def _pdf_lines(path: Path, data: bytes) -> tuple[list[_PdfLine], list[float]]:
             collector.start_page(page_index, float(page.mediabox.bottom))
             page.extract_text(visitor_text=collector.visit)
             collector.end_line()
-    except _TooManyLines:
+    except _TooMuchText as limit:
         raise InputError(
-            f"{shown(path)}: more than {MAX_PDF_LINES:,} lines of text is more than one article or "
-            "brief. Split out the article's pages and add those."
+            f"{shown(path)}: more than {limit} of text is more than one article or brief. Split "
+            "out the article's pages and add those."
         ) from None
     except Exception as error:
         raise _unreadable(path, error) from None
     return collector.lines, heights
 
 
-class _TooManyLines(Exception):
-    """Raised inside pypdf's extraction to stop it once a PDF has more lines than any brief."""
+class _TooMuchText(Exception):
+    """Raised inside pypdf's extraction to stop it once a PDF has more text than any brief."""
 
 
 class _LineCollector:
@@ -627,6 +632,7 @@ class _LineCollector:
         self.current: _PdfLine | None = None
         self.page = 0
         self.bottom = 0.0
+        self.characters = 0
 
     def start_page(self, page: int, bottom: float) -> None:
         self.page, self.bottom = page, bottom
@@ -635,7 +641,7 @@ class _LineCollector:
         if self.current is not None and self.current.text().strip():
             self.lines.append(self.current)
             if len(self.lines) > MAX_PDF_LINES:
-                raise _TooManyLines
+                raise _TooMuchText(f"{MAX_PDF_LINES:,} lines")
         self.current = None
 
     def visit(
@@ -645,6 +651,10 @@ class _LineCollector:
         size = round(font_size * math.hypot(matrix[0], matrix[1]), 1)
         name = str(font.get("/BaseFont", "")) if font else ""
         x, y = matrix[4], matrix[5] - self.bottom
+        self.characters += len(text)
+        if self.characters > MAX_ARTICLE_BYTES:
+            # A few kilobytes of compressed PDF can hold megabytes of text.
+            raise _TooMuchText(f"{MAX_ARTICLE_BYTES:,} characters")
         text = CONTROL_CHARACTERS.sub("", text.replace("\x7f", "•"))
         for index, part in enumerate(text.split("\n")):
             line = self.current

@@ -218,7 +218,7 @@ def test_pdf_metadata_is_what_the_document_states_and_placeholders_are_none():
     assert document_metadata(Path("brief.pdf"), stated).title is None
     titled = io.BytesIO()
     drawing = canvas.Canvas(titled, invariant=1)
-    drawing.setTitle("Seize the Moment")
+    drawing.setTitle("Seize the\x07 Moment\x1b")
     drawing.setAuthor("Min-ji Park")
     drawing.setFont("Helvetica", 10)
     drawing.drawString(72, 700, BODY)
@@ -337,7 +337,10 @@ def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
     assert kept_lines(lines, article) == set(range(1, len(lines) - 1))
 
 
-def test_a_pdf_of_more_lines_than_any_brief_is_stopped_while_it_is_read(monkeypatch):
+def test_a_pdf_of_more_text_than_any_brief_is_stopped_while_it_is_read(monkeypatch):
     monkeypatch.setattr("kjrel_data.extract.MAX_PDF_LINES", 3)
     with pytest.raises(InputError, match=r"brief\.pdf: more than 3 lines of text is more than one"):
         extracted_text(Path("brief.pdf"), _pdf([[BODY, BODY, BODY]]))
+    monkeypatch.setattr("kjrel_data.extract.MAX_ARTICLE_BYTES", 200)
+    with pytest.raises(InputError, match=r"brief\.pdf: more than 200 characters of text is more"):
+        extracted_text(Path("brief.pdf"), _pdf([[BODY, BODY]]))
