@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kjrel_data.cleaning_rules import rules_file
+from kjrel_data.cleaning_rules import rule_parameter, rules_file
 from kjrel_data.errors import InputError
 from kjrel_data.extract import EXTRACTOR_RULES, DroppedSpan
 from kjrel_data.line_classifier import (
@@ -185,27 +185,23 @@ def _described(value: Any) -> str:
     return str(value)
 
 
-def _parameter(rule_name: str, name: str) -> Any:
-    return next(rule for rule in RULES if rule.name == rule_name).parameters[name]
-
-
 RULES = load_rules()
 # The structural rules' numbers, declared with their descriptions in cleaning_rules.toml.
 PROSE_MIN_WORDS: int = rules_file()["parameters"]["prose_min_words"]
-NAVIGATION_MAX_WORDS: int = _parameter("navigation_run", "max_words")
-NAVIGATION_MIN_RUN: int = _parameter("navigation_run", "min_run")
-REPEATED_MIN_WORDS: int = _parameter("repeated_line", "min_words")
-DEK_MIN_CHROME_AFTER: int = _parameter("dek", "min_chrome_after")
-RUNNING_HEADER_MAX_WORDS: int = _parameter("running_header", "max_words")
-RUNNING_HEADER_MIN_GAP: int = _parameter("running_header", "min_gap")
+NAVIGATION_MAX_WORDS: int = rule_parameter("navigation_run", "max_words")
+NAVIGATION_MIN_RUN: int = rule_parameter("navigation_run", "min_run")
+REPEATED_MIN_WORDS: int = rule_parameter("repeated_line", "min_words")
+DEK_MIN_CHROME_AFTER: int = rule_parameter("dek", "min_chrome_after")
+RUNNING_HEADER_MAX_WORDS: int = rule_parameter("running_header", "max_words")
+RUNNING_HEADER_MIN_GAP: int = rule_parameter("running_header", "min_gap")
 FOOTNOTE_SEPARATOR = re.compile(
-    rf"[-_=—–]{{{_parameter('footnote_block', 'separator_min_characters')},}}"
+    rf"[-_=—–]{{{rule_parameter('footnote_block', 'separator_min_characters')},}}"
 )
-CLASSIFIER_MIN_LINES: int = _parameter(CLASSIFIER_RULE, "min_lines")
-CROSSHEAD_MAX_WORDS: int = _parameter(CLASSIFIER_RULE, "crosshead_max_words")
+CLASSIFIER_MIN_LINES: int = rule_parameter(CLASSIFIER_RULE, "min_lines")
+CROSSHEAD_MAX_WORDS: int = rule_parameter(CLASSIFIER_RULE, "crosshead_max_words")
 # Chrome families whose words make a line of prose chrome-like (a caption's credit, a newsletter's
 # pitch); dates, people's roles and document words are as common in the body.
-PROSE_VETO_FAMILIES = frozenset(_parameter(CLASSIFIER_RULE, "prose_veto_families"))
+PROSE_VETO_FAMILIES = frozenset(rule_parameter(CLASSIFIER_RULE, "prose_veto_families"))
 
 
 def clean_articles(

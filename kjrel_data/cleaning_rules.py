@@ -16,4 +16,5 @@ def rules_file() -> dict[str, Any]:
 def rule_parameter(rule_name: str, name: str) -> Any:
     """A parameter of the named rule: its own, or one of [parameters] shared by every rule."""
     rule = next(rule for rule in rules_file()["rule"] if rule["name"] == rule_name)
-    return rule.get("parameters", {}).get(name, rules_file()["parameters"].get(name))
+    own = rule.get("parameters", {})
+    return own[name] if name in own else rules_file()["parameters"][name]
