@@ -38,7 +38,6 @@ from kjrel_data.load import (
     load_catalog,
     pinned_codebooks,
     read_article,
-    refuse_near_copies,
     text_fingerprint,
 )
 from kjrel_data.model_labeller import GoldExample
@@ -145,7 +144,6 @@ def build_batch(batch: Batch) -> Corpus:
 def batches(raw_dir: Path, batch_articles: int) -> tuple[list[Batch], int]:
     """The build's batches, in article_id order, and the number of articles in them."""
     catalog = load_catalog(raw_dir)
-    refuse_near_copies(catalog.raw_dir, catalog.articles)
     # Every stale correction at once, before any batch is cleaned.
     refuse_stale_corrections(catalog.raw_dir, catalog.articles, catalog.corrections)
     article_ids = frozenset(row.article_id for row in catalog.articles)

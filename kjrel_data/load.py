@@ -360,13 +360,14 @@ def _visible(match: re.Match[str]) -> str:
     return "" if unicodedata.category(match.group()) == "Cf" else match.group()
 
 
-def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:
-    """InputError naming both ids when two articles have the same text_fingerprint."""
+def distinct_articles(raw_dir: Path, articles: list[ArticleMetadata]) -> Iterator[RawArticle]:
+    """Each article read, in turn; InputError naming both ids when two have the same text_fingerprint."""
     # One article under two ids could put its sentences in two splits. A digest per article,
     # not its text, is kept: memory stays small whatever the corpus.
     first_with: dict[bytes, str] = {}
     for row in articles:
-        fingerprint = text_fingerprint(read_article(raw_dir, row).text)
+        article = read_article(raw_dir, row)
+        fingerprint = text_fingerprint(article.text)
         if fingerprint in first_with:
             raise InputError(
                 f"{shown(raw_dir / METADATA_FILE)}: articles {first_with[fingerprint]!r} and "
@@ -374,6 +375,7 @@ def refuse_near_copies(raw_dir: Path, articles: list[ArticleMetadata]) -> None:
                 "Unicode form and white space are set aside. One article, one row: remove the copy's row and file."
             )
         first_with[fingerprint] = row.article_id
+        yield article
 
 
 def read_article_bytes(path: Path) -> bytes:

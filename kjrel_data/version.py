@@ -28,7 +28,7 @@ from kjrel_data.extract import EXTRACTION_LIBRARIES
 from kjrel_data.files import read_file
 from kjrel_data.label_sets import ISSUES_SEPARATOR, LABEL_FIELDS
 from kjrel_data.limits import MAX_CSV_BYTES
-from kjrel_data.load import RawCatalog, read_article
+from kjrel_data.load import RawCatalog, distinct_articles
 from kjrel_data.model_labeller import (
     CHOSEN_METHOD,
     MIN_PUBLISHED,
@@ -95,7 +95,10 @@ def dataset_version(catalog: RawCatalog) -> DatasetVersion:
 
 
 def rows_sha256(catalog: RawCatalog) -> str:
-    """The fingerprint of the rows catalog builds: a digest of every input that decides them."""
+    """The fingerprint of the rows catalog builds: a digest of every input that decides them.
+
+    InputError when two articles are copies (`distinct_articles`): such a corpus has no version.
+    """
     digest = hashlib.sha256()
 
     def add(kind: str, value: object) -> None:
@@ -111,11 +114,15 @@ def rows_sha256(catalog: RawCatalog) -> str:
         add(name, metadata.version(name))
     # Inputs as the build reads them, not their bytes: the order of a file's rows, its quoting,
     # and an article's byte-order mark or kind of line ending change no row, so they change no version.
-    # Article texts are read one at a time, so memory stays flat whatever the corpus.
-    for row in catalog.articles:
+    # Article texts are read one at a time, so memory stays flat whatever the corpus; a version
+    # is only given to a corpus without copies, so the build reads them once for both.
+    for article in distinct_articles(catalog.raw_dir, catalog.articles):
         # Cleaning reads an article as its lines: split here as there.
-        lines = split_lines(read_article(catalog.raw_dir, row).text)
-        add("article", [_fields(row), hashlib.sha256("\n".join(lines).encode()).hexdigest()])
+        lines = split_lines(article.text)
+        add(
+            "article",
+            [_fields(article.metadata), hashlib.sha256("\n".join(lines).encode()).hexdigest()],
+        )
     for label in sorted(catalog.gold_labels, key=lambda label: label.sentence_id):
         add("label", _fields(label))
     for item in catalog.annotation_passes:
