@@ -9,6 +9,7 @@ footnote markers are dropped by the rule of their layer. Each drop is a span of 
 cleaner records it in the `removed` table with its own removals.
 """
 
+import bisect
 import codecs
 import difflib
 import itertools
@@ -24,6 +25,7 @@ from typing import Any
 from kjrel_data.cleaning_rules import rule_parameter
 from kjrel_data.errors import InputError, shown
 from kjrel_data.limits import (
+    MAX_ALIGNMENT_STEPS,
     MAX_ARTICLE_BYTES,
     MAX_PAGE_ELEMENTS,
     MAX_PAGE_WORDS,
@@ -468,26 +470,46 @@ def _hidden(element: Any) -> bool:
     )
 
 
+class _Steps:
+    """The steps an alignment may still take, shared by a page's lines and its runs' words."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, count: int) -> bool:
+        """Take count steps if that many are left; else take none."""
+        if count > self.left:
+            return False
+        self.left -= count
+        return True
+
+
 def kept_lines(lines: list[str], article: str) -> set[int]:
     """Indexes of the lines most of whose words the extracted article holds, in order."""
     # Whole lines are aligned first: most of a page's article lines come out of the extractor as
     # they are. Only the runs that differ (lines it joined, list items it marked with "- ") are
-    # aligned word by word, which takes time in the square of a run's words.
+    # aligned word by word.
     numbers = [index for index, line in enumerate(lines) if line.strip()]
     page = [" ".join(lines[index].split()) for index in numbers]
     extracted = [text for line in article.split("\n") if (text := " ".join(line.split()))]
+    steps = _Steps(MAX_ALIGNMENT_STEPS)
     kept: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, page, extracted, autojunk=False)
-    for tag, page_start, page_end, start, end in matcher.get_opcodes():
-        if tag == "equal":
-            kept.update(numbers[page_start:page_end])
-        elif tag == "replace":
-            run = _kept_in_run(page[page_start:page_end], " ".join(extracted[start:end]))
-            kept.update(numbers[page_start + index] for index in run)
+    page_end = extracted_end = 0
+    for page_start, start, size in [
+        *_matching_blocks(page, extracted, steps),
+        (len(page), len(extracted), 0),
+    ]:
+        if page_end < page_start and extracted_end < start:
+            run = _kept_in_run(
+                page[page_end:page_start], " ".join(extracted[extracted_end:start]), steps
+            )
+            kept.update(numbers[page_end + index] for index in run)
+        kept.update(numbers[page_start : page_start + size])
+        page_end, extracted_end = page_start + size, start + size
     return kept
 
 
-def _kept_in_run(lines: list[str], article: str) -> set[int]:
+def _kept_in_run(lines: list[str], article: str, steps: _Steps) -> set[int]:
     """Indexes of the run's lines most of whose words the run's article text holds, in order."""
     words: list[str] = []
     line_of_word: list[int] = []
@@ -498,11 +520,113 @@ def _kept_in_run(lines: list[str], article: str) -> set[int]:
     article_words = article.split()
     if len(words) + len(article_words) > MAX_ALIGNED_WORDS:
         return _kept_in_order(lines, article)
-    matcher = difflib.SequenceMatcher(None, words, article_words, autojunk=False)
     matched: Counter[int] = Counter()
-    for block in matcher.get_matching_blocks():
-        matched.update(line_of_word[block.a : block.a + block.size])
+    for start, _, size in _matching_blocks(words, article_words, steps):
+        matched.update(line_of_word[start : start + size])
     return {index for index, count in matched.items() if 2 * count >= len(lines[index].split())}
+
+
+def _matching_blocks(a: list[str], b: list[str], steps: _Steps) -> list[tuple[int, int, int]]:
+    """Blocks (i, j, size) with a[i : i + size] == b[j : j + size], in order on both sides."""
+    # difflib's blocks (its longest match, then the same on each side of it) while the steps last;
+    # past them, a range is cut at the elements found once on both sides of it (the longest chain
+    # of them in order), and a range without any, or once no steps are left, is matched in order.
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    positions: dict[str, list[int]] = {}
+    for j, element in enumerate(b):
+        positions.setdefault(element, []).append(j)
+    # difflib's search of a range looks at each of its elements of a and at their occurrences in b:
+    # at most searched[a_end] - searched[a_start] steps.
+    searched = list(
+        itertools.accumulate((len(positions.get(element, ())) + 1 for element in a), initial=0)
+    )
+    blocks: list[tuple[int, int, int]] = []
+    ranges = [(0, len(a), 0, len(b))]
+    while ranges:
+        a_start, a_end, b_start, b_end = ranges.pop()
+        if a_start >= a_end or b_start >= b_end:
+            continue
+        if steps.take(searched[a_end] - searched[a_start]):
+            i, j, size = matcher.find_longest_match(a_start, a_end, b_start, b_end)
+            if size:
+                blocks.append((i, j, size))
+                ranges.append((a_start, i, b_start, j))
+                ranges.append((i + size, a_end, j + size, b_end))
+            continue
+        anchors = (
+            _unique_anchors(a, b, a_start, a_end, b_start, b_end)
+            if steps.take(a_end - a_start + b_end - b_start)
+            else []
+        )
+        if not anchors:
+            blocks.extend(_in_order(a, positions, a_start, a_end, b_start, b_end))
+            continue
+        previous_i, previous_j = a_start, b_start
+        for i, j in anchors:
+            blocks.append((i, j, 1))
+            ranges.append((previous_i, i, previous_j, j))
+            previous_i, previous_j = i + 1, j + 1
+        ranges.append((previous_i, a_end, previous_j, b_end))
+    merged: list[tuple[int, int, int]] = []
+    for i, j, size in sorted(blocks):
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + size)
+        else:
+            merged.append((i, j, size))
+    return merged
+
+
+def _unique_anchors(
+    a: list[str], b: list[str], a_start: int, a_end: int, b_start: int, b_end: int
+) -> list[tuple[int, int]]:
+    """The longest chain, in order on both sides, of pairs of elements found once in each range."""
+    in_a = Counter(a[a_start:a_end])
+    in_b = Counter(b[b_start:b_end])
+    position_in_b = {b[j]: j for j in range(b_start, b_end) if in_b[b[j]] == 1}
+    pairs = [
+        (i, position_in_b[a[i]])
+        for i in range(a_start, a_end)
+        if in_a[a[i]] == 1 and a[i] in position_in_b
+    ]
+    # Patience sorting: ends[n] is the pair ending the chain of length n + 1 whose last j is least.
+    ends: list[int] = []
+    last_js: list[int] = []
+    before = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        length = bisect.bisect_left(last_js, j)
+        before[index] = ends[length - 1] if length else -1
+        if length == len(ends):
+            ends.append(index)
+            last_js.append(j)
+        else:
+            ends[length] = index
+            last_js[length] = j
+    chain: list[tuple[int, int]] = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        chain.append(pairs[index])
+        index = before[index]
+    return chain[::-1]
+
+
+def _in_order(
+    a: list[str],
+    positions: dict[str, list[int]],
+    a_start: int,
+    a_end: int,
+    b_start: int,
+    b_end: int,
+) -> list[tuple[int, int, int]]:
+    """Each element of the range of a matched at its next occurrence in the range of b, if any."""
+    blocks = []
+    j = b_start
+    for i in range(a_start, a_end):
+        found = positions.get(a[i], [])
+        k = bisect.bisect_left(found, j)
+        if k < len(found) and found[k] < b_end:
+            blocks.append((i, found[k], 1))
+            j = found[k] + 1
+    return blocks
 
 
 def _kept_in_order(lines: list[str], article: str) -> set[int]:

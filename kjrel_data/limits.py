@@ -19,6 +19,11 @@ MAX_PAGE_WORDS = 100_000
 # libxml2 takes time in the square of an element's attributes (a tag of 200,000 took two minutes
 # to parse); real tags have a few dozen.
 MAX_TAG_ATTRIBUTES = 1_000
+# Matching a page's lines with the extractor's text (and the words of the lines it changed) looks at
+# each element's equals on the other side: thousands of steps on a saved article, but a number in
+# the square of the page on one of repeated lines (an 800-row table took minutes). Past this many
+# steps on one page, what is left is matched at lines found once on both sides, then in order.
+MAX_ALIGNMENT_STEPS = 1_000_000
 
 # The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv,
 # cleaning_corrections.csv) may hold, checked when kjrel writes a row and when it reads one. Each is

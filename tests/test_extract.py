@@ -1,8 +1,12 @@
+import bisect
+import difflib
 import io
 from pathlib import Path
 
 import pyarrow.parquet as parquet
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
@@ -16,13 +20,15 @@ from kjrel_data.extract import (
     PDF_FOOTNOTE_RULE,
     PDF_HEADER_RULE,
     PDF_PAGE_NUMBER_RULE,
+    _matching_blocks,
+    _Steps,
     document_metadata,
     extracted_text,
     file_format,
     kept_lines,
     page_blocks,
 )
-from kjrel_data.limits import MAX_PAGE_ELEMENTS, MAX_TAG_ATTRIBUTES
+from kjrel_data.limits import MAX_ALIGNMENT_STEPS, MAX_PAGE_ELEMENTS, MAX_TAG_ATTRIBUTES
 from kjrel_data.load import article_metadata
 
 from .conftest import REPO
@@ -344,3 +350,55 @@ def test_a_pdf_of_more_text_than_any_brief_is_stopped_while_it_is_read(monkeypat
     monkeypatch.setattr("kjrel_data.extract.MAX_ARTICLE_BYTES", 200)
     with pytest.raises(InputError, match=r"brief\.pdf: more than 200 characters of text is more"):
         extracted_text(Path("brief.pdf"), _pdf([[BODY, BODY]]))
+
+
+def _counted_longest_matches(monkeypatch) -> list[int]:
+    """The steps each of difflib's longest-match searches takes from now on."""
+    steps: list[int] = []
+    search = difflib.SequenceMatcher.find_longest_match
+
+    def counted(matcher, a_start, a_end, b_start, b_end):
+        positions = matcher.b2j
+        steps.append(
+            sum(
+                bisect.bisect_left(positions.get(matcher.a[i], []), b_end) + 1
+                for i in range(a_start, a_end)
+            )
+        )
+        return search(matcher, a_start, a_end, b_start, b_end)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", counted)
+    return steps
+
+
+def test_a_page_of_repeated_lines_is_aligned_in_a_bounded_number_of_steps(monkeypatch):
+    # difflib alone looks at every pair of equal lines: 50,000 x 50,000 of them here (over ten
+    # minutes), and every pair of equal cells of a table the extractor joins into rows (13,000
+    # words aligned word by word, a million pairs of "Yes" alone, again and again). Past its
+    # steps, lines and words are matched in order.
+    steps = _counted_longest_matches(monkeypatch)
+    sentence = "Talks resumed on Monday."
+    lines = ["Menu", "", *[sentence, ""] * 50_000, "Footer"]
+    assert kept_lines(lines, "\n".join([sentence] * 50_000)) == set(range(2, 100_002, 2))
+    rows = [[str(2000 + number % 24), "Yes", str(number % 3), "Seoul"] for number in range(1_000)]
+    lines = ["Menu", BODY, *(cell for row in rows for cell in row), "Footer"]
+    article = "\n".join([BODY, *("| " + " | ".join(row) + " |" for row in rows)])
+    assert kept_lines(lines, article) == set(range(1, len(lines) - 1))
+    assert sum(steps) <= MAX_ALIGNMENT_STEPS
+
+
+@given(
+    st.lists(st.sampled_from("abcdef"), max_size=40),
+    st.lists(st.sampled_from("abcdef"), max_size=40),
+    st.integers(min_value=0, max_value=300),
+)
+def test_lines_are_aligned_as_difflib_aligns_them_while_the_steps_last(a, b, limit):
+    # A saved article's page takes a few thousand steps: its alignment is difflib's own.
+    blocks = _matching_blocks(a, b, _Steps(10**9))
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    assert blocks == [tuple(block) for block in matcher.get_matching_blocks()[:-1]]
+    # Past the steps, every block still pairs equal elements, in order on both sides.
+    a_end = b_end = 0
+    for i, j, size in _matching_blocks(a, b, _Steps(limit)):
+        assert i >= a_end and j >= b_end and size > 0 and a[i : i + size] == b[j : j + size]
+        a_end, b_end = i + size, j + size
