@@ -127,7 +127,13 @@ PAGE_ENCODINGS = frozenset(
 # characters of where the last line was found.
 MAX_ALIGNED_WORDS = 20_000
 ARTICLE_SEARCH_WINDOW = 2_000
-START_TAG = re.compile(r"<[A-Za-z][^<>]*")
+# A start tag as libxml2 reads it: its name, then attributes (a name, or a name = a value, quoted
+# or not; a stray "=" is passed over) up to the ">" that ends it; a quote left open runs to the end
+# of the page. The repeat is possessive: a plain one keeps a way back for each attribute, 800 MB
+# for a tag of millions.
+ATTRIBUTE = r"""[^\s/>=]+(?:\s*=\s*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^\s>]*))?"""
+START_TAG = re.compile(rf"<[A-Za-z][^\s/>]*((?:[\s/=]*{ATTRIBUTE})*+)")
+TAG_ATTRIBUTE = re.compile(ATTRIBUTE)
 SKIPPED_ELEMENTS = frozenset(
     ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
 )
@@ -341,7 +347,12 @@ def _page_tree(path: Path, data: bytes) -> Any:
     # lxml refuses a str that declares its encoding; the text is decoded already.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     for tag in START_TAG.finditer(text):
-        if tag.group().count("=") > MAX_TAG_ATTRIBUTES:
+        # Each attribute takes a character at least, so only a longer tag can have too many.
+        start, end = tag.span(1)
+        attributes = TAG_ATTRIBUTE.finditer(text, start, end)
+        if end - start > MAX_TAG_ATTRIBUTES and any(
+            True for _ in itertools.islice(attributes, MAX_TAG_ATTRIBUTES, None)
+        ):
             raise InputError(
                 f"{shown(path)}: a tag at character {tag.start():,} has more than "
                 f"{MAX_TAG_ATTRIBUTES:,} attributes; this is not a saved article page."

@@ -336,6 +336,30 @@ def test_pages_past_any_article_are_refused_before_the_extractor_runs():
         extracted_text(Path("many.html"), f"<html><body>{many}</body></html>".encode())
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        " ".join(f"a{number}" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        " ".join(f'a{number}=">"' for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        "= " + " ".join(f"a{number}" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        "".join(f"a{number}=''" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+    ],
+    ids=["without values", "with '>' in values", "after stray '='", "without spaces"],
+)
+def test_a_tag_of_too_many_attributes_is_refused_however_they_are_written(attributes):
+    flooded = f"<html><body><div {attributes}><p>{BODY}</p></div></body></html>".encode()
+    with pytest.raises(InputError, match=r"a tag at character 12 has more than 1,000 attributes"):
+        extracted_text(Path("flood.html"), flooded)
+
+
+def test_a_tag_of_many_equals_signs_in_its_values_is_read():
+    query = "&".join(f"q{number}=x" for number in range(2 * MAX_TAG_ATTRIBUTES))
+    link = f'<a href="/search?{query}" title="a=b">Talks</a>'
+    paragraphs = "".join(f"<p>{BODY} Round {number}. {link}</p>" for number in range(3))
+    page = f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    assert BODY in extracted_text(Path("page.html"), page).text
+
+
 def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
     # Past the words aligned one by one, each line is found after the one before.
     lines = ["Menu", *(f"{BODY} Number {number}." for number in range(3_000)), "Footer"]
