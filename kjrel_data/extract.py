@@ -357,10 +357,21 @@ def _page_tree(path: Path, data: bytes) -> Any:
                 f"{shown(path)}: a tag at character {tag.start():,} has more than "
                 f"{MAX_TAG_ATTRIBUTES:,} attributes; this is not a saved article page."
             )
+    parser = html.HTMLParser()
     try:
-        return html.document_fromstring(text)
+        tree = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as error:
         raise InputError(f"{shown(path)}: could not be read as a web page ({error}).") from None
+    # Past its depth limit (256 elements) libxml2 stops reading and keeps what came before, with
+    # only this entry in the parser's log to say so.
+    for entry in parser.error_log:
+        if entry.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise InputError(
+                f"{shown(path)}: its elements are nested deeper than the HTML parser goes, so the "
+                f"page from line {entry.line:,} on would be lost; no article page nests so deep. "
+                "Save the article's own page, or copy its text into a .txt file and add that."
+            )
+    return tree
 
 
 def _html_text(path: Path, data: bytes) -> ExtractedText:

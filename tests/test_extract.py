@@ -360,6 +360,16 @@ def test_a_tag_of_many_equals_signs_in_its_values_is_read():
     assert BODY in extracted_text(Path("page.html"), page).text
 
 
+def test_a_page_nested_deeper_than_the_parser_goes_is_refused_not_cut_short():
+    nested = "<div>" * 300 + f"<p>{BODY}</p>" + "</div>" * 300
+    page = f"<html><body>\n{nested}\n<p>{BODY}</p></body></html>".encode()
+    message = r"deep\.html: its elements are nested deeper than the HTML parser goes, so the page"
+    with pytest.raises(InputError, match=message + " from line 2 on would be lost"):
+        extracted_text(Path("deep.html"), page)
+    with pytest.raises(InputError, match="nested deeper"):
+        document_metadata(Path("deep.html"), page)
+
+
 def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
     # Past the words aligned one by one, each line is found after the one before.
     lines = ["Menu", *(f"{BODY} Number {number}." for number in range(3_000)), "Footer"]
