@@ -11,10 +11,13 @@ cleaner records it in the `removed` table with its own removals.
 
 import bisect
 import codecs
+import contextlib
 import difflib
 import itertools
+import logging
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -251,7 +254,8 @@ def extracted_text(path: Path, data: bytes) -> ExtractedText:
         return ExtractedText(decode_text(path, data))
     if found == HTML:
         return _html_text(path, data)
-    return _pdf_text(path, data)
+    with _PYPDF_LOG.dropped():
+        return _pdf_text(path, data)
 
 
 def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
@@ -261,7 +265,8 @@ def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
     if found == HTML:
         return _html_metadata(path, data)
     if found == PDF:
-        return _pdf_metadata(path, data)
+        with _PYPDF_LOG.dropped():
+            return _pdf_metadata(path, data)
     return DocumentMetadata()
 
 
@@ -707,6 +712,40 @@ class _PdfLine:
 
     def font(self) -> str:
         return max(((len(text.strip()), font) for text, _, font in self.pieces), default=(0, ""))[1]
+
+
+class _DroppedLog:
+    """A logger's records dropped while any thread reads a file (a Dask worker runs several)."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+        self.handler = logging.NullHandler()
+        self.lock = threading.Lock()
+        self.readers = 0
+        self.propagate = True
+
+    @contextlib.contextmanager
+    def dropped(self) -> Iterator[None]:
+        """Within this, the logger's records reach no handler but one that drops them."""
+        with self.lock:
+            if not self.readers:
+                self.propagate = self.logger.propagate
+                self.logger.propagate = False
+                self.logger.addHandler(self.handler)
+            self.readers += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.readers -= 1
+                if not self.readers:
+                    self.logger.removeHandler(self.handler)
+                    self.logger.propagate = self.propagate
+
+
+# pypdf logs each thing it repairs in an odd PDF (a wrong cross-reference offset, a broken object)
+# as a warning to stderr, dozens for one file; kjrel says what matters about the file itself.
+_PYPDF_LOG = _DroppedLog("pypdf")
 
 
 def _pdf_reader(path: Path, data: bytes) -> Any:

@@ -1,6 +1,8 @@
 import bisect
 import difflib
 import io
+import logging
+import re
 from pathlib import Path
 
 import pyarrow.parquet as parquet
@@ -436,3 +438,21 @@ def test_lines_are_aligned_as_difflib_aligns_them_while_the_steps_last(a, b, lim
     for i, j, size in _matching_blocks(a, b, _Steps(limit)):
         assert i >= a_end and j >= b_end and size > 0 and a[i : i + size] == b[j : j + size]
         a_end, b_end = i + size, j + size
+
+
+def _misdirected(pdf: bytes) -> bytes:
+    """The PDF with its startxref pointing a few bytes off: pypdf repairs it, warning as it goes."""
+    return re.sub(rb"startxref\s+(\d+)", lambda found: b"startxref\n%d" % (int(found[1]) + 7), pdf)
+
+
+def test_a_pdf_pypdf_repairs_is_added_with_only_kjrels_own_messages(
+    raw_copy, tmp_path, capsys, caplog
+):
+    source = tmp_path / "brief.pdf"
+    source.write_bytes(_misdirected(_pdf([[BODY], [BODY]])))
+    result = run_kjrel(["add", source, "--outlet", "X", "--title", "Y", "--raw", raw_copy], capsys)
+    assert result.status == 0, result.stderr
+    # Outside pytest, a warning no handler takes goes to stderr; here caplog would take it.
+    assert result.stderr == "" and caplog.records == []
+    logging.getLogger("pypdf._reader").warning("after reading")
+    assert [record.getMessage() for record in caplog.records] == ["after reading"]
