@@ -62,9 +62,14 @@ PDF_SIGNATURE = b"%PDF-"
 PDF_END_MARKER = b"%%EOF"
 PDF_END_WINDOW = 1_024
 HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
-# A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024).
-DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+# A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024), in a
+# <meta charset> tag or in the content of a <meta http-equiv="Content-Type"> tag. Any other <meta>
+# may say "charset=" in its content (a description of the page) and declares nothing.
 HTML_PRESCAN_BYTES = 1_024
+META_TAG = re.compile(rb"""<meta[\s/]((?:[^>"']|"[^"]*"|'[^']*')*)""", re.I)
+META_ATTRIBUTE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+CHARSET_LABEL = re.compile(rb"""\s*([A-Za-z0-9._:-]+)""")
+CONTENT_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 # Labels the HTML standard maps to another decoder than Python's codec of the same name.
 # Labels the HTML standard maps to another decoder than Python's codec of the same name. A page
 # that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as UTF-8.
@@ -319,8 +324,7 @@ def _decoded_page(path: Path, data: bytes) -> str:
             data, encoding = data[len(mark) :], marked
             break
     else:
-        declared = DECLARED_CHARSET.search(data[:HTML_PRESCAN_BYTES])
-        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+        encoding = _declared_charset(data[:HTML_PRESCAN_BYTES]) or "utf-8"
         encoding = CHARSET_ALIASES.get(encoding, encoding)
     try:
         codec = codecs.lookup(encoding).name
@@ -341,6 +345,23 @@ def _decoded_page(path: Path, data: bytes) -> str:
             f"{'declares' if encoding != 'utf-8' else 'is read in when it declares none'}. "
             "Save the page again, or declare its encoding in a <meta charset> tag."
         ) from None
+
+
+def _declared_charset(prescan: bytes) -> str | None:
+    """The encoding label of the first <meta charset> or <meta http-equiv="Content-Type"> tag."""
+    for tag in META_TAG.finditer(prescan):
+        attributes: dict[bytes, bytes] = {}
+        for name, *values in META_ATTRIBUTE.findall(tag[1]):
+            attributes.setdefault(name.lower(), b"".join(values))
+        if b"charset" in attributes:
+            declared = CHARSET_LABEL.match(attributes[b"charset"])
+        elif attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
+            declared = CONTENT_CHARSET.search(attributes.get(b"content", b""))
+        else:
+            continue
+        if declared:
+            return declared[1].decode("ascii").lower()
+    return None
 
 
 def _page_tree(path: Path, data: bytes) -> Any:

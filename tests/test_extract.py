@@ -161,6 +161,37 @@ def test_a_page_is_read_in_the_encoding_it_declares():
     assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1252">',
+        "<meta charset=windows-1252 />",
+        '<meta content="text/html; charset=windows-1252" http-equiv="Content-Type">',
+        "<meta http-equiv='content-type' content='text/html;charset=\"windows-1252\"'>",
+    ],
+)
+def test_a_page_declares_its_encoding_in_a_meta_charset_or_content_type_tag(declaration):
+    page = (
+        f'<html><head><meta name="description" content="charset=koi8-r">{declaration}</head>'
+        f"<body><article><p>\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks. {BODY}</p>"
+        f"<p>{BODY}</p></article></body></html>"
+    ).encode("cp1252")
+    extracted = extracted_text(Path("page.html"), page)
+    assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
+
+
+@pytest.mark.parametrize("named", ["koi8-r", "foo"])
+def test_a_charset_named_in_another_meta_tags_content_declares_nothing(named):
+    description = f'<meta name="description" content="Pages in charset={named} are read as what?">'
+    page = (
+        f"<html><head>{description}</head><body><article>"
+        f"<p>\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks. {BODY}</p>"
+        f"<p>{BODY}</p></article></body></html>"
+    ).encode()
+    extracted = extracted_text(Path("page.html"), page)
+    assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
+
+
 def test_a_page_not_valid_in_its_encoding_is_named_with_its_byte():
     with pytest.raises(InputError, match=r"page\.html: not valid utf-8 \(byte 18"):
         extracted_text(Path("page.html"), b"<html><body><p>caf\xe9 au lait</p></body></html>")
