@@ -207,6 +207,10 @@ PARAGRAPH_GAP_SHARE = 1.25
 BULLETS = frozenset("•◦▪▫‣⁃–-*●○■□")
 # pypdf reads the bullet of PDF's standard fonts as DEL; other control characters are not text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x80-\x9f]")
+# In a text file: a character that is neither white space nor a control character, and a control
+# character other than a tab or a line break.
+VISIBLE_CHARACTER = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]")
+TEXT_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Placeholders that PDF writers put where the author gave no title or author.
 PLACEHOLDER_METADATA = frozenset(
     ["untitled", "anonymous", "(untitled)", "(anonymous)", "unspecified", "unknown", ""]
@@ -289,8 +293,15 @@ def decode_text(path: Path, data: bytes) -> str:
             f"{shown(path)}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
             "Convert it to UTF-8 and record the new sha256."
         ) from None
-    if not text.strip():
-        raise InputError(f"{shown(path)}: the article is empty.")
+    if not VISIBLE_CHARACTER.search(text):
+        control = TEXT_CONTROL_CHARACTER.search(text)
+        if control is None:
+            raise InputError(f"{shown(path)}: the article is empty.")
+        raise InputError(
+            f"{shown(path)}: holds no text, only white space and control characters (the first, "
+            f"U+{ord(control[0]):04X}, at character {control.start():,}). Check that this is the "
+            "article's text file."
+        )
     return text
 
 

@@ -280,6 +280,23 @@ def test_a_scanned_an_encrypted_and_a_cut_short_pdf_are_refused():
         extracted_text(Path("cut.pdf"), whole[: len(whole) // 2])
 
 
+@pytest.mark.parametrize(
+    ("data", "first"),
+    [
+        (b"\x1c\x1d\n", "U+001C, at character 0"),
+        (b"\n\x01\x02", "U+0001, at character 1"),
+        (b"\x0c\n", "U+000C"),
+        (b" \x7f", "U+007F"),
+    ],
+)
+def test_a_text_file_of_control_characters_is_refused_as_such_not_as_empty(data, first):
+    message = "a.txt: holds no text, only white space and control characters (the first, " + first
+    with pytest.raises(InputError, match=re.escape(message)):
+        extracted_text(Path("a.txt"), data)
+    with pytest.raises(InputError, match=r"a\.txt: the article is empty"):
+        extracted_text(Path("a.txt"), b" \n\t\r\n")
+
+
 def test_the_format_is_the_suffix_in_any_case():
     assert file_format(Path("A.HTM")) == "html" and file_format(Path("b.Pdf")) == "pdf"
 
