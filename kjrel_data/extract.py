@@ -66,6 +66,9 @@ HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|bod
 # <meta charset> tag or in the content of a <meta http-equiv="Content-Type"> tag. Any other <meta>
 # may say "charset=" in its content (a description of the page) and declares nothing.
 HTML_PRESCAN_BYTES = 1_024
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+# Enough of a file to tell UTF-16 by its NUL bytes.
+UTF16_SAMPLE_BYTES = 1_024
 META_TAG = re.compile(rb"""<meta[\s/]((?:[^>"']|"[^"]*"|'[^']*')*)""", re.I)
 META_ATTRIBUTE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
 CHARSET_LABEL = re.compile(rb"""\s*([A-Za-z0-9._:-]+)""")
@@ -281,6 +284,12 @@ def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
 
 def decode_text(path: Path, data: bytes) -> str:
     """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
+    utf16 = _utf16_sign(data)
+    if utf16 is not None:
+        raise InputError(
+            f"{shown(path)}: is UTF-16 text, not UTF-8 ({utf16}). Convert it to UTF-8 and record "
+            "the new sha256."
+        )
     if b"\x00" in data:
         position = data.index(b"\x00")
         raise InputError(
@@ -303,6 +312,19 @@ def decode_text(path: Path, data: bytes) -> str:
             "article's text file."
         )
     return text
+
+
+def _utf16_sign(data: bytes) -> str | None:
+    """What shows the bytes are UTF-16 text (a byte-order mark, or NUL in every other byte), or None."""
+    if data.startswith(UTF16_MARKS):
+        return "it starts with a UTF-16 byte-order mark"
+    # Every character of English in UTF-16 has a NUL byte, the first or the second of its two.
+    sample = data[:UTF16_SAMPLE_BYTES]
+    pairs = len(sample) // 2
+    first, second = sample[: 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if pairs and 2 * max(first, second) > pairs and 10 * min(first, second) < pairs:
+        return "every other byte is NUL, as in English written in UTF-16"
+    return None
 
 
 def _check_content(path: Path, data: bytes, found: str) -> None:
@@ -335,6 +357,12 @@ def _decoded_page(path: Path, data: bytes) -> str:
             data, encoding = data[len(mark) :], marked
             break
     else:
+        utf16 = _utf16_sign(data)
+        if utf16 is not None:
+            raise InputError(
+                f"{shown(path)}: is UTF-16 text without a byte-order mark ({utf16}); a page is "
+                "read as UTF-16 only after one. Save the page again as UTF-8."
+            )
         encoding = _declared_charset(data[:HTML_PRESCAN_BYTES]) or "utf-8"
         encoding = CHARSET_ALIASES.get(encoding, encoding)
     try:

@@ -297,6 +297,23 @@ def test_a_text_file_of_control_characters_is_refused_as_such_not_as_empty(data,
         extracted_text(Path("a.txt"), b" \n\t\r\n")
 
 
+def test_a_utf16_file_is_refused_as_utf16_not_for_its_nul_bytes():
+    text = f"\u201cWe agreed,\u201d said Kim. {BODY}\n"
+    for data in (text.encode("utf-16-le"), text.encode("utf-16-be")):
+        with pytest.raises(
+            InputError, match=r"a\.txt: is UTF-16 text, not UTF-8 \(every other byte"
+        ):
+            extracted_text(Path("a.txt"), data)
+    with pytest.raises(InputError, match=r"a\.txt: is UTF-16 text, not UTF-8 \(it starts with"):
+        extracted_text(Path("a.txt"), text.encode("utf-16"))
+    page = f"<html><body><article><p>{BODY}</p></article></body></html>"
+    with pytest.raises(InputError, match=r"a\.html: is UTF-16 text without a byte-order mark"):
+        extracted_text(Path("a.html"), page.encode("utf-16-le"))
+    # With its byte-order mark, a page is read as UTF-16.
+    with pytest.raises(InputError, match="no article text was found"):
+        extracted_text(Path("a.html"), page.encode("utf-16"))
+
+
 def test_the_format_is_the_suffix_in_any_case():
     assert file_format(Path("A.HTM")) == "html" and file_format(Path("b.Pdf")) == "pdf"
 
