@@ -34,6 +34,7 @@ from kjrel_data.limits import (
     MAX_PAGE_WORDS,
     MAX_PDF_LINES,
     MAX_PDF_PAGES,
+    MAX_PDF_TRAILING_BYTES,
     MAX_TAG_ATTRIBUTES,
 )
 
@@ -58,9 +59,8 @@ EXTRACTOR_RULES = (
 )
 
 PDF_SIGNATURE = b"%PDF-"
-# A PDF ends with %%EOF (ISO 32000-1, 7.5.5); writers may add a line ending or a few bytes after it.
+# A PDF ends with %%EOF (ISO 32000-1, 7.5.5); writers may add a line ending or more after it.
 PDF_END_MARKER = b"%%EOF"
-PDF_END_WINDOW = 1_024
 HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 # A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024), in a
 # <meta charset> tag or in the content of a <meta http-equiv="Content-Type"> tag. Any other <meta>
@@ -813,10 +813,19 @@ def _pdf_reader(path: Path, data: bytes) -> Any:
 
     from pypdf import PdfReader
 
-    if PDF_END_MARKER not in data[-PDF_END_WINDOW:]:
+    end = data.rfind(PDF_END_MARKER, max(0, len(data) - MAX_PDF_TRAILING_BYTES))
+    if end < 0:
+        end = data.rfind(PDF_END_MARKER)
+        after = len(data) - end - len(PDF_END_MARKER)
         raise InputError(
-            f"{shown(path)}: the PDF is cut short (it does not end with {PDF_END_MARKER.decode()}); "
-            "download or save it again."
+            f"{shown(path)}: the PDF is cut short "
+            + (
+                "(it has no %%EOF end marker)"
+                if end < 0
+                else f"or has something else appended to it ({after:,} bytes follow its last "
+                "%%EOF end marker)"
+            )
+            + "; download or save it again."
         )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)

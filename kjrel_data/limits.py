@@ -8,6 +8,10 @@ MAX_ARTICLE_BYTES = 5_000_000
 MAX_PDF_BYTES = 50_000_000
 # A report chapter or brief is tens of pages; a book is not one article.
 MAX_PDF_PAGES = 500
+# A PDF ends with %%EOF; some writers and servers append bytes after it (padding, an error page),
+# which pypdf passes over. A file whose last %%EOF is further from its end is taken to be cut short
+# (a linearised PDF has another %%EOF near its start, so one anywhere in the file would not do).
+MAX_PDF_TRAILING_BYTES = 65_536
 # 500 pages of 60 lines, and room besides; pypdf reads a page's text in pure Python, so a PDF of
 # hundreds of thousands of tiny lines is stopped here rather than read for many minutes.
 MAX_PDF_LINES = 50_000

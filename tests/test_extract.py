@@ -30,7 +30,12 @@ from kjrel_data.extract import (
     kept_lines,
     page_blocks,
 )
-from kjrel_data.limits import MAX_ALIGNMENT_STEPS, MAX_PAGE_ELEMENTS, MAX_TAG_ATTRIBUTES
+from kjrel_data.limits import (
+    MAX_ALIGNMENT_STEPS,
+    MAX_PAGE_ELEMENTS,
+    MAX_PDF_TRAILING_BYTES,
+    MAX_TAG_ATTRIBUTES,
+)
 from kjrel_data.load import article_metadata
 
 from .conftest import REPO
@@ -312,6 +317,18 @@ def test_a_utf16_file_is_refused_as_utf16_not_for_its_nul_bytes():
     # With its byte-order mark, a page is read as UTF-16.
     with pytest.raises(InputError, match="no article text was found"):
         extracted_text(Path("a.html"), page.encode("utf-16"))
+
+
+def test_a_pdf_with_bytes_after_its_end_marker_is_read_unless_they_are_past_any_padding():
+    whole = _pdf([[BODY]])
+    padded = whole + b"\x00" * 4_096 + b"<html><body>Not found</body></html>\n" * 100
+    assert BODY in extracted_text(Path("padded.pdf"), padded).text
+    assert whole.endswith(b"%%EOF\n")
+    appended = whole + b"\x00" * MAX_PDF_TRAILING_BYTES
+    with pytest.raises(InputError, match=r"appended to it \(65,537 bytes follow its last %%EOF"):
+        extracted_text(Path("appended.pdf"), appended)
+    with pytest.raises(InputError, match=r"cut\.pdf: the PDF is cut short \(it has no %%EOF end"):
+        extracted_text(Path("cut.pdf"), whole[: len(whole) // 2])
 
 
 def test_the_format_is_the_suffix_in_any_case():
