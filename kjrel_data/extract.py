@@ -348,13 +348,14 @@ def _check_content(path: Path, data: bytes, found: str) -> None:
 
 def _decoded_page(path: Path, data: bytes) -> str:
     """The page's text in the encoding it declares (a byte-order mark first), else UTF-8."""
+    mark_length = 0
     for mark, marked in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16-le"),
         (b"\xfe\xff", "utf-16-be"),
     ):
         if data.startswith(mark):
-            data, encoding = data[len(mark) :], marked
+            mark_length, label, given = len(mark), marked, "its byte-order mark names"
             break
     else:
         utf16 = _utf16_sign(data)
@@ -363,8 +364,10 @@ def _decoded_page(path: Path, data: bytes) -> str:
                 f"{shown(path)}: is UTF-16 text without a byte-order mark ({utf16}); a page is "
                 "read as UTF-16 only after one. Save the page again as UTF-8."
             )
-        encoding = _declared_charset(data[:HTML_PRESCAN_BYTES]) or "utf-8"
-        encoding = CHARSET_ALIASES.get(encoding, encoding)
+        declared = _declared_charset(data[:HTML_PRESCAN_BYTES])
+        label = declared or "utf-8"
+        given = "it declares" if declared else "a page is read in when it declares none"
+    encoding = CHARSET_ALIASES.get(label, label)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
@@ -375,14 +378,21 @@ def _decoded_page(path: Path, data: bytes) -> str:
             "written in. Save the page again as UTF-8."
         )
     try:
-        return data.decode(codec)
+        return data[mark_length:].decode(codec)
     except UnicodeError as error:
-        position = error.start if isinstance(error, UnicodeDecodeError) else 0
+        position = mark_length + (error.start if isinstance(error, UnicodeDecodeError) else 0)
+        byte = data[position : position + 1]
+        # A label the HTML standard reads as another encoding (iso-8859-1 as windows-1252) is
+        # named with the encoding it is read in, where the byte has no character.
+        problem = (
+            f"not valid {label} (byte {position} is {byte!r}), the encoding {given}"
+            if encoding == label
+            else f"byte {position} is {byte!r}, no character in {encoding}, the encoding browsers "
+            f"(and kjrel) read the {label!r} it declares in"
+        )
         raise InputError(
-            f"{shown(path)}: not valid {encoding} (byte {position} is "
-            f"{data[position : position + 1]!r}), the encoding it "
-            f"{'declares' if encoding != 'utf-8' else 'is read in when it declares none'}. "
-            "Save the page again, or declare its encoding in a <meta charset> tag."
+            f"{shown(path)}: {problem}. Save the page again, or declare its encoding in a "
+            "<meta charset> tag."
         ) from None
 
 

@@ -202,6 +202,21 @@ def test_a_page_not_valid_in_its_encoding_is_named_with_its_byte():
         extracted_text(Path("page.html"), b"<html><body><p>caf\xe9 au lait</p></body></html>")
 
 
+def test_a_byte_without_a_character_is_named_with_the_encoding_the_page_is_read_in():
+    # Browsers read a page declaring ISO-8859-1 as windows-1252, where 0x81 is no character.
+    page = b'<html><head><meta charset="ISO-8859-1"></head><body><p>caf\xe9 \x81</p></body></html>'
+    message = (
+        r"page\.html: byte 60 is b'\\x81', no character in cp1252, the encoding browsers \(and "
+        r"kjrel\) read the 'iso-8859-1' it declares in\. Save the page again"
+    )
+    with pytest.raises(InputError, match=message):
+        extracted_text(Path("page.html"), page)
+    with pytest.raises(
+        InputError, match=r"not valid utf-8 \(byte 6 is b'\\xe9'\), the encoding its "
+    ):
+        extracted_text(Path("page.html"), b"\xef\xbb\xbfcaf\xe9</p>")
+
+
 def test_a_page_without_an_article_is_refused():
     with pytest.raises(InputError, match="no article text was found in this page"):
         extracted_text(Path("index.html"), _index_page())
