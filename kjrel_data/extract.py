@@ -267,7 +267,7 @@ def extracted_text(path: Path, data: bytes) -> ExtractedText:
     if found == HTML:
         return _html_text(path, data)
     with _PYPDF_LOG.dropped():
-        return _pdf_text(path, data)
+        return _pdf_text(path, *_pdf_lines(path, _pdf_reader(path, data)))
 
 
 def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
@@ -278,8 +278,20 @@ def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
         return _html_metadata(path, data)
     if found == PDF:
         with _PYPDF_LOG.dropped():
-            return _pdf_metadata(path, data)
+            return _pdf_metadata(path, _pdf_reader(path, data))
     return DocumentMetadata()
+
+
+def extracted_document(path: Path, data: bytes) -> tuple[ExtractedText, DocumentMetadata]:
+    """What extracted_text and document_metadata give, reading a PDF once for both."""
+    found = file_format(path)
+    if found != PDF:
+        return extracted_text(path, data), document_metadata(path, data)
+    _check_content(path, data, found)
+    with _PYPDF_LOG.dropped():
+        reader = _pdf_reader(path, data)
+        lines, heights = _pdf_lines(path, reader)
+        return _pdf_text(path, lines, heights), _pdf_metadata(path, reader, lines)
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -863,9 +875,8 @@ def _unreadable(path: Path, error: Exception) -> InputError:
     )
 
 
-def _pdf_lines(path: Path, data: bytes) -> tuple[list[_PdfLine], list[float]]:
+def _pdf_lines(path: Path, reader: Any) -> tuple[list[_PdfLine], list[float]]:
     """Every line of text in drawing order, and each page's height."""
-    reader = _pdf_reader(path, data)
     collector = _LineCollector()
     heights: list[float] = []
     try:
@@ -942,8 +953,7 @@ def _multiplied(first: list[float], second: list[float]) -> list[float]:
     ]
 
 
-def _pdf_text(path: Path, data: bytes) -> ExtractedText:
-    lines, heights = _pdf_lines(path, data)
+def _pdf_text(path: Path, lines: list[_PdfLine], heights: list[float]) -> ExtractedText:
     if not any(line.text().strip() for line in lines):
         raise InputError(
             f"{shown(path)}: the PDF has no text layer (a scan or a picture of text). kjrel does no "
@@ -1086,8 +1096,8 @@ def _marker_spans(line: _PdfLine) -> Iterator[tuple[int, int]]:
         position += len(text)
 
 
-def _pdf_metadata(path: Path, data: bytes) -> DocumentMetadata:
-    reader = _pdf_reader(path, data)
+def _pdf_metadata(path: Path, reader: Any, lines: list[_PdfLine] | None = None) -> DocumentMetadata:
+    """The title and author the PDF states; lines are its text, if read already."""
     try:
         info = reader.metadata
         title, author = (info.title, info.author) if info is not None else (None, None)
@@ -1095,7 +1105,9 @@ def _pdf_metadata(path: Path, data: bytes) -> DocumentMetadata:
         raise _unreadable(path, error) from None
     title = _stated(title if isinstance(title, str) else None)
     if title is None:
-        title = _largest_first_page_text(_pdf_lines(path, data)[0])
+        title = _largest_first_page_text(
+            lines if lines is not None else _pdf_lines(path, reader)[0]
+        )
     return DocumentMetadata(
         title=title, author=_stated(author if isinstance(author, str) else None)
     )

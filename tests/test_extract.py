@@ -3,9 +3,11 @@ import difflib
 import io
 import logging
 import re
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as parquet
+import pypdf
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from lxml import html
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from kjrel_data.add import NewArticle, add_article
 from kjrel_data.clean import RULES, clean_text_of
 from kjrel_data.errors import InputError
 from kjrel_data.extract import (
@@ -553,3 +556,35 @@ def test_a_pdf_pypdf_repairs_is_added_with_only_kjrels_own_messages(
     assert result.stderr == "" and caplog.records == []
     logging.getLogger("pypdf._reader").warning("after reading")
     assert [record.getMessage() for record in caplog.records] == ["after reading"]
+
+
+def test_add_reads_a_pdf_once_for_its_text_and_the_title_it_sets_large(
+    raw_copy, tmp_path, monkeypatch
+):
+    calls: Counter[str] = Counter()
+
+    def counted(name, function):
+        def call(*arguments, **options):
+            calls[name] += 1
+            return function(*arguments, **options)
+
+        return call
+
+    monkeypatch.setattr(pypdf, "PdfReader", counted("readers", pypdf.PdfReader))
+    monkeypatch.setattr(
+        pypdf.PageObject, "extract_text", counted("pages", pypdf.PageObject.extract_text)
+    )
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica-Bold", 18)
+    drawing.drawString(72, 760, "Seoul and Tokyo Resume Talks")
+    drawing.setFont("Helvetica", 10)
+    for number in range(4):
+        drawing.drawString(72, 720 - 14 * number, f"{BODY[:80]} Line {number}.")
+    drawing.save()
+    source = tmp_path / "brief.pdf"
+    source.write_bytes(buffer.getvalue())
+    added = add_article(raw_copy, source, NewArticle(outlet="Invented Institute"))
+    assert added.taken_from_file == {"--title": "Seoul and Tokyo Resume Talks"}
+    # Before, the text, the stated title and the title set large each read the PDF: 3 and 2.
+    assert calls == {"readers": 1, "pages": 1}
