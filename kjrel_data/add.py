@@ -15,8 +15,7 @@ from kjrel_data.extract import (
     TEXT,
     DocumentMetadata,
     ExtractedText,
-    document_metadata,
-    extracted_text,
+    extracted_document,
     file_format,
 )
 from kjrel_data.load import (
@@ -97,8 +96,8 @@ def add_article(raw_dir: Path, source: Path, new: NewArticle) -> AddedArticle:
             if isinstance(value := getattr(new, field.name), str)
         },
     )
-    data, extracted = _read_source(Path(source))
-    new, taken = _with_stated_metadata(new, document_metadata(Path(source), data))
+    data, extracted, stated = _read_source(Path(source))
+    new, taken = _with_stated_metadata(new, stated)
     outlet, title = _required_outlet_and_title(new, source)
     sha256 = hashlib.sha256(data).hexdigest()
     article_id = new.article_id or derived_article_id(outlet, title)
@@ -283,13 +282,13 @@ def _slug_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
 
 
-def _read_source(source: Path) -> tuple[bytes, ExtractedText]:
+def _read_source(source: Path) -> tuple[bytes, ExtractedText, DocumentMetadata]:
     # Only a missing file is "no such file": a FIFO or device is refused by name when read.
     if not source.exists():
         raise InputError(f"{shown(source)}: no such file.")
     file_format(source)
     data = read_article_bytes(source)
-    return data, extracted_text(source, data)
+    return data, *extracted_document(source, data)
 
 
 def _check_new(new: NewArticle, article_id: str, source: Path) -> None:

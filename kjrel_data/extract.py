@@ -9,11 +9,15 @@ footnote markers are dropped by the rule of their layer. Each drop is a span of 
 cleaner records it in the `removed` table with its own removals.
 """
 
+import bisect
 import codecs
+import contextlib
 import difflib
 import itertools
+import logging
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -24,11 +28,13 @@ from typing import Any
 from kjrel_data.cleaning_rules import rule_parameter
 from kjrel_data.errors import InputError, shown
 from kjrel_data.limits import (
+    MAX_ALIGNMENT_STEPS,
     MAX_ARTICLE_BYTES,
     MAX_PAGE_ELEMENTS,
     MAX_PAGE_WORDS,
     MAX_PDF_LINES,
     MAX_PDF_PAGES,
+    MAX_PDF_TRAILING_BYTES,
     MAX_TAG_ATTRIBUTES,
 )
 
@@ -53,13 +59,20 @@ EXTRACTOR_RULES = (
 )
 
 PDF_SIGNATURE = b"%PDF-"
-# A PDF ends with %%EOF (ISO 32000-1, 7.5.5); writers may add a line ending or a few bytes after it.
+# A PDF ends with %%EOF (ISO 32000-1, 7.5.5); writers may add a line ending or more after it.
 PDF_END_MARKER = b"%%EOF"
-PDF_END_WINDOW = 1_024
 HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
-# A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024).
-DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+# A page declares its encoding in its first bytes (the HTML standard's prescan reads 1,024), in a
+# <meta charset> tag or in the content of a <meta http-equiv="Content-Type"> tag. Any other <meta>
+# may say "charset=" in its content (a description of the page) and declares nothing.
 HTML_PRESCAN_BYTES = 1_024
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+# Enough of a file to tell UTF-16 by its NUL bytes.
+UTF16_SAMPLE_BYTES = 1_024
+META_TAG = re.compile(rb"""<meta[\s/]((?:[^>"']|"[^"]*"|'[^']*')*)""", re.I)
+META_ATTRIBUTE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+CHARSET_LABEL = re.compile(rb"""\s*([A-Za-z0-9._:-]+)""")
+CONTENT_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 # Labels the HTML standard maps to another decoder than Python's codec of the same name.
 # Labels the HTML standard maps to another decoder than Python's codec of the same name. A page
 # that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as UTF-8.
@@ -125,7 +138,13 @@ PAGE_ENCODINGS = frozenset(
 # characters of where the last line was found.
 MAX_ALIGNED_WORDS = 20_000
 ARTICLE_SEARCH_WINDOW = 2_000
-START_TAG = re.compile(r"<[A-Za-z][^<>]*")
+# A start tag as libxml2 reads it: its name, then attributes (a name, or a name = a value, quoted
+# or not; a stray "=" is passed over) up to the ">" that ends it; a quote left open runs to the end
+# of the page. The repeat is possessive: a plain one keeps a way back for each attribute, 800 MB
+# for a tag of millions.
+ATTRIBUTE = r"""[^\s/>=]+(?:\s*=\s*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^\s>]*))?"""
+START_TAG = re.compile(rf"<[A-Za-z][^\s/>]*((?:[\s/=]*{ATTRIBUTE})*+)")
+TAG_ATTRIBUTE = re.compile(ATTRIBUTE)
 SKIPPED_ELEMENTS = frozenset(
     ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
 )
@@ -191,6 +210,10 @@ PARAGRAPH_GAP_SHARE = 1.25
 BULLETS = frozenset("•◦▪▫‣⁃–-*●○■□")
 # pypdf reads the bullet of PDF's standard fonts as DEL; other control characters are not text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x80-\x9f]")
+# In a text file: a character that is neither white space nor a control character, and a control
+# character other than a tab or a line break.
+VISIBLE_CHARACTER = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]")
+TEXT_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Placeholders that PDF writers put where the author gave no title or author.
 PLACEHOLDER_METADATA = frozenset(
     ["untitled", "anonymous", "(untitled)", "(anonymous)", "unspecified", "unknown", ""]
@@ -243,7 +266,8 @@ def extracted_text(path: Path, data: bytes) -> ExtractedText:
         return ExtractedText(decode_text(path, data))
     if found == HTML:
         return _html_text(path, data)
-    return _pdf_text(path, data)
+    with _PYPDF_LOG.dropped():
+        return _pdf_text(path, *_pdf_lines(path, _pdf_reader(path, data)))
 
 
 def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
@@ -253,12 +277,31 @@ def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
     if found == HTML:
         return _html_metadata(path, data)
     if found == PDF:
-        return _pdf_metadata(path, data)
+        with _PYPDF_LOG.dropped():
+            return _pdf_metadata(path, _pdf_reader(path, data))
     return DocumentMetadata()
+
+
+def extracted_document(path: Path, data: bytes) -> tuple[ExtractedText, DocumentMetadata]:
+    """What extracted_text and document_metadata give, reading a PDF once for both."""
+    found = file_format(path)
+    if found != PDF:
+        return extracted_text(path, data), document_metadata(path, data)
+    _check_content(path, data, found)
+    with _PYPDF_LOG.dropped():
+        reader = _pdf_reader(path, data)
+        lines, heights = _pdf_lines(path, reader)
+        return _pdf_text(path, lines, heights), _pdf_metadata(path, reader, lines)
 
 
 def decode_text(path: Path, data: bytes) -> str:
     """An article file's text; InputError, naming the file and byte, unless it is non-empty UTF-8."""
+    utf16 = _utf16_sign(data)
+    if utf16 is not None:
+        raise InputError(
+            f"{shown(path)}: is UTF-16 text, not UTF-8 ({utf16}). Convert it to UTF-8 and record "
+            "the new sha256."
+        )
     if b"\x00" in data:
         position = data.index(b"\x00")
         raise InputError(
@@ -271,9 +314,29 @@ def decode_text(path: Path, data: bytes) -> str:
             f"{shown(path)}: not UTF-8 (byte {error.start} is {data[error.start : error.start + 1]!r}). "
             "Convert it to UTF-8 and record the new sha256."
         ) from None
-    if not text.strip():
-        raise InputError(f"{shown(path)}: the article is empty.")
+    if not VISIBLE_CHARACTER.search(text):
+        control = TEXT_CONTROL_CHARACTER.search(text)
+        if control is None:
+            raise InputError(f"{shown(path)}: the article is empty.")
+        raise InputError(
+            f"{shown(path)}: holds no text, only white space and control characters (the first, "
+            f"U+{ord(control[0]):04X}, at character {control.start():,}). Check that this is the "
+            "article's text file."
+        )
     return text
+
+
+def _utf16_sign(data: bytes) -> str | None:
+    """What shows the bytes are UTF-16 text (a byte-order mark, or NUL in every other byte), or None."""
+    if data.startswith(UTF16_MARKS):
+        return "it starts with a UTF-16 byte-order mark"
+    # Every character of English in UTF-16 has a NUL byte, the first or the second of its two.
+    sample = data[:UTF16_SAMPLE_BYTES]
+    pairs = len(sample) // 2
+    first, second = sample[: 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if pairs and 2 * max(first, second) > pairs and 10 * min(first, second) < pairs:
+        return "every other byte is NUL, as in English written in UTF-16"
+    return None
 
 
 def _check_content(path: Path, data: bytes, found: str) -> None:
@@ -297,18 +360,26 @@ def _check_content(path: Path, data: bytes, found: str) -> None:
 
 def _decoded_page(path: Path, data: bytes) -> str:
     """The page's text in the encoding it declares (a byte-order mark first), else UTF-8."""
+    mark_length = 0
     for mark, marked in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16-le"),
         (b"\xfe\xff", "utf-16-be"),
     ):
         if data.startswith(mark):
-            data, encoding = data[len(mark) :], marked
+            mark_length, label, given = len(mark), marked, "its byte-order mark names"
             break
     else:
-        declared = DECLARED_CHARSET.search(data[:HTML_PRESCAN_BYTES])
-        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
-        encoding = CHARSET_ALIASES.get(encoding, encoding)
+        utf16 = _utf16_sign(data)
+        if utf16 is not None:
+            raise InputError(
+                f"{shown(path)}: is UTF-16 text without a byte-order mark ({utf16}); a page is "
+                "read as UTF-16 only after one. Save the page again as UTF-8."
+            )
+        declared = _declared_charset(data[:HTML_PRESCAN_BYTES])
+        label = declared or "utf-8"
+        given = "it declares" if declared else "a page is read in when it declares none"
+    encoding = CHARSET_ALIASES.get(label, label)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
@@ -319,15 +390,39 @@ def _decoded_page(path: Path, data: bytes) -> str:
             "written in. Save the page again as UTF-8."
         )
     try:
-        return data.decode(codec)
+        return data[mark_length:].decode(codec)
     except UnicodeError as error:
-        position = error.start if isinstance(error, UnicodeDecodeError) else 0
+        position = mark_length + (error.start if isinstance(error, UnicodeDecodeError) else 0)
+        byte = data[position : position + 1]
+        # A label the HTML standard reads as another encoding (iso-8859-1 as windows-1252) is
+        # named with the encoding it is read in, where the byte has no character.
+        problem = (
+            f"not valid {label} (byte {position} is {byte!r}), the encoding {given}"
+            if encoding == label
+            else f"byte {position} is {byte!r}, no character in {encoding}, the encoding browsers "
+            f"(and kjrel) read the {label!r} it declares in"
+        )
         raise InputError(
-            f"{shown(path)}: not valid {encoding} (byte {position} is "
-            f"{data[position : position + 1]!r}), the encoding it "
-            f"{'declares' if encoding != 'utf-8' else 'is read in when it declares none'}. "
-            "Save the page again, or declare its encoding in a <meta charset> tag."
+            f"{shown(path)}: {problem}. Save the page again, or declare its encoding in a "
+            "<meta charset> tag."
         ) from None
+
+
+def _declared_charset(prescan: bytes) -> str | None:
+    """The encoding label of the first <meta charset> or <meta http-equiv="Content-Type"> tag."""
+    for tag in META_TAG.finditer(prescan):
+        attributes: dict[bytes, bytes] = {}
+        for name, *values in META_ATTRIBUTE.findall(tag[1]):
+            attributes.setdefault(name.lower(), b"".join(values))
+        if b"charset" in attributes:
+            declared = CHARSET_LABEL.match(attributes[b"charset"])
+        elif attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
+            declared = CONTENT_CHARSET.search(attributes.get(b"content", b""))
+        else:
+            continue
+        if declared:
+            return declared[1].decode("ascii").lower()
+    return None
 
 
 def _page_tree(path: Path, data: bytes) -> Any:
@@ -339,15 +434,31 @@ def _page_tree(path: Path, data: bytes) -> Any:
     # lxml refuses a str that declares its encoding; the text is decoded already.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     for tag in START_TAG.finditer(text):
-        if tag.group().count("=") > MAX_TAG_ATTRIBUTES:
+        # Each attribute takes a character at least, so only a longer tag can have too many.
+        start, end = tag.span(1)
+        attributes = TAG_ATTRIBUTE.finditer(text, start, end)
+        if end - start > MAX_TAG_ATTRIBUTES and any(
+            True for _ in itertools.islice(attributes, MAX_TAG_ATTRIBUTES, None)
+        ):
             raise InputError(
                 f"{shown(path)}: a tag at character {tag.start():,} has more than "
                 f"{MAX_TAG_ATTRIBUTES:,} attributes; this is not a saved article page."
             )
+    parser = html.HTMLParser()
     try:
-        return html.document_fromstring(text)
+        tree = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as error:
         raise InputError(f"{shown(path)}: could not be read as a web page ({error}).") from None
+    # Past its depth limit (256 elements) libxml2 stops reading and keeps what came before, with
+    # only this entry in the parser's log to say so.
+    for entry in parser.error_log:
+        if entry.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise InputError(
+                f"{shown(path)}: its elements are nested deeper than the HTML parser goes, so the "
+                f"page from line {entry.line:,} on would be lost; no article page nests so deep. "
+                "Save the article's own page, or copy its text into a .txt file and add that."
+            )
+    return tree
 
 
 def _html_text(path: Path, data: bytes) -> ExtractedText:
@@ -468,26 +579,46 @@ def _hidden(element: Any) -> bool:
     )
 
 
+class _Steps:
+    """The steps an alignment may still take, shared by a page's lines and its runs' words."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, count: int) -> bool:
+        """Take count steps if that many are left; else take none."""
+        if count > self.left:
+            return False
+        self.left -= count
+        return True
+
+
 def kept_lines(lines: list[str], article: str) -> set[int]:
     """Indexes of the lines most of whose words the extracted article holds, in order."""
     # Whole lines are aligned first: most of a page's article lines come out of the extractor as
     # they are. Only the runs that differ (lines it joined, list items it marked with "- ") are
-    # aligned word by word, which takes time in the square of a run's words.
+    # aligned word by word.
     numbers = [index for index, line in enumerate(lines) if line.strip()]
     page = [" ".join(lines[index].split()) for index in numbers]
     extracted = [text for line in article.split("\n") if (text := " ".join(line.split()))]
+    steps = _Steps(MAX_ALIGNMENT_STEPS)
     kept: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, page, extracted, autojunk=False)
-    for tag, page_start, page_end, start, end in matcher.get_opcodes():
-        if tag == "equal":
-            kept.update(numbers[page_start:page_end])
-        elif tag == "replace":
-            run = _kept_in_run(page[page_start:page_end], " ".join(extracted[start:end]))
-            kept.update(numbers[page_start + index] for index in run)
+    page_end = extracted_end = 0
+    for page_start, start, size in [
+        *_matching_blocks(page, extracted, steps),
+        (len(page), len(extracted), 0),
+    ]:
+        if page_end < page_start and extracted_end < start:
+            run = _kept_in_run(
+                page[page_end:page_start], " ".join(extracted[extracted_end:start]), steps
+            )
+            kept.update(numbers[page_end + index] for index in run)
+        kept.update(numbers[page_start : page_start + size])
+        page_end, extracted_end = page_start + size, start + size
     return kept
 
 
-def _kept_in_run(lines: list[str], article: str) -> set[int]:
+def _kept_in_run(lines: list[str], article: str, steps: _Steps) -> set[int]:
     """Indexes of the run's lines most of whose words the run's article text holds, in order."""
     words: list[str] = []
     line_of_word: list[int] = []
@@ -498,11 +629,113 @@ def _kept_in_run(lines: list[str], article: str) -> set[int]:
     article_words = article.split()
     if len(words) + len(article_words) > MAX_ALIGNED_WORDS:
         return _kept_in_order(lines, article)
-    matcher = difflib.SequenceMatcher(None, words, article_words, autojunk=False)
     matched: Counter[int] = Counter()
-    for block in matcher.get_matching_blocks():
-        matched.update(line_of_word[block.a : block.a + block.size])
+    for start, _, size in _matching_blocks(words, article_words, steps):
+        matched.update(line_of_word[start : start + size])
     return {index for index, count in matched.items() if 2 * count >= len(lines[index].split())}
+
+
+def _matching_blocks(a: list[str], b: list[str], steps: _Steps) -> list[tuple[int, int, int]]:
+    """Blocks (i, j, size) with a[i : i + size] == b[j : j + size], in order on both sides."""
+    # difflib's blocks (its longest match, then the same on each side of it) while the steps last;
+    # past them, a range is cut at the elements found once on both sides of it (the longest chain
+    # of them in order), and a range without any, or once no steps are left, is matched in order.
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    positions: dict[str, list[int]] = {}
+    for j, element in enumerate(b):
+        positions.setdefault(element, []).append(j)
+    # difflib's search of a range looks at each of its elements of a and at their occurrences in b:
+    # at most searched[a_end] - searched[a_start] steps.
+    searched = list(
+        itertools.accumulate((len(positions.get(element, ())) + 1 for element in a), initial=0)
+    )
+    blocks: list[tuple[int, int, int]] = []
+    ranges = [(0, len(a), 0, len(b))]
+    while ranges:
+        a_start, a_end, b_start, b_end = ranges.pop()
+        if a_start >= a_end or b_start >= b_end:
+            continue
+        if steps.take(searched[a_end] - searched[a_start]):
+            i, j, size = matcher.find_longest_match(a_start, a_end, b_start, b_end)
+            if size:
+                blocks.append((i, j, size))
+                ranges.append((a_start, i, b_start, j))
+                ranges.append((i + size, a_end, j + size, b_end))
+            continue
+        anchors = (
+            _unique_anchors(a, b, a_start, a_end, b_start, b_end)
+            if steps.take(a_end - a_start + b_end - b_start)
+            else []
+        )
+        if not anchors:
+            blocks.extend(_in_order(a, positions, a_start, a_end, b_start, b_end))
+            continue
+        previous_i, previous_j = a_start, b_start
+        for i, j in anchors:
+            blocks.append((i, j, 1))
+            ranges.append((previous_i, i, previous_j, j))
+            previous_i, previous_j = i + 1, j + 1
+        ranges.append((previous_i, a_end, previous_j, b_end))
+    merged: list[tuple[int, int, int]] = []
+    for i, j, size in sorted(blocks):
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            merged[-1] = (merged[-1][0], merged[-1][1], merged[-1][2] + size)
+        else:
+            merged.append((i, j, size))
+    return merged
+
+
+def _unique_anchors(
+    a: list[str], b: list[str], a_start: int, a_end: int, b_start: int, b_end: int
+) -> list[tuple[int, int]]:
+    """The longest chain, in order on both sides, of pairs of elements found once in each range."""
+    in_a = Counter(a[a_start:a_end])
+    in_b = Counter(b[b_start:b_end])
+    position_in_b = {b[j]: j for j in range(b_start, b_end) if in_b[b[j]] == 1}
+    pairs = [
+        (i, position_in_b[a[i]])
+        for i in range(a_start, a_end)
+        if in_a[a[i]] == 1 and a[i] in position_in_b
+    ]
+    # Patience sorting: ends[n] is the pair ending the chain of length n + 1 whose last j is least.
+    ends: list[int] = []
+    last_js: list[int] = []
+    before = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        length = bisect.bisect_left(last_js, j)
+        before[index] = ends[length - 1] if length else -1
+        if length == len(ends):
+            ends.append(index)
+            last_js.append(j)
+        else:
+            ends[length] = index
+            last_js[length] = j
+    chain: list[tuple[int, int]] = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        chain.append(pairs[index])
+        index = before[index]
+    return chain[::-1]
+
+
+def _in_order(
+    a: list[str],
+    positions: dict[str, list[int]],
+    a_start: int,
+    a_end: int,
+    b_start: int,
+    b_end: int,
+) -> list[tuple[int, int, int]]:
+    """Each element of the range of a matched at its next occurrence in the range of b, if any."""
+    blocks = []
+    j = b_start
+    for i in range(a_start, a_end):
+        found = positions.get(a[i], [])
+        k = bisect.bisect_left(found, j)
+        if k < len(found) and found[k] < b_end:
+            blocks.append((i, found[k], 1))
+            j = found[k] + 1
+    return blocks
 
 
 def _kept_in_order(lines: list[str], article: str) -> set[int]:
@@ -563,15 +796,58 @@ class _PdfLine:
         return max(((len(text.strip()), font) for text, _, font in self.pieces), default=(0, ""))[1]
 
 
+class _DroppedLog:
+    """A logger's records dropped while any thread reads a file (a Dask worker runs several)."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+        self.handler = logging.NullHandler()
+        self.lock = threading.Lock()
+        self.readers = 0
+        self.propagate = True
+
+    @contextlib.contextmanager
+    def dropped(self) -> Iterator[None]:
+        """Within this, the logger's records reach no handler but one that drops them."""
+        with self.lock:
+            if not self.readers:
+                self.propagate = self.logger.propagate
+                self.logger.propagate = False
+                self.logger.addHandler(self.handler)
+            self.readers += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.readers -= 1
+                if not self.readers:
+                    self.logger.removeHandler(self.handler)
+                    self.logger.propagate = self.propagate
+
+
+# pypdf logs each thing it repairs in an odd PDF (a wrong cross-reference offset, a broken object)
+# as a warning to stderr, dozens for one file; kjrel says what matters about the file itself.
+_PYPDF_LOG = _DroppedLog("pypdf")
+
+
 def _pdf_reader(path: Path, data: bytes) -> Any:
     import io
 
     from pypdf import PdfReader
 
-    if PDF_END_MARKER not in data[-PDF_END_WINDOW:]:
+    end = data.rfind(PDF_END_MARKER, max(0, len(data) - MAX_PDF_TRAILING_BYTES))
+    if end < 0:
+        end = data.rfind(PDF_END_MARKER)
+        after = len(data) - end - len(PDF_END_MARKER)
         raise InputError(
-            f"{shown(path)}: the PDF is cut short (it does not end with {PDF_END_MARKER.decode()}); "
-            "download or save it again."
+            f"{shown(path)}: the PDF is cut short "
+            + (
+                "(it has no %%EOF end marker)"
+                if end < 0
+                else f"or has something else appended to it ({after:,} bytes follow its last "
+                "%%EOF end marker)"
+            )
+            + "; download or save it again."
         )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -599,9 +875,8 @@ def _unreadable(path: Path, error: Exception) -> InputError:
     )
 
 
-def _pdf_lines(path: Path, data: bytes) -> tuple[list[_PdfLine], list[float]]:
+def _pdf_lines(path: Path, reader: Any) -> tuple[list[_PdfLine], list[float]]:
     """Every line of text in drawing order, and each page's height."""
-    reader = _pdf_reader(path, data)
     collector = _LineCollector()
     heights: list[float] = []
     try:
@@ -678,8 +953,7 @@ def _multiplied(first: list[float], second: list[float]) -> list[float]:
     ]
 
 
-def _pdf_text(path: Path, data: bytes) -> ExtractedText:
-    lines, heights = _pdf_lines(path, data)
+def _pdf_text(path: Path, lines: list[_PdfLine], heights: list[float]) -> ExtractedText:
     if not any(line.text().strip() for line in lines):
         raise InputError(
             f"{shown(path)}: the PDF has no text layer (a scan or a picture of text). kjrel does no "
@@ -822,8 +1096,8 @@ def _marker_spans(line: _PdfLine) -> Iterator[tuple[int, int]]:
         position += len(text)
 
 
-def _pdf_metadata(path: Path, data: bytes) -> DocumentMetadata:
-    reader = _pdf_reader(path, data)
+def _pdf_metadata(path: Path, reader: Any, lines: list[_PdfLine] | None = None) -> DocumentMetadata:
+    """The title and author the PDF states; lines are its text, if read already."""
     try:
         info = reader.metadata
         title, author = (info.title, info.author) if info is not None else (None, None)
@@ -831,7 +1105,9 @@ def _pdf_metadata(path: Path, data: bytes) -> DocumentMetadata:
         raise _unreadable(path, error) from None
     title = _stated(title if isinstance(title, str) else None)
     if title is None:
-        title = _largest_first_page_text(_pdf_lines(path, data)[0])
+        title = _largest_first_page_text(
+            lines if lines is not None else _pdf_lines(path, reader)[0]
+        )
     return DocumentMetadata(
         title=title, author=_stated(author if isinstance(author, str) else None)
     )

@@ -8,6 +8,10 @@ MAX_ARTICLE_BYTES = 5_000_000
 MAX_PDF_BYTES = 50_000_000
 # A report chapter or brief is tens of pages; a book is not one article.
 MAX_PDF_PAGES = 500
+# A PDF ends with %%EOF; some writers and servers append bytes after it (padding, an error page),
+# which pypdf passes over. A file whose last %%EOF is further from its end is taken to be cut short
+# (a linearised PDF has another %%EOF near its start, so one anywhere in the file would not do).
+MAX_PDF_TRAILING_BYTES = 65_536
 # 500 pages of 60 lines, and room besides; pypdf reads a page's text in pure Python, so a PDF of
 # hundreds of thousands of tiny lines is stopped here rather than read for many minutes.
 MAX_PDF_LINES = 50_000
@@ -19,6 +23,11 @@ MAX_PAGE_WORDS = 100_000
 # libxml2 takes time in the square of an element's attributes (a tag of 200,000 took two minutes
 # to parse); real tags have a few dozen.
 MAX_TAG_ATTRIBUTES = 1_000
+# Matching a page's lines with the extractor's text (and the words of the lines it changed) looks at
+# each element's equals on the other side: thousands of steps on a saved article, but a number in
+# the square of the page on one of repeated lines (an 800-row table took minutes). Past this many
+# steps on one page, what is left is matched at lines found once on both sides, then in order.
+MAX_ALIGNMENT_STEPS = 1_000_000
 
 # The most characters each column of raw/'s CSV files (articles.csv, labels.csv, passes.csv,
 # cleaning_corrections.csv) may hold, checked when kjrel writes a row and when it reads one. Each is

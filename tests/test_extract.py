@@ -1,12 +1,21 @@
+import bisect
+import difflib
 import io
+import logging
+import re
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as parquet
+import pypdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from kjrel_data.add import NewArticle, add_article
 from kjrel_data.clean import RULES, clean_text_of
 from kjrel_data.errors import InputError
 from kjrel_data.extract import (
@@ -16,13 +25,20 @@ from kjrel_data.extract import (
     PDF_FOOTNOTE_RULE,
     PDF_HEADER_RULE,
     PDF_PAGE_NUMBER_RULE,
+    _matching_blocks,
+    _Steps,
     document_metadata,
     extracted_text,
     file_format,
     kept_lines,
     page_blocks,
 )
-from kjrel_data.limits import MAX_PAGE_ELEMENTS, MAX_TAG_ATTRIBUTES
+from kjrel_data.limits import (
+    MAX_ALIGNMENT_STEPS,
+    MAX_PAGE_ELEMENTS,
+    MAX_PDF_TRAILING_BYTES,
+    MAX_TAG_ATTRIBUTES,
+)
 from kjrel_data.load import article_metadata
 
 from .conftest import REPO
@@ -153,9 +169,55 @@ def test_a_page_is_read_in_the_encoding_it_declares():
     assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1252">',
+        "<meta charset=windows-1252 />",
+        '<meta content="text/html; charset=windows-1252" http-equiv="Content-Type">',
+        "<meta http-equiv='content-type' content='text/html;charset=\"windows-1252\"'>",
+    ],
+)
+def test_a_page_declares_its_encoding_in_a_meta_charset_or_content_type_tag(declaration):
+    page = (
+        f'<html><head><meta name="description" content="charset=koi8-r">{declaration}</head>'
+        f"<body><article><p>\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks. {BODY}</p>"
+        f"<p>{BODY}</p></article></body></html>"
+    ).encode("cp1252")
+    extracted = extracted_text(Path("page.html"), page)
+    assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
+
+
+@pytest.mark.parametrize("named", ["koi8-r", "foo"])
+def test_a_charset_named_in_another_meta_tags_content_declares_nothing(named):
+    description = f'<meta name="description" content="Pages in charset={named} are read as what?">'
+    page = (
+        f"<html><head>{description}</head><body><article>"
+        f"<p>\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks. {BODY}</p>"
+        f"<p>{BODY}</p></article></body></html>"
+    ).encode()
+    extracted = extracted_text(Path("page.html"), page)
+    assert "\u201cWe agreed,\u201d said Kim \u2014 caf\u00e9 talks." in extracted.text
+
+
 def test_a_page_not_valid_in_its_encoding_is_named_with_its_byte():
     with pytest.raises(InputError, match=r"page\.html: not valid utf-8 \(byte 18"):
         extracted_text(Path("page.html"), b"<html><body><p>caf\xe9 au lait</p></body></html>")
+
+
+def test_a_byte_without_a_character_is_named_with_the_encoding_the_page_is_read_in():
+    # Browsers read a page declaring ISO-8859-1 as windows-1252, where 0x81 is no character.
+    page = b'<html><head><meta charset="ISO-8859-1"></head><body><p>caf\xe9 \x81</p></body></html>'
+    message = (
+        r"page\.html: byte 60 is b'\\x81', no character in cp1252, the encoding browsers \(and "
+        r"kjrel\) read the 'iso-8859-1' it declares in\. Save the page again"
+    )
+    with pytest.raises(InputError, match=message):
+        extracted_text(Path("page.html"), page)
+    with pytest.raises(
+        InputError, match=r"not valid utf-8 \(byte 6 is b'\\xe9'\), the encoding its "
+    ):
+        extracted_text(Path("page.html"), b"\xef\xbb\xbfcaf\xe9</p>")
 
 
 def test_a_page_without_an_article_is_refused():
@@ -238,6 +300,52 @@ def test_a_scanned_an_encrypted_and_a_cut_short_pdf_are_refused():
         extracted_text(Path("locked.pdf"), _pdf([[BODY]], encrypt="secret"))
     whole = _pdf([[BODY]])
     with pytest.raises(InputError, match="cut short"):
+        extracted_text(Path("cut.pdf"), whole[: len(whole) // 2])
+
+
+@pytest.mark.parametrize(
+    ("data", "first"),
+    [
+        (b"\x1c\x1d\n", "U+001C, at character 0"),
+        (b"\n\x01\x02", "U+0001, at character 1"),
+        (b"\x0c\n", "U+000C"),
+        (b" \x7f", "U+007F"),
+    ],
+)
+def test_a_text_file_of_control_characters_is_refused_as_such_not_as_empty(data, first):
+    message = "a.txt: holds no text, only white space and control characters (the first, " + first
+    with pytest.raises(InputError, match=re.escape(message)):
+        extracted_text(Path("a.txt"), data)
+    with pytest.raises(InputError, match=r"a\.txt: the article is empty"):
+        extracted_text(Path("a.txt"), b" \n\t\r\n")
+
+
+def test_a_utf16_file_is_refused_as_utf16_not_for_its_nul_bytes():
+    text = f"\u201cWe agreed,\u201d said Kim. {BODY}\n"
+    for data in (text.encode("utf-16-le"), text.encode("utf-16-be")):
+        with pytest.raises(
+            InputError, match=r"a\.txt: is UTF-16 text, not UTF-8 \(every other byte"
+        ):
+            extracted_text(Path("a.txt"), data)
+    with pytest.raises(InputError, match=r"a\.txt: is UTF-16 text, not UTF-8 \(it starts with"):
+        extracted_text(Path("a.txt"), text.encode("utf-16"))
+    page = f"<html><body><article><p>{BODY}</p></article></body></html>"
+    with pytest.raises(InputError, match=r"a\.html: is UTF-16 text without a byte-order mark"):
+        extracted_text(Path("a.html"), page.encode("utf-16-le"))
+    # With its byte-order mark, a page is read as UTF-16.
+    with pytest.raises(InputError, match="no article text was found"):
+        extracted_text(Path("a.html"), page.encode("utf-16"))
+
+
+def test_a_pdf_with_bytes_after_its_end_marker_is_read_unless_they_are_past_any_padding():
+    whole = _pdf([[BODY]])
+    padded = whole + b"\x00" * 4_096 + b"<html><body>Not found</body></html>\n" * 100
+    assert BODY in extracted_text(Path("padded.pdf"), padded).text
+    assert whole.endswith(b"%%EOF\n")
+    appended = whole + b"\x00" * MAX_PDF_TRAILING_BYTES
+    with pytest.raises(InputError, match=r"appended to it \(65,537 bytes follow its last %%EOF"):
+        extracted_text(Path("appended.pdf"), appended)
+    with pytest.raises(InputError, match=r"cut\.pdf: the PDF is cut short \(it has no %%EOF end"):
         extracted_text(Path("cut.pdf"), whole[: len(whole) // 2])
 
 
@@ -330,6 +438,40 @@ def test_pages_past_any_article_are_refused_before_the_extractor_runs():
         extracted_text(Path("many.html"), f"<html><body>{many}</body></html>".encode())
 
 
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        " ".join(f"a{number}" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        " ".join(f'a{number}=">"' for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        "= " + " ".join(f"a{number}" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+        "".join(f"a{number}=''" for number in range(MAX_TAG_ATTRIBUTES + 1)),
+    ],
+    ids=["without values", "with '>' in values", "after stray '='", "without spaces"],
+)
+def test_a_tag_of_too_many_attributes_is_refused_however_they_are_written(attributes):
+    flooded = f"<html><body><div {attributes}><p>{BODY}</p></div></body></html>".encode()
+    with pytest.raises(InputError, match=r"a tag at character 12 has more than 1,000 attributes"):
+        extracted_text(Path("flood.html"), flooded)
+
+
+def test_a_tag_of_many_equals_signs_in_its_values_is_read():
+    query = "&".join(f"q{number}=x" for number in range(2 * MAX_TAG_ATTRIBUTES))
+    link = f'<a href="/search?{query}" title="a=b">Talks</a>'
+    paragraphs = "".join(f"<p>{BODY} Round {number}. {link}</p>" for number in range(3))
+    page = f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    assert BODY in extracted_text(Path("page.html"), page).text
+
+
+def test_a_page_nested_deeper_than_the_parser_goes_is_refused_not_cut_short():
+    nested = "<div>" * 300 + f"<p>{BODY}</p>" + "</div>" * 300
+    page = f"<html><body>\n{nested}\n<p>{BODY}</p></body></html>".encode()
+    message = r"deep\.html: its elements are nested deeper than the HTML parser goes, so the page"
+    with pytest.raises(InputError, match=message + " from line 2 on would be lost"):
+        extracted_text(Path("deep.html"), page)
+    with pytest.raises(InputError, match="nested deeper"):
+        document_metadata(Path("deep.html"), page)
+
+
 def test_a_long_run_of_lines_the_extractor_joined_is_matched_in_order():
     # Past the words aligned one by one, each line is found after the one before.
     lines = ["Menu", *(f"{BODY} Number {number}." for number in range(3_000)), "Footer"]
@@ -344,3 +486,105 @@ def test_a_pdf_of_more_text_than_any_brief_is_stopped_while_it_is_read(monkeypat
     monkeypatch.setattr("kjrel_data.extract.MAX_ARTICLE_BYTES", 200)
     with pytest.raises(InputError, match=r"brief\.pdf: more than 200 characters of text is more"):
         extracted_text(Path("brief.pdf"), _pdf([[BODY, BODY]]))
+
+
+def _counted_longest_matches(monkeypatch) -> list[int]:
+    """The steps each of difflib's longest-match searches takes from now on."""
+    steps: list[int] = []
+    search = difflib.SequenceMatcher.find_longest_match
+
+    def counted(matcher, a_start, a_end, b_start, b_end):
+        positions = matcher.b2j
+        steps.append(
+            sum(
+                bisect.bisect_left(positions.get(matcher.a[i], []), b_end) + 1
+                for i in range(a_start, a_end)
+            )
+        )
+        return search(matcher, a_start, a_end, b_start, b_end)
+
+    monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", counted)
+    return steps
+
+
+def test_a_page_of_repeated_lines_is_aligned_in_a_bounded_number_of_steps(monkeypatch):
+    # difflib alone looks at every pair of equal lines: 50,000 x 50,000 of them here (over ten
+    # minutes), and every pair of equal cells of a table the extractor joins into rows (13,000
+    # words aligned word by word, a million pairs of "Yes" alone, again and again). Past its
+    # steps, lines and words are matched in order.
+    steps = _counted_longest_matches(monkeypatch)
+    sentence = "Talks resumed on Monday."
+    lines = ["Menu", "", *[sentence, ""] * 50_000, "Footer"]
+    assert kept_lines(lines, "\n".join([sentence] * 50_000)) == set(range(2, 100_002, 2))
+    rows = [[str(2000 + number % 24), "Yes", str(number % 3), "Seoul"] for number in range(1_000)]
+    lines = ["Menu", BODY, *(cell for row in rows for cell in row), "Footer"]
+    article = "\n".join([BODY, *("| " + " | ".join(row) + " |" for row in rows)])
+    assert kept_lines(lines, article) == set(range(1, len(lines) - 1))
+    assert sum(steps) <= MAX_ALIGNMENT_STEPS
+
+
+@given(
+    st.lists(st.sampled_from("abcdef"), max_size=40),
+    st.lists(st.sampled_from("abcdef"), max_size=40),
+    st.integers(min_value=0, max_value=300),
+)
+def test_lines_are_aligned_as_difflib_aligns_them_while_the_steps_last(a, b, limit):
+    # A saved article's page takes a few thousand steps: its alignment is difflib's own.
+    blocks = _matching_blocks(a, b, _Steps(10**9))
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    assert blocks == [tuple(block) for block in matcher.get_matching_blocks()[:-1]]
+    # Past the steps, every block still pairs equal elements, in order on both sides.
+    a_end = b_end = 0
+    for i, j, size in _matching_blocks(a, b, _Steps(limit)):
+        assert i >= a_end and j >= b_end and size > 0 and a[i : i + size] == b[j : j + size]
+        a_end, b_end = i + size, j + size
+
+
+def _misdirected(pdf: bytes) -> bytes:
+    """The PDF with its startxref pointing a few bytes off: pypdf repairs it, warning as it goes."""
+    return re.sub(rb"startxref\s+(\d+)", lambda found: b"startxref\n%d" % (int(found[1]) + 7), pdf)
+
+
+def test_a_pdf_pypdf_repairs_is_added_with_only_kjrels_own_messages(
+    raw_copy, tmp_path, capsys, caplog
+):
+    source = tmp_path / "brief.pdf"
+    source.write_bytes(_misdirected(_pdf([[BODY], [BODY]])))
+    result = run_kjrel(["add", source, "--outlet", "X", "--title", "Y", "--raw", raw_copy], capsys)
+    assert result.status == 0, result.stderr
+    # Outside pytest, a warning no handler takes goes to stderr; here caplog would take it.
+    assert result.stderr == "" and caplog.records == []
+    logging.getLogger("pypdf._reader").warning("after reading")
+    assert [record.getMessage() for record in caplog.records] == ["after reading"]
+
+
+def test_add_reads_a_pdf_once_for_its_text_and_the_title_it_sets_large(
+    raw_copy, tmp_path, monkeypatch
+):
+    calls: Counter[str] = Counter()
+
+    def counted(name, function):
+        def call(*arguments, **options):
+            calls[name] += 1
+            return function(*arguments, **options)
+
+        return call
+
+    monkeypatch.setattr(pypdf, "PdfReader", counted("readers", pypdf.PdfReader))
+    monkeypatch.setattr(
+        pypdf.PageObject, "extract_text", counted("pages", pypdf.PageObject.extract_text)
+    )
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica-Bold", 18)
+    drawing.drawString(72, 760, "Seoul and Tokyo Resume Talks")
+    drawing.setFont("Helvetica", 10)
+    for number in range(4):
+        drawing.drawString(72, 720 - 14 * number, f"{BODY[:80]} Line {number}.")
+    drawing.save()
+    source = tmp_path / "brief.pdf"
+    source.write_bytes(buffer.getvalue())
+    added = add_article(raw_copy, source, NewArticle(outlet="Invented Institute"))
+    assert added.taken_from_file == {"--title": "Seoul and Tokyo Resume Talks"}
+    # Before, the text, the stated title and the title set large each read the PDF: 3 and 2.
+    assert calls == {"readers": 1, "pages": 1}
