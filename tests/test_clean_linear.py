@@ -155,10 +155,13 @@ PARAGRAPH_PIECES = [
     *["Subscribe", "Cancel anytime", "(Photo by A)", "Advertisement", "Read the full", " story"],
 ]
 LINE_PATTERNS = compile_rules(RULES, METADATA)["line"]
+# The rewritten joins against their originals, on ten times the profile's examples: 600 in CI,
+# 2,000 with HYPOTHESIS_PROFILE=dev.
+EQUIVALENCE_EXAMPLES = 10 * settings.default.max_examples
 
 
 @pytest.mark.slow
-@settings(max_examples=3000)
+@settings(max_examples=EQUIVALENCE_EXAMPLES)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=8), max_size=8), st.lists(st.booleans()))
 def test_broken_paragraphs_are_joined_as_by_the_original(paragraphs, normalised):
     # The cleaner passes normalised paragraphs; the function takes any.
@@ -175,7 +178,7 @@ STRONG_PIECES = ["(**", "**)", "(__", "__)", "**", "__", "a", "b", " ", "#", "# 
 
 
 @pytest.mark.slow
-@settings(max_examples=3000)
+@settings(max_examples=EQUIVALENCE_EXAMPLES)
 @given(st.lists(_pieces(STRONG_PIECES, max_size=8).map(lambda text: f"a{text}"), max_size=10))
 def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragraphs):
     # Each paragraph starts lowercase, so each carries on the last.
@@ -185,7 +188,7 @@ def test_strong_marks_paired_across_joins_are_stripped_as_by_the_original(paragr
 
 
 @pytest.mark.slow
-@settings(max_examples=2000)
+@settings(max_examples=EQUIVALENCE_EXAMPLES)
 @given(st.lists(_pieces(PARAGRAPH_PIECES, max_size=10), min_size=1, max_size=10))
 def test_articles_of_broken_paragraphs_are_cleaned_as_by_the_original(paragraphs):
     prose = "The two leaders met in Seoul on Monday and agreed to talk again soon."
