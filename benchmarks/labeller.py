@@ -35,6 +35,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from kjrel_data.build import built_batches
 from kjrel_data.label_sets import NONE, text_sha256
+from kjrel_data.load import load_catalog
 from kjrel_data.model_labeller import (
     CHOSEN_METHOD,
     FIELDS,
@@ -175,7 +176,7 @@ def train_sentence_model(examples: Sequence[GoldExample], trained_on: dict) -> d
 def built_sentences(raw: Path) -> pa.Table:
     """The sentences table of raw/'s build, batch by batch."""
     return pa.concat_tables(
-        table for corpus in built_batches(raw) for table in corpus[SENTENCES].values()
+        table for corpus in built_batches(load_catalog(raw)) for table in corpus[SENTENCES].values()
     )
 
 

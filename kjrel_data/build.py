@@ -35,6 +35,7 @@ from kjrel_data.load import (
     ArticleMetadata,
     CleaningCorrection,
     LabelRow,
+    RawCatalog,
     load_catalog,
     pinned_codebooks,
     read_article,
@@ -141,9 +142,8 @@ def build_batch(batch: Batch) -> Corpus:
     return corpus
 
 
-def batches(raw_dir: Path, batch_articles: int) -> tuple[list[Batch], int]:
+def batches(catalog: RawCatalog, batch_articles: int) -> tuple[list[Batch], int]:
     """The build's batches, in article_id order, and the number of articles in them."""
-    catalog = load_catalog(raw_dir)
     # Every stale correction at once, before any batch is cleaned.
     refuse_stale_corrections(catalog.raw_dir, catalog.articles, catalog.corrections)
     article_ids = frozenset(row.article_id for row in catalog.articles)
@@ -202,13 +202,14 @@ def build(
     }
     # A folder the build cannot write is refused before raw/ is read.
     checked_out_dir(out_dir, raw_dir)
+    catalog = load_catalog(raw_dir)
     # Known before any shard is written: every shard's metadata holds it.
-    version = dataset_version(load_catalog(raw_dir))
+    version = dataset_version(catalog)
     with staging_folder(out_dir, raw_dir, version.version) as staging:
         writer = ShardWriter(staging, version.version, options.shard_text_bytes)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
-        with contextlib.closing(built_batches(raw_dir, options)) as built:
+        with contextlib.closing(built_batches(catalog, options)) as built:
             for corpus in built:
                 writer.write(corpus)
                 summary = summarize(corpus) if summary is None else summary + summarize(corpus)
@@ -222,12 +223,14 @@ def build(
 
 
 def built_batches(
-    raw_dir: Path, options: BuildOptions = DEFAULT_OPTIONS
+    catalog: RawCatalog, options: BuildOptions = DEFAULT_OPTIONS
 ) -> Generator[Corpus, None, None]:
     """Each batch's validated tables, in article_id order, built as they are asked for."""
     # A cluster's workers do not share this process's working directory.
     work, article_count = batches(
-        Path(raw_dir).resolve() if options.scheduler is not None else raw_dir,
+        replace(catalog, raw_dir=catalog.raw_dir.resolve())
+        if options.scheduler is not None
+        else catalog,
         options.batch_articles,
     )
     first_with: dict[bytes, str] = {}
@@ -242,7 +245,7 @@ def built_batches(
             _in_order(executor, build_batch, work, slots * BATCHES_AHEAD_PER_WORKER),
             strict=True,
         ):
-            _refuse_clean_copies(Path(raw_dir), corpus, first_with)
+            _refuse_clean_copies(catalog.raw_dir, corpus, first_with)
             yield corpus
             progress.update(len(batch.articles))
 

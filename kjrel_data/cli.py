@@ -621,10 +621,11 @@ def _run_release(arguments: argparse.Namespace) -> int:
 
 def _run_export_tasks(arguments: argparse.Namespace) -> int:
     from kjrel_data.build import built_batches
+    from kjrel_data.load import load_catalog
     from kjrel_data.tasks import RoundPlan, export_tasks
 
     plan = RoundPlan(check=arguments.check, blind=arguments.blind, annotators=arguments.overlap)
-    exported = export_tasks(built_batches(arguments.raw), arguments.out, plan)
+    exported = export_tasks(built_batches(load_catalog(arguments.raw)), arguments.out, plan)
     print(
         f"Wrote {exported.tasks} tasks ({plan.kind} round) to {exported.tasks_file} "
         f"({exported.model_labelled} with the model's labels to correct, "

@@ -130,11 +130,11 @@ def import_annotations(
 def _import_tasks(
     raw_dir: Path, export_file: Path, codebook_file: Path, tasks: list
 ) -> ImportedLabels:
+    catalog = load_catalog(raw_dir)
     sentences = _named_sentences(
-        raw_dir, frozenset(filter(None, (_sentence_id(task) for task in tasks)))
+        catalog, frozenset(filter(None, (_sentence_id(task) for task in tasks)))
     )
     current = {sentence_id: row["text_sha256"] for sentence_id, row in sentences.items()}
-    catalog = load_catalog(raw_dir)
     labels_file = raw_dir / LABELS_FILE
     gold = {row.sentence_id: row for row in catalog.gold_labels}
     new_labels: dict[str, _Labels] = {}
@@ -420,13 +420,13 @@ def _pass_key_of(rows: list[dict[str, str]]) -> frozenset:
     )
 
 
-def _named_sentences(raw_dir: Path, sentence_ids: frozenset[str]) -> dict[str, dict]:
+def _named_sentences(catalog: RawCatalog, sentence_ids: frozenset[str]) -> dict[str, dict]:
     """The built sentences of these ids, by id: their article, index, text and text_sha256."""
     # Built a batch at a time, keeping only the rows the export names: memory follows the export,
     # not the corpus.
     wanted = pa.array(sorted(sentence_ids), pa.string())
     named: dict[str, dict] = {}
-    for corpus in built_batches(raw_dir):
+    for corpus in built_batches(catalog):
         for table in corpus[SENTENCES].values():
             rows = table.select(NAMED_SENTENCE_COLUMNS).filter(
                 compute.is_in(table["sentence_id"], wanted)

@@ -166,7 +166,7 @@ def _built_review_articles(
 ) -> Iterator[ReviewArticle]:
     """The chosen articles as the page shows them, built a batch at a time, by id."""
     known = {row.article_id: row for row in catalog.articles}
-    for corpus in built_batches(catalog.raw_dir, options):
+    for corpus in built_batches(catalog, options):
         batch_ids = [
             article_id
             for table in corpus[ARTICLES].values()

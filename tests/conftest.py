@@ -82,9 +82,10 @@ def built_corpus(raw_dir: Path) -> dict:
     import pyarrow as pa
 
     from kjrel_data.build import built_batches
+    from kjrel_data.load import load_catalog
     from kjrel_data.names import CONFIGS
 
-    parts = list(built_batches(raw_dir))
+    parts = list(built_batches(load_catalog(raw_dir)))
     return {
         config: {
             split: pa.concat_tables([part[config][split] for part in parts])

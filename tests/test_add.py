@@ -15,6 +15,7 @@ from kjrel_data.build import build, built_batches
 from kjrel_data.errors import InputError
 from kjrel_data.import_annotations import import_annotations
 from kjrel_data.label_sets import ANNOTATION_SOURCES, LABEL_SOURCE
+from kjrel_data.load import load_catalog
 from kjrel_data.tasks import export_tasks
 
 from .conftest import REPO, raw_articles
@@ -179,7 +180,7 @@ def test_after_an_add_and_a_label_studio_import_no_model_label_reads_as_an_annot
     article_id = add_article(
         raw_copy, UNSEEN, NewArticle(outlet="Northline", title=UNSEEN_TITLE)
     ).article_id
-    exported = export_tasks(built_batches(raw_copy), tmp_path / "labelling")
+    exported = export_tasks(built_batches(load_catalog(raw_copy)), tmp_path / "labelling")
     tasks = json.loads(exported.tasks_file.read_text(encoding="utf-8"))
     annotated_task = tasks[0]
     result = [

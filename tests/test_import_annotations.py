@@ -17,6 +17,7 @@ from kjrel_data.build import DEFAULT_OPTIONS, build, built_batches
 from kjrel_data.cli import main
 from kjrel_data.errors import InputError
 from kjrel_data.import_annotations import import_annotations
+from kjrel_data.load import load_catalog
 from kjrel_data.tasks import RoundPlan, export_tasks
 
 from .conftest import RAW, REPO, built_corpus, small_batches
@@ -44,7 +45,7 @@ def prepared(tmp_path_factory) -> tuple[Path, list[dict]]:
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(model_labeller, "PUBLISH_THRESHOLDS", NO_MODEL_LABELS)
-        exported = export_tasks(built_batches(root / "raw"), root / "labelling")
+        exported = export_tasks(built_batches(load_catalog(root / "raw")), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
@@ -205,7 +206,7 @@ def test_round_trip_turns_the_annotated_rows_into_gold(raw, tasks, tmp_path):
     assert second["gold_note"].endswith("Seoul's envoy speaks.")
     assert sentences[cancelled["data"]["sentence_id"]]["label_source"] == "unlabelled"
 
-    again = export_tasks(built_batches(raw), tmp_path / "labelling")
+    again = export_tasks(built_batches(load_catalog(raw)), tmp_path / "labelling")
     assert again.tasks == len(tasks) - 2
     # Importing the same export twice adds nothing the second time.
     repeated = import_annotations(raw, tmp_path / "export.json")
@@ -418,7 +419,7 @@ def _passes(raw: Path) -> list[dict]:
 
 
 def _exported(raw: Path, folder: Path, options=DEFAULT_OPTIONS, **plan) -> list[dict]:
-    exported = export_tasks(built_batches(raw, options), folder, RoundPlan(**plan))
+    exported = export_tasks(built_batches(load_catalog(raw), options), folder, RoundPlan(**plan))
     return json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 

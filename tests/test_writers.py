@@ -27,7 +27,7 @@ from kjrel_data.build import build, built_batches
 from kjrel_data.errors import InputError
 from kjrel_data.import_annotations import import_annotations
 from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS
-from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv
+from kjrel_data.load import LABEL_COLUMNS, METADATA_COLUMNS, _read_csv, load_catalog
 from kjrel_data.raw_files import LOCK_FILE, appended_rows
 from kjrel_data.tasks import export_tasks
 
@@ -46,7 +46,7 @@ def labelling(tmp_path_factory) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("labelling")
     shutil.copytree(RAW, root / "raw")
     add_article(root / "raw", UNSEEN, NewArticle(outlet="Pacific Wire", title=UNSEEN_TITLE))
-    exported = export_tasks(built_batches(root / "raw"), root / "labelling")
+    exported = export_tasks(built_batches(load_catalog(root / "raw")), root / "labelling")
     return root / "raw", json.loads(exported.tasks_file.read_text(encoding="utf-8"))
 
 
