@@ -73,23 +73,19 @@ class Scheduler:
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """How a build runs. The rows are the same whatever these are; the shard and row group sizes
-    decide how the files are laid out."""
+    """How a build runs. The rows are the same whatever these are; the batch and shard sizes decide
+    how the files are laid out (Parquet row groups and shards)."""
 
     workers: int = 1
     scheduler: Scheduler | None = None
     show_progress: bool = False
     # A batch of news articles is a few MB of text and tables: small enough to hold a few per
-    # worker, large enough that per-batch overhead (validation) stays a small share.
+    # worker, large enough that per-batch overhead (validation, row groups) stays a small share.
     batch_articles: int = 200
     # Text per shard before the next one starts: a few hundred MB at most, as the Hub writes them,
     # so one shard downloads and loads on its own. Counted as the UTF-8 bytes of the string columns,
     # which (unlike Arrow's buffer sizes) do not depend on how a batch reached the writer.
     shard_text_bytes: int = 256 * 2**20
-    # Text per Parquet row group, counted as for shards: a few MB, so a reader holds one at a
-    # time with ease, and the writer's footer holds a few hundred row groups at 100,000 articles,
-    # not thousands.
-    row_group_text_bytes: int = 4 * 2**20
 
 
 DEFAULT_OPTIONS = BuildOptions()
@@ -210,9 +206,7 @@ def build(
     # Known before any shard is written: every shard's metadata holds it.
     version = dataset_version(catalog)
     with staging_folder(out_dir, raw_dir, version.version) as staging:
-        writer = ShardWriter(
-            staging, version.version, options.shard_text_bytes, options.row_group_text_bytes
-        )
+        writer = ShardWriter(staging, version.version, options.shard_text_bytes)
         summary = None
         # Closed at once on an error, so worker processes or the cluster client stop with it.
         with contextlib.closing(built_batches(catalog, options)) as built:

@@ -45,43 +45,32 @@ class Shards:
 class ShardWriter:
     """Appends batches of corpus tables to Parquet shards, `<split>-NNNNN-of-MMMMM-<digest>.parquet`."""
 
-    def __init__(
-        self,
-        folder: Path,
-        dataset_version: str,
-        max_shard_text_bytes: int,
-        row_group_text_bytes: int,
-    ) -> None:
+    def __init__(self, folder: Path, dataset_version: str, max_shard_text_bytes: int) -> None:
         self.folder = folder
         self.dataset_version = dataset_version
         # A shard starts anew once its string columns' UTF-8 text would pass this.
         self.max_shard_text_bytes = max_shard_text_bytes
-        # Batches are held back until their text reaches this, then written as one row group: a
-        # row group per batch made thousands, whose metadata the writer holds until the shard
-        # closes (about 20 KB each, so memory grew with the corpus).
-        self.row_group_text_bytes = row_group_text_bytes
         self.shards: dict[tuple[str, str], list[Path]] = {}
         self.writers: dict[tuple[str, str], parquet.ParquetWriter] = {}
         self.shard_text_bytes: dict[tuple[str, str], int] = {}
-        self.held: dict[tuple[str, str], list[pa.Table]] = {}
-        self.held_text_bytes: dict[tuple[str, str], int] = {}
 
     def write(self, corpus: Corpus) -> None:
-        """Append one batch (articles in order); its non-empty tables join their next row group."""
+        """Append one batch (articles in order): each non-empty table becomes a row group."""
         for config in CONFIGS:
             for split in SPLITS:
                 table = corpus[config][split]
                 if table.num_rows:
-                    self._hold((config, split), table)
+                    text_bytes = _text_bytes(table)
+                    self._writer_for(config, split, text_bytes).write_table(table.combine_chunks())
+                    self.shard_text_bytes[(config, split)] += text_bytes
 
     def close(self) -> Shards:
         """Finish every shard and give each its final name."""
         for config in CONFIGS:
             for split in SPLITS:
-                self._write_held((config, split))
                 if (config, split) not in self.shards:
                     # A split with no rows still gets its (empty) file, so every split loads.
-                    self._writer_for((config, split))
+                    self._writer_for(config, split, 0)
         for writer in self.writers.values():
             writer.close()
         data_files: dict[str, dict[str, list[str]]] = {}
@@ -110,32 +99,15 @@ class ShardWriter:
                 )
         return Shards(data_files, sha256_by_path, data_bytes)
 
-    def _hold(self, key: tuple[str, str], table: pa.Table) -> None:
-        text_bytes = _text_bytes(table)
-        held_text_bytes = self.held_text_bytes.get(key, 0)
-        # What is held belongs to the open shard: it is written there before the shard closes.
-        if (key in self.writers or key in self.held) and (
-            self.shard_text_bytes.get(key, 0) + held_text_bytes + text_bytes
-            > self.max_shard_text_bytes
+    def _writer_for(self, config: str, split: str, text_bytes: int) -> parquet.ParquetWriter:
+        key = (config, split)
+        if (
+            key in self.writers
+            and self.shard_text_bytes[key] + text_bytes <= self.max_shard_text_bytes
         ):
-            self._write_held(key)
-            self.writers.pop(key).close()
-        self.held.setdefault(key, []).append(table)
-        self.held_text_bytes[key] = self.held_text_bytes.get(key, 0) + text_bytes
-        if self.held_text_bytes[key] >= self.row_group_text_bytes:
-            self._write_held(key)
-
-    def _write_held(self, key: tuple[str, str]) -> None:
-        tables = self.held.pop(key, [])
-        if tables:
-            writer = self._writer_for(key)
-            writer.write_table(pa.concat_tables(tables).combine_chunks())
-            self.shard_text_bytes[key] += self.held_text_bytes.pop(key)
-
-    def _writer_for(self, key: tuple[str, str]) -> parquet.ParquetWriter:
-        if key in self.writers:
             return self.writers[key]
-        config, split = key
+        if key in self.writers:
+            self.writers.pop(key).close()
         part = (
             self.folder
             / DATA_FOLDER

@@ -112,8 +112,7 @@ MAX_CHECKSUM_LIST_BYTES = 10_000_000
 # and one batch of articles at the 5 MB cap can push a shard to about 2 GB.
 MAX_DATA_FILE_BYTES = 4_000_000_000
 # What a Parquet footer may declare for one row group, which validate reads whole. The build's
-# row groups hold about 4 MB of text and at most one batch more: 200 articles at the 5 MB cap make
-# about 2 GB uncompressed.
+# row group is one batch of 200 articles: at the 5 MB cap, about 2 GB uncompressed.
 MAX_ROW_GROUP_BYTES = 4_000_000_000
 # The most compressible rows the build writes, a million removed lines that are all "# " (numbered
 # 1, 2, 3...), take 3.2 bytes each with zstd. A footer declaring more rows than its row group has

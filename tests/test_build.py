@@ -1,6 +1,5 @@
 import hashlib
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,7 +8,7 @@ import pytest
 from datasets import load_dataset
 from distributed import LocalCluster
 
-from kjrel_data.build import DEFAULT_OPTIONS, BuildOptions, Scheduler, build
+from kjrel_data.build import BuildOptions, Scheduler, build
 from kjrel_data.clean import RULES, compile_rules, normalise_line
 from kjrel_data.errors import InputError, OutputError
 from kjrel_data.load import load_catalog
@@ -151,23 +150,6 @@ def test_batches_and_shards_hold_the_same_rows_as_one_batch(sharded, built):
     ]
     for config in CONFIGS:
         assert _rows(sharded, config) == _rows(built, config)
-
-
-def test_batches_are_written_as_row_groups_of_the_set_text_size(tmp_path, built):
-    # Three batches into one shard: held back into one row group by default, or written a row
-    # group each once a batch's text passes the row group's size.
-    for row_group_text_bytes, row_groups in ((DEFAULT_OPTIONS.row_group_text_bytes, 1), (1, 2)):
-        out = tmp_path / str(row_group_text_bytes)
-        options = replace(
-            small_batches(),
-            shard_text_bytes=DEFAULT_OPTIONS.shard_text_bytes,
-            row_group_text_bytes=row_group_text_bytes,
-        )
-        build(RAW, out, DOCS, options)
-        (train,) = (out / "data/sentences").glob("train-*.parquet")
-        assert parquet.ParquetFile(train).num_row_groups == row_groups
-        for config in CONFIGS:
-            assert _rows(out, config) == _rows(built, config)
 
 
 @pytest.mark.slow
