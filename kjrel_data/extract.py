@@ -200,7 +200,10 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 MIN_ARTICLE_WORDS: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_words")
 MIN_ARTICLE_SENTENCES: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_sentences")
 PDF_MARGIN_SHARE: float = rule_parameter(PDF_HEADER_RULE, "pdf_margin_share")
-PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
+# Matched against a line with its white space collapsed to single spaces: each space is optional
+# and stands alone, so no two quantifiers compete for the same run of spaces (with "\s*" on both
+# sides of the optional dash, a margin line of "1", thousands of spaces and "x" took minutes).
+PAGE_NUMBER = re.compile(r"(?:page ?)?[-–—]? ?\d{1,4} ?[-–—]?(?: ?(?:of|/) ?\d{1,4})?", re.I)
 FOOTNOTE_MARKER = re.compile(r"\d{1,3}|[*†‡§]")
 FOOTNOTE_START = re.compile(r"(?:\d{1,3}|[*†‡§])\.?\s*\S")
 SUPERSCRIPT_SIZE_SHARE: float = rule_parameter(PDF_FOOTNOTE_MARKER_RULE, "size_share")
@@ -1056,7 +1059,7 @@ def _layer_rules(lines: list[_PdfLine], heights: list[float], body_size: float) 
     for index, rule in margin_lines.items():
         line = lines[index]
         text = line.text().strip()
-        if PAGE_NUMBER.fullmatch(text):
+        if PAGE_NUMBER.fullmatch(" ".join(text.split())):
             rules[index] = PDF_PAGE_NUMBER_RULE
         elif len(pages_of[(rule, _masked(text))]) > 1:
             rules[index] = rule

@@ -588,3 +588,38 @@ def test_add_reads_a_pdf_once_for_its_text_and_the_title_it_sets_large(
     assert added.taken_from_file == {"--title": "Seoul and Tokyo Resume Talks"}
     # Before, the text, the stated title and the title set large each read the PDF: 3 and 2.
     assert calls == {"readers": 1, "pages": 1}
+
+
+def _pdf_with_margin_line(margin: str) -> bytes:
+    """A one-page PDF of body lines, with this line set small in the top margin."""
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica", 8)
+    drawing.drawString(72, 810, margin)
+    drawing.setFont("Helvetica", 10)
+    for number in range(4):
+        drawing.drawString(72, 720 - 14 * number, f"{BODY[:80]} Line {number}.")
+    drawing.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("margin", "page_number"),
+    [
+        ("Page 3 of 10", True),
+        ("- 4 -", True),
+        ("12\u00a0/  30", True),
+        ("PAGE12", True),
+        ("1 of 2 x", False),
+        # Tried as a page number in time in the square of its spaces before: minutes.
+        ("1" + " " * 100_000 + "x", False),
+    ],
+)
+def test_a_margin_line_is_a_page_number_by_its_words_in_time_linear_in_its_spaces(
+    margin, page_number
+):
+    extracted = extracted_text(Path("brief.pdf"), _pdf_with_margin_line(margin))
+    first = extracted.text.split("\n")[0]
+    assert " ".join(first.split()) == " ".join(margin.split())
+    rules = {span.rule for span in extracted.dropped if span.line_number == 1}
+    assert (rules == {PDF_PAGE_NUMBER_RULE}) == page_number
