@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -785,18 +785,30 @@ class _PdfLine:
     x: float
     y: float
     # (text, font size, font name) in the order drawn.
-    pieces: list[tuple[str, float, str]]
+    pieces: list[tuple[str, float, str]] = field(default_factory=list)
+    # The size and font of the line's longest piece, kept as pieces are added: the size is looked
+    # at for each piece drawn, and a line may be drawn in hundreds of thousands of pieces.
+    longest_size: tuple[int, float] = (0, 0.0)
+    longest_font: tuple[int, str] = (0, "")
+
+    def add(self, text: str, size: float, font: str) -> None:
+        """Append a piece of text drawn at this size in this font."""
+        length = len(text.strip())
+        if self.pieces:
+            self.longest_size = max(self.longest_size, (length, size))
+            self.longest_font = max(self.longest_font, (length, font))
+        else:
+            self.longest_size, self.longest_font = (length, size), (length, font)
+        self.pieces.append((text, size, font))
 
     def text(self) -> str:
         return "".join(text for text, _, _ in self.pieces)
 
     def size(self) -> float:
-        return max(((len(text.strip()), size) for text, size, _ in self.pieces), default=(0, 0.0))[
-            1
-        ]
+        return self.longest_size[1]
 
     def font(self) -> str:
-        return max(((len(text.strip()), font) for text, _, font in self.pieces), default=(0, ""))[1]
+        return self.longest_font[1]
 
 
 class _DroppedLog:
@@ -938,9 +950,9 @@ class _LineCollector:
             line = self.current
             if index > 0 or line is None or abs(line.y - y) > max(size, line.size()) / 2:
                 self.end_line()
-                line = self.current = _PdfLine(self.page, x, y, [])
+                line = self.current = _PdfLine(self.page, x, y)
             if part:
-                line.pieces.append((part, size, name))
+                line.add(part, size, name)
 
 
 def _multiplied(first: list[float], second: list[float]) -> list[float]:

@@ -623,3 +623,20 @@ def test_a_margin_line_is_a_page_number_by_its_words_in_time_linear_in_its_space
     assert " ".join(first.split()) == " ".join(margin.split())
     rules = {span.rule for span in extracted.dropped if span.line_number == 1}
     assert (rules == {PDF_PAGE_NUMBER_RULE}) == page_number
+
+
+def test_a_line_drawn_in_many_pieces_is_read_in_time_linear_in_its_pieces():
+    # Each change of font ends a piece of text; the line's size was found again for each piece,
+    # in time in the square of its pieces (a megabyte of PDF content took minutes).
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica", 10)
+    drawing.drawString(72, 760, BODY[:80])
+    line = drawing.beginText(72, 700)
+    for number in range(20_000):
+        line.setFont("Helvetica-Bold" if number % 2 else "Helvetica", 12 if number else 9)
+        line.textOut("ab ")
+    drawing.drawText(line)
+    drawing.save()
+    extracted = extracted_text(Path("brief.pdf"), buffer.getvalue())
+    assert extracted.text.split("\n")[2] == "ab " * 20_000
