@@ -32,6 +32,7 @@ from kjrel_data.limits import (
     MAX_ARTICLE_BYTES,
     MAX_PAGE_ELEMENTS,
     MAX_PAGE_WORDS,
+    MAX_PDF_CONTENT_BYTES,
     MAX_PDF_LINES,
     MAX_PDF_PAGES,
     MAX_PDF_TRAILING_BYTES,
@@ -897,13 +898,20 @@ def _pdf_lines(path: Path, reader: Any) -> tuple[list[_PdfLine], list[float]]:
     try:
         for page_index, page in enumerate(reader.pages):
             heights.append(float(page.mediabox.height))
-            collector.start_page(page_index, float(page.mediabox.bottom))
-            page.extract_text(visitor_text=collector.visit)
+            collector.start_page(page_index, float(page.mediabox.bottom), page)
+            page.extract_text(
+                visitor_text=collector.visit,
+                visitor_operand_before=collector.before_operator,
+                visitor_operand_after=collector.after_operator,
+            )
             collector.end_line()
+            # pypdf passes over an error in a form XObject, so a limit reached inside one is
+            # raised again here.
+            collector.check()
     except _TooMuchText as limit:
         raise InputError(
-            f"{shown(path)}: more than {limit} of text is more than one article or brief. Split "
-            "out the article's pages and add those."
+            f"{shown(path)}: more than {limit} is more than one article or brief. Split out the "
+            "article's pages and add those."
         ) from None
     except Exception as error:
         raise _unreadable(path, error) from None
@@ -915,7 +923,10 @@ class _TooMuchText(Exception):
 
 
 class _LineCollector:
-    """Gathers pypdf's pieces of text into lines: a new line at a line break or a change of height."""
+    """Gathers pypdf's pieces of text into lines: a new line at a line break or a change of height.
+
+    It also counts the bytes of content pypdf parses for them, which is most of the time a PDF
+    takes to read, however little text the content draws."""
 
     def __init__(self) -> None:
         self.lines: list[_PdfLine] = []
@@ -923,15 +934,54 @@ class _LineCollector:
         self.page = 0
         self.bottom = 0.0
         self.characters = 0
+        self.content_bytes = 0
+        # The resources of the page, then of each form XObject drawn within it, innermost last:
+        # a form's name is looked up in the resources of what draws it.
+        self.resources: list[Any] = []
 
-    def start_page(self, page: int, bottom: float) -> None:
+    def start_page(self, page: int, bottom: float, page_object: Any) -> None:
+        """Start a page; its content is counted before pypdf parses it."""
         self.page, self.bottom = page, bottom
+        resources = _text_resources(page_object)
+        self.resources = [resources]
+        if resources is not None:
+            # pypdf parses a page's content for each page that draws it, shared or not.
+            self.content_bytes += _content_bytes(page_object.get("/Contents"))
+        self.check()
+
+    def check(self) -> None:
+        """Raise _TooMuchText once the PDF has more text, or more to parse, than any brief."""
+        if len(self.lines) > MAX_PDF_LINES:
+            raise _TooMuchText(f"{MAX_PDF_LINES:,} lines of text")
+        if self.characters > MAX_ARTICLE_BYTES:
+            # A few kilobytes of compressed PDF can hold megabytes of text.
+            raise _TooMuchText(f"{MAX_ARTICLE_BYTES:,} characters of text")
+        if self.content_bytes > MAX_PDF_CONTENT_BYTES:
+            raise _TooMuchText(
+                f"{MAX_PDF_CONTENT_BYTES:,} bytes of page content (the instructions that draw "
+                "its pages, counted again for each page or form XObject that draws the same)"
+            )
+
+    def before_operator(self, operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        """Before pypdf carries out an operator: a form it draws is counted before it is parsed."""
+        self.check()
+        if operator != b"Do":
+            return
+        form = _drawn_form(self.resources[-1], operands)
+        self.resources.append(None if form is None else form[0])
+        if form is not None:
+            self.content_bytes += form[1]
+            self.check()
+
+    def after_operator(self, operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        """After pypdf carries out an operator: a form drawn is done with."""
+        if operator == b"Do":
+            self.resources.pop()
 
     def end_line(self) -> None:
         if self.current is not None and self.current.text().strip():
             self.lines.append(self.current)
-            if len(self.lines) > MAX_PDF_LINES:
-                raise _TooMuchText(f"{MAX_PDF_LINES:,} lines")
+            self.check()
         self.current = None
 
     def visit(
@@ -942,9 +992,7 @@ class _LineCollector:
         name = str(font.get("/BaseFont", "")) if font else ""
         x, y = matrix[4], matrix[5] - self.bottom
         self.characters += len(text)
-        if self.characters > MAX_ARTICLE_BYTES:
-            # A few kilobytes of compressed PDF can hold megabytes of text.
-            raise _TooMuchText(f"{MAX_ARTICLE_BYTES:,} characters")
+        self.check()
         text = CONTROL_CHARACTERS.sub("", text.replace("\x7f", "•"))
         for index, part in enumerate(text.split("\n")):
             line = self.current
@@ -953,6 +1001,40 @@ class _LineCollector:
                 line = self.current = _PdfLine(self.page, x, y)
             if part:
                 line.add(part, size, name)
+
+
+def _text_resources(holder: Any) -> Any:
+    """A page's or form's /Resources (a page's may be its parent's), as pypdf looks them up to
+    read its text; None where there are none, and pypdf parses none of its content."""
+    from pypdf.generic import DictionaryObject
+
+    resources = holder.get_inherited("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    return resources if isinstance(resources, DictionaryObject) and resources else None
+
+
+def _content_bytes(contents: Any) -> int:
+    """The bytes of a page's /Contents (a stream, or an array of streams pypdf joins)."""
+    from pypdf.generic import ArrayObject, StreamObject
+
+    contents = contents.get_object() if contents is not None else None
+    parts = contents if isinstance(contents, ArrayObject) else [contents]
+    streams = (part.get_object() if part is not None else None for part in parts)
+    return sum(len(stream.get_data()) for stream in streams if isinstance(stream, StreamObject))
+
+
+def _drawn_form(resources: Any, operands: Any) -> tuple[Any, int] | None:
+    """The resources and content bytes of the form XObject a Do operator draws, if pypdf parses
+    its content."""
+    try:
+        form = resources["/XObject"][operands[0]]
+        if form["/Subtype"] == "/Image":
+            return None
+        own = _text_resources(form)
+        return None if own is None else (own, len(form.get_data()))
+    except Exception:
+        # pypdf passes over a form it cannot look up or decode in the same way, parsing none of it.
+        return None
 
 
 def _multiplied(first: list[float], second: list[float]) -> list[float]:

@@ -3,6 +3,7 @@ import difflib
 import io
 import logging
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -640,3 +641,101 @@ def test_a_line_drawn_in_many_pieces_is_read_in_time_linear_in_its_pieces():
     drawing.save()
     extracted = extracted_text(Path("brief.pdf"), buffer.getvalue())
     assert extracted.text.split("\n")[2] == "ab " * 20_000
+
+
+def _pdf_of(objects: dict[int, bytes]) -> bytes:
+    """A PDF of these numbered objects (1 the catalog), with its cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    size = max(objects) + 1
+    table = b"".join(
+        b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 65535 f \n"
+        for number in range(1, size)
+    )
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n%s" % (size, table)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, start)
+    return bytes(out)
+
+
+def _stream(content: bytes, entries: bytes = b"") -> bytes:
+    packed = zlib.compress(content)
+    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream" % (
+        len(packed),
+        entries,
+        packed,
+    )
+
+
+FONT_RESOURCES = b"<< /Font << /F1 3 0 R >> >>"
+BODY_CONTENT = b"BT /F1 10 Tf 72 700 Td 14 TL " + b"(%s) ' " % BODY.encode() * 5 + b"ET "
+
+
+def _pages_of(contents: list[int], objects: dict[int, bytes], resources: bytes) -> bytes:
+    """A PDF whose pages draw these content objects (numbered from 10), sharing any repeated."""
+    pages = {20 + index: number for index, number in enumerate(contents)}
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % page for page in pages), len(pages)),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        **objects,
+        **{
+            page: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources %s "
+            b"/Contents %d 0 R >>" % (resources, number)
+            for page, number in pages.items()
+        },
+    }
+    return _pdf_of(objects)
+
+
+def _counted_parses(monkeypatch) -> Counter[str]:
+    """How many times pypdf parses a content stream from now on."""
+    calls: Counter[str] = Counter()
+    parse = pypdf.generic.ContentStream._parse_content_stream
+
+    def counted(stream, *arguments):
+        calls["parses"] += 1
+        return parse(stream, *arguments)
+
+    monkeypatch.setattr(pypdf.generic.ContentStream, "_parse_content_stream", counted)
+    return calls
+
+
+def test_page_content_past_the_budget_is_refused_before_it_is_parsed(monkeypatch):
+    parses = _counted_parses(monkeypatch)
+    # 2 MB of saving and restoring the graphics state, 4 KB compressed: it draws nothing.
+    empty = _pages_of([10], {10: _stream(BODY_CONTENT + b"q Q " * 500_000)}, FONT_RESOURCES)
+    message = r"empty\.pdf: more than 2,000,000 bytes of page content \(the instructions that draw"
+    with pytest.raises(InputError, match=message):
+        extracted_text(Path("empty.pdf"), empty)
+    assert parses["parses"] == 0
+    # One stream of 21 KB is counted for each page that draws it: 4 pages are read, not 5.
+    monkeypatch.setattr("kjrel_data.extract.MAX_PDF_CONTENT_BYTES", 100_000)
+    streams = {10: _stream(BODY_CONTENT + b"q Q " * 5_000)}
+    with pytest.raises(InputError, match=r"counted again for each page or form XObject"):
+        extracted_text(Path("shared.pdf"), _pages_of([10] * 100, streams, FONT_RESOURCES))
+    assert parses["parses"] == 4
+    assert (
+        BODY in extracted_text(Path("four.pdf"), _pages_of([10] * 4, streams, FONT_RESOURCES)).text
+    )
+
+
+def test_a_form_drawn_many_times_is_counted_each_time_before_it_is_parsed(monkeypatch):
+    monkeypatch.setattr("kjrel_data.extract.MAX_PDF_CONTENT_BYTES", 100_000)
+    parses = _counted_parses(monkeypatch)
+    form = _stream(
+        b"BT /F1 10 Tf 72 100 Td (Drawn in a form.) Tj ET " + b"q Q " * 2_500,
+        b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources %s " % FONT_RESOURCES,
+    )
+    resources = b"<< /Font << /F1 3 0 R >> /XObject << /Fm0 11 0 R >> >>"
+    drawn = _pages_of([10], {10: _stream(BODY_CONTENT + b"/Fm0 Do " * 1_000), 11: form}, resources)
+    with pytest.raises(InputError, match=r"more than 100,000 bytes of page content"):
+        extracted_text(Path("forms.pdf"), drawn)
+    # The page, then the form for each time it is drawn within the budget: 9 of 10 KB.
+    assert parses["parses"] == 1 + 9
+    once = _pages_of([10], {10: _stream(BODY_CONTENT + b"/Fm0 Do "), 11: form}, resources)
+    assert "Drawn in a form." in extracted_text(Path("form.pdf"), once).text
