@@ -29,6 +29,7 @@ from kjrel_data.extract import (
     _matching_blocks,
     _Steps,
     document_metadata,
+    extracted_document,
     extracted_text,
     file_format,
     kept_lines,
@@ -766,3 +767,61 @@ def test_a_tag_of_too_many_attributes_is_refused_after_a_quote_in_a_comment_or_r
         InputError, match=r"flood\.html: a <div> tag has more than 1,000 attributes"
     ):
         extracted_text(Path("flood.html"), page.encode())
+
+
+KOREAN = "한일 양국 정부는 월요일 서울에서 수출 규제에 관한 정기 협의를 재개하기로 합의했다."
+JAPANESE = "日韓両政府は月曜日、輸出管理に関する定期協議を再開することで合意した。"
+
+
+def test_english_quoting_korean_and_japanese_is_read():
+    text = f"{BODY} The statement read: “{KOREAN}”\n\nIn Tokyo: “{JAPANESE}” {BODY}\n"
+    quoted = sum(not character.isascii() for character in text) / len(text)
+    assert 0.15 < quoted < 0.2
+    assert extracted_text(Path("a.txt"), text.encode()).text == text
+    page = f"<html><body><article><p>{text}</p><p>{BODY}</p></article></body></html>"
+    assert KOREAN in extracted_text(Path("a.html"), page.encode()).text
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "figures"),
+    [
+        ("a.txt", f"{KOREAN}\n{JAPANESE}\n", "0% of its 68 letters are Latin script and 0 are"),
+        (
+            "a.html",
+            "<html><body><article>"
+            + f"<p>{KOREAN} {KOREAN} {KOREAN} {KOREAN} Seoul.</p>" * 5
+            + "</article></body></html>",
+            "3% of its 145 letters are Latin script and 0 are unreadable (U+FFFD or private use). "
+            "If the page is in English, it is not written in the encoding it declares",
+        ),
+        # Each "e" of the paragraph unreadable: 12 of its letters.
+        (
+            "a.txt",
+            BODY.replace("e", "\ufffd") + "\n",
+            "90% of its 122 letters are Latin script and 12",
+        ),
+    ],
+)
+def test_a_text_not_in_the_latin_script_or_of_unreadable_characters_is_refused(name, text, figures):
+    with pytest.raises(
+        InputError, match=re.escape(f"{name}: its text could not be read as English: {figures}")
+    ):
+        extracted_text(Path(name), text.encode())
+
+
+def test_a_pdf_whose_font_maps_its_glyphs_to_no_characters_is_refused():
+    # A two-byte font without a ToUnicode map: pypdf reads each pair of letters as one CJK glyph.
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /Invented /Encoding /Identity-H >>"
+    objects = {10: _stream(BODY_CONTENT)}
+    data = _pages_of([10], objects, FONT_RESOURCES).replace(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", font
+    )
+    message = (
+        r"brief\.pdf: its text could not be read as English: 0% of its [\d,]+ letters are Latin"
+    )
+    with pytest.raises(
+        InputError, match=message + r".* its fonts map their glyphs to no characters"
+    ):
+        extracted_text(Path("brief.pdf"), data)
+    with pytest.raises(InputError, match="its fonts map their glyphs to no characters"):
+        extracted_document(Path("brief.pdf"), data)
