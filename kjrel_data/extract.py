@@ -74,65 +74,73 @@ META_TAG = re.compile(rb"""<meta[\s/]((?:[^>"']|"[^"]*"|'[^']*')*)""", re.I)
 META_ATTRIBUTE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
 CHARSET_LABEL = re.compile(rb"""\s*([A-Za-z0-9._:-]+)""")
 CONTENT_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-# Labels the HTML standard maps to another decoder than Python's codec of the same name.
-# Labels the HTML standard maps to another decoder than Python's codec of the same name. A page
-# that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as UTF-8.
-CHARSET_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "windows-874": "cp874",
-    "x-mac-cyrillic": "mac-cyrillic",
-    "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "gb2312": "gbk",
-    "utf-16": "utf-8",
-    "utf-16le": "utf-8",
-    "utf-16be": "utf-8",
-}
-# The encodings of the HTML standard, as Python names them: a page is read in one of these only.
+# The encodings of the HTML standard (the WHATWG Encoding Standard's "Names and labels"), each
+# with the Python codec that reads it and the labels a page may declare it by. Python's codec of a
+# label's name may be another encoding (iso-8859-1 is read as windows-1252) or none (l1, x-sjis).
+# A page that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as
+# UTF-8. kjrel reads GBK with Python's gbk codec, Big5 with big5 and Shift_JIS with shift_jis, as
+# before. The "replacement" encodings (labels of ISO-2022-KR, HZ and ISO-2022-CN, which browsers
+# do not read, for safety) and x-user-defined (bytes as private-use characters) are refused: None.
+WEB_ENCODINGS: tuple[tuple[str | None, str], ...] = (
+    ("utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"),
+    ("cp866", "866 cp866 csibm866 ibm866"),
+    ("iso8859-2", "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2"),
+    ("iso8859-2", "iso_8859-2:1987"),
+    ("iso8859-3", "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 l3 latin3"),
+    ("iso8859-3", "iso_8859-3:1988"),
+    ("iso8859-4", "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 l4 latin4"),
+    ("iso8859-4", "iso_8859-4:1988"),
+    ("iso8859-5", "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595"),
+    ("iso8859-5", "iso_8859-5 iso_8859-5:1988"),
+    ("iso8859-6", "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic ecma-114"),
+    ("iso8859-6", "iso-8859-6 iso-8859-6-e iso-8859-6-i iso-ir-127 iso8859-6 iso88596"),
+    ("iso8859-6", "iso_8859-6 iso_8859-6:1987"),
+    ("iso8859-7", "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126"),
+    ("iso8859-7", "iso8859-7 iso88597 iso_8859-7 iso_8859-7:1987 sun_eu_greek"),
+    ("iso8859-8", "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138"),
+    ("iso8859-8", "iso8859-8 iso88598 iso_8859-8 iso_8859-8:1988 visual"),
+    # ISO-8859-8-I: the same characters as ISO-8859-8, in logical order.
+    ("iso8859-8", "csiso88598i iso-8859-8-i logical"),
+    ("iso8859-10", "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6"),
+    ("iso8859-13", "iso-8859-13 iso8859-13 iso885913"),
+    ("iso8859-14", "iso-8859-14 iso8859-14 iso885914"),
+    ("iso8859-15", "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9"),
+    ("iso8859-16", "iso-8859-16"),
+    ("koi8-r", "cskoi8r koi koi8 koi8-r koi8_r"),
+    ("koi8-u", "koi8-ru koi8-u"),
+    ("mac-roman", "csmacintosh mac macintosh x-mac-roman"),
+    ("cp874", "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874"),
+    ("cp1250", "cp1250 windows-1250 x-cp1250"),
+    ("cp1251", "cp1251 windows-1251 x-cp1251"),
+    ("cp1252", "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100"),
+    ("cp1252", "iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252"),
+    ("cp1252", "x-cp1252"),
+    ("cp1253", "cp1253 windows-1253 x-cp1253"),
+    ("cp1254", "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 iso_8859-9"),
+    ("cp1254", "iso_8859-9:1989 l5 latin5 windows-1254 x-cp1254"),
+    ("cp1255", "cp1255 windows-1255 x-cp1255"),
+    ("cp1256", "cp1256 windows-1256 x-cp1256"),
+    ("cp1257", "cp1257 windows-1257 x-cp1257"),
+    ("cp1258", "cp1258 windows-1258 x-cp1258"),
+    ("mac-cyrillic", "x-mac-cyrillic x-mac-ukrainian"),
+    ("gbk", "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk"),
+    ("gb18030", "gb18030"),
+    ("big5", "big5 big5-hkscs cn-big5 csbig5 x-x-big5"),
+    ("euc_jp", "cseucpkdfmtjapanese euc-jp x-euc-jp"),
+    ("iso2022_jp", "csiso2022jp iso-2022-jp"),
+    ("shift_jis", "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis"),
+    ("cp949", "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989"),
+    ("cp949", "ksc5601 ksc_5601 windows-949"),
+    (None, "csiso2022kr hz-gb-2312 iso-2022-cn iso-2022-cn-ext iso-2022-kr replacement"),
+    ("utf-8", "unicodefffe utf-16be"),
+    ("utf-8", "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le"),
+    (None, "x-user-defined"),
+)
+CODEC_OF_LABEL = {label: codec for codec, labels in WEB_ENCODINGS for label in labels.split()}
+# The Python codecs a page is read in: the standard's encodings, and UTF-16 after a byte-order mark.
 # Python has other codecs under other labels (punycode, base64, rot13, ...) that no page is in.
 PAGE_ENCODINGS = frozenset(
-    [
-        "utf-8",
-        "utf-16-le",
-        "utf-16-be",
-        "cp866",
-        "iso8859-2",
-        "iso8859-3",
-        "iso8859-4",
-        "iso8859-5",
-        "iso8859-6",
-        "iso8859-7",
-        "iso8859-8",
-        "iso8859-10",
-        "iso8859-13",
-        "iso8859-14",
-        "iso8859-15",
-        "iso8859-16",
-        "koi8-r",
-        "koi8-u",
-        "mac-roman",
-        "mac-cyrillic",
-        "cp874",
-        "cp1250",
-        "cp1251",
-        "cp1252",
-        "cp1253",
-        "cp1254",
-        "cp1255",
-        "cp1256",
-        "cp1257",
-        "cp1258",
-        "gbk",
-        "gb18030",
-        "big5",
-        "euc_jp",
-        "iso2022_jp",
-        "shift_jis",
-        "cp949",
-    ]
+    [*(codec for codec, _ in WEB_ENCODINGS if codec is not None), "utf-16-le", "utf-16-be"]
 )
 # Runs of lines aligned word by word are at most this long (both sides' words); a longer run, which
 # only a page far from any article makes, is matched line by line in order, within this many
@@ -421,14 +429,13 @@ def _decoded_page(path: Path, data: bytes) -> str:
         declared = _declared_charset(data[:HTML_PRESCAN_BYTES])
         label = declared or "utf-8"
         given = "it declares" if declared else "a page is read in when it declares none"
-    encoding = CHARSET_ALIASES.get(label, label)
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        codec = ""
+    # A label the standard does not name is taken as Python names it, as long as that is one of
+    # the standard's encodings (u8, ujis, ...).
+    encoding = CODEC_OF_LABEL.get(label, label)
+    codec = _codec(encoding) if encoding is not None else ""
     if codec not in PAGE_ENCODINGS:
         raise InputError(
-            f"{shown(path)}: declares the encoding {encoding!r}, which is not one a web page is "
+            f"{shown(path)}: declares the encoding {label!r}, which is not one a web page is "
             "written in. Save the page again as UTF-8."
         )
     try:
@@ -440,14 +447,22 @@ def _decoded_page(path: Path, data: bytes) -> str:
         # named with the encoding it is read in, where the byte has no character.
         problem = (
             f"not valid {label} (byte {position} is {byte!r}), the encoding {given}"
-            if encoding == label
-            else f"byte {position} is {byte!r}, no character in {encoding}, the encoding browsers "
+            if _codec(label) == codec
+            else f"byte {position} is {byte!r}, no character in {codec}, the encoding browsers "
             f"(and kjrel) read the {label!r} it declares in"
         )
         raise InputError(
             f"{shown(path)}: {problem}. Save the page again, or declare its encoding in a "
             "<meta charset> tag."
         ) from None
+
+
+def _codec(label: str) -> str:
+    """The name of Python's codec of this name or alias, or "" if there is none."""
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return ""
 
 
 def _declared_charset(prescan: bytes) -> str | None:

@@ -825,3 +825,42 @@ def test_a_pdf_whose_font_maps_its_glyphs_to_no_characters_is_refused():
         extracted_text(Path("brief.pdf"), data)
     with pytest.raises(InputError, match="its fonts map their glyphs to no characters"):
         extracted_document(Path("brief.pdf"), data)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "words"),
+    [
+        ("iso8859-1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("l1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("ISO_8859-1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("csisolatin1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("x-cp1252", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("iso-8859-9", "cp1254", "\u015eener, T\u00fcrkiye"),
+        ("tis-620", "cp874", "\u0e01\u0e23\u0e38\u0e07\u0e40\u0e17\u0e1e, Bangkok"),
+        ("windows-31j", "shift_jis", "\u6771\u4eac, Tokyo"),
+        ("x-sjis", "shift_jis", "\u6771\u4eac, Tokyo"),
+        ("x-mac-roman", "mac-roman", "caf\u00e9, \u201ctalks\u201d"),
+        ("iso-8859-8-i", "iso8859-8", "\u05e9\u05dc\u05d5\u05dd, shalom"),
+        ("unicode-1-1-utf-8", "utf-8", "\ud55c\uc77c, caf\u00e9"),
+        ("windows-949", "cp949", "\ud55c\uc77c, Korea and Japan"),
+        ("utf-16le", "utf-8", "caf\u00e9, \u201ctalks\u201d"),
+    ],
+)
+def test_a_page_is_read_in_the_encoding_the_standard_gives_any_label_it_declares(
+    label, codec, words
+):
+    # Each of these was refused as "not one a web page is written in".
+    page = (
+        f'<html><head><meta charset="{label}"></head><body><article><p>We agreed, said Kim. '
+        f"{words}: {BODY}</p><p>{BODY}</p></article></body></html>"
+    ).encode(codec)
+    assert f"{words}: {BODY}" in extracted_text(Path("page.html"), page).text
+
+
+@pytest.mark.parametrize("label", ["iso-2022-kr", "hz-gb-2312", "replacement", "x-user-defined"])
+def test_a_page_declaring_an_encoding_browsers_do_not_read_is_refused(label):
+    page = f'<html><head><meta charset="{label}"></head><body><p>{BODY}</p></body></html>'
+    with pytest.raises(
+        InputError, match=f"declares the encoding '{label}', which is not one a web"
+    ):
+        extracted_text(Path("page.html"), page.encode())
