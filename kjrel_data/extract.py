@@ -148,8 +148,23 @@ PAGE_ENCODINGS = frozenset(
 MAX_ALIGNED_WORDS = 20_000
 ARTICLE_SEARCH_WINDOW = 2_000
 MAX_SHOWN_TAG_NAME = 40
+# Elements whose content is not shown as text: besides scripts and styles, what a browser shows
+# only without frames or plugins (noframes, noembed), which every browser of now has.
 SKIPPED_ELEMENTS = frozenset(
-    ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
+    [
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "noframes",
+        "noembed",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "canvas",
+    ]
 )
 BLOCK_ELEMENTS = frozenset(
     [
@@ -200,6 +215,11 @@ BLOCK_ELEMENTS = frozenset(
 )
 SENTENCE_ENDS = re.compile(r"[.!?…][\"'”’)\]]*(?:\s|$)")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A style attribute is CSS: a comment separates tokens as a space does ("display:/**/none"; one
+# left open runs to the end), and an escape is the character it names ("n\6f ne" and "n\one" are
+# "none"), so neither hides "none" from HIDDEN_STYLE.
+CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+CSS_ESCAPE = re.compile(r"\\(?:([0-9A-Fa-f]{1,6})(?:\r\n|[ \t\n\r\f])?|(.))", re.S)
 MIN_ARTICLE_WORDS: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_words")
 MIN_ARTICLE_SENTENCES: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_sentences")
 PDF_MARGIN_SHARE: float = rule_parameter(PDF_HEADER_RULE, "pdf_margin_share")
@@ -660,8 +680,23 @@ def _hidden(element: Any) -> bool:
     return (
         element.get("hidden") is not None
         or element.get("aria-hidden") == "true"
-        or bool(HIDDEN_STYLE.search(element.get("style") or ""))
+        or bool(HIDDEN_STYLE.search(_css_read(element.get("style") or "")))
     )
+
+
+def _css_read(style: str) -> str:
+    """A style attribute's CSS as a browser reads it: comments as spaces, escapes as characters."""
+    if "/*" not in style and "\\" not in style:
+        return style
+    return CSS_ESCAPE.sub(_css_unescaped, CSS_COMMENT.sub(" ", style))
+
+
+def _css_unescaped(escape: re.Match[str]) -> str:
+    if escape[1] is None:
+        # An escaped line break is no character; any other character stands for itself.
+        return "" if escape[2] in "\n\r\f" else escape[2]
+    code = int(escape[1], 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 class _Steps:

@@ -864,3 +864,28 @@ def test_a_page_declaring_an_encoding_browsers_do_not_read_is_refused(label):
         InputError, match=f"declares the encoding '{label}', which is not one a web"
     ):
         extracted_text(Path("page.html"), page.encode())
+
+
+@pytest.mark.parametrize(
+    ("markup", "shown"),
+    [
+        ('<p style="display:/**/none">{}</p>', False),
+        ('<p style="display: /* hidden */ none">{}</p>', False),
+        ('<p style="display:n\\one">{}</p>', False),
+        ('<p style="display:n\\6f ne">{}</p>', False),
+        ('<p style="visibility:\\68idden">{}</p>', False),
+        ("<noframes><p>{}</p></noframes>", False),
+        ("<noembed><p>{}</p></noembed>", False),
+        # A comment within a word makes two words: not "none", and the text is shown.
+        ('<p style="display:n/**/one">{}</p>', True),
+    ],
+)
+def test_text_hidden_by_css_comments_or_escapes_or_in_noframes_is_not_text(markup, shown):
+    planted = "Planted words that no reader of the page ever sees on the screen."
+    page = (
+        f"<html><body><article><p>We agreed, said Kim. {BODY}</p>{markup.format(planted)}"
+        f"<p>{BODY}</p></article></body></html>"
+    )
+    extracted = extracted_text(Path("page.html"), page.encode())
+    assert BODY in extracted.text
+    assert (planted in extracted.text) == shown
