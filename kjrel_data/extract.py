@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from kjrel_data.limits import (
     MAX_ARTICLE_BYTES,
     MAX_PAGE_ELEMENTS,
     MAX_PAGE_WORDS,
+    MAX_PDF_CONTENT_BYTES,
     MAX_PDF_LINES,
     MAX_PDF_PAGES,
     MAX_PDF_TRAILING_BYTES,
@@ -73,80 +74,97 @@ META_TAG = re.compile(rb"""<meta[\s/]((?:[^>"']|"[^"]*"|'[^']*')*)""", re.I)
 META_ATTRIBUTE = re.compile(rb"""([^\s/>=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
 CHARSET_LABEL = re.compile(rb"""\s*([A-Za-z0-9._:-]+)""")
 CONTENT_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-# Labels the HTML standard maps to another decoder than Python's codec of the same name.
-# Labels the HTML standard maps to another decoder than Python's codec of the same name. A page
-# that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as UTF-8.
-CHARSET_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "windows-874": "cp874",
-    "x-mac-cyrillic": "mac-cyrillic",
-    "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "gb2312": "gbk",
-    "utf-16": "utf-8",
-    "utf-16le": "utf-8",
-    "utf-16be": "utf-8",
-}
-# The encodings of the HTML standard, as Python names them: a page is read in one of these only.
+# The encodings of the HTML standard (the WHATWG Encoding Standard's "Names and labels"), each
+# with the Python codec that reads it and the labels a page may declare it by. Python's codec of a
+# label's name may be another encoding (iso-8859-1 is read as windows-1252) or none (l1, x-sjis).
+# A page that declares UTF-16 in an ASCII <meta> cannot be UTF-16, so the standard reads it as
+# UTF-8. kjrel reads GBK with Python's gbk codec, Big5 with big5 and Shift_JIS with shift_jis, as
+# before. The "replacement" encodings (labels of ISO-2022-KR, HZ and ISO-2022-CN, which browsers
+# do not read, for safety) and x-user-defined (bytes as private-use characters) are refused: None.
+WEB_ENCODINGS: tuple[tuple[str | None, str], ...] = (
+    ("utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"),
+    ("cp866", "866 cp866 csibm866 ibm866"),
+    ("iso8859-2", "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2"),
+    ("iso8859-2", "iso_8859-2:1987"),
+    ("iso8859-3", "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 l3 latin3"),
+    ("iso8859-3", "iso_8859-3:1988"),
+    ("iso8859-4", "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 l4 latin4"),
+    ("iso8859-4", "iso_8859-4:1988"),
+    ("iso8859-5", "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595"),
+    ("iso8859-5", "iso_8859-5 iso_8859-5:1988"),
+    ("iso8859-6", "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic ecma-114"),
+    ("iso8859-6", "iso-8859-6 iso-8859-6-e iso-8859-6-i iso-ir-127 iso8859-6 iso88596"),
+    ("iso8859-6", "iso_8859-6 iso_8859-6:1987"),
+    ("iso8859-7", "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126"),
+    ("iso8859-7", "iso8859-7 iso88597 iso_8859-7 iso_8859-7:1987 sun_eu_greek"),
+    ("iso8859-8", "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138"),
+    ("iso8859-8", "iso8859-8 iso88598 iso_8859-8 iso_8859-8:1988 visual"),
+    # ISO-8859-8-I: the same characters as ISO-8859-8, in logical order.
+    ("iso8859-8", "csiso88598i iso-8859-8-i logical"),
+    ("iso8859-10", "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6"),
+    ("iso8859-13", "iso-8859-13 iso8859-13 iso885913"),
+    ("iso8859-14", "iso-8859-14 iso8859-14 iso885914"),
+    ("iso8859-15", "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9"),
+    ("iso8859-16", "iso-8859-16"),
+    ("koi8-r", "cskoi8r koi koi8 koi8-r koi8_r"),
+    ("koi8-u", "koi8-ru koi8-u"),
+    ("mac-roman", "csmacintosh mac macintosh x-mac-roman"),
+    ("cp874", "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874"),
+    ("cp1250", "cp1250 windows-1250 x-cp1250"),
+    ("cp1251", "cp1251 windows-1251 x-cp1251"),
+    ("cp1252", "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100"),
+    ("cp1252", "iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252"),
+    ("cp1252", "x-cp1252"),
+    ("cp1253", "cp1253 windows-1253 x-cp1253"),
+    ("cp1254", "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 iso_8859-9"),
+    ("cp1254", "iso_8859-9:1989 l5 latin5 windows-1254 x-cp1254"),
+    ("cp1255", "cp1255 windows-1255 x-cp1255"),
+    ("cp1256", "cp1256 windows-1256 x-cp1256"),
+    ("cp1257", "cp1257 windows-1257 x-cp1257"),
+    ("cp1258", "cp1258 windows-1258 x-cp1258"),
+    ("mac-cyrillic", "x-mac-cyrillic x-mac-ukrainian"),
+    ("gbk", "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk"),
+    ("gb18030", "gb18030"),
+    ("big5", "big5 big5-hkscs cn-big5 csbig5 x-x-big5"),
+    ("euc_jp", "cseucpkdfmtjapanese euc-jp x-euc-jp"),
+    ("iso2022_jp", "csiso2022jp iso-2022-jp"),
+    ("shift_jis", "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis"),
+    ("cp949", "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989"),
+    ("cp949", "ksc5601 ksc_5601 windows-949"),
+    (None, "csiso2022kr hz-gb-2312 iso-2022-cn iso-2022-cn-ext iso-2022-kr replacement"),
+    ("utf-8", "unicodefffe utf-16be"),
+    ("utf-8", "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le"),
+    (None, "x-user-defined"),
+)
+CODEC_OF_LABEL = {label: codec for codec, labels in WEB_ENCODINGS for label in labels.split()}
+# The Python codecs a page is read in: the standard's encodings, and UTF-16 after a byte-order mark.
 # Python has other codecs under other labels (punycode, base64, rot13, ...) that no page is in.
 PAGE_ENCODINGS = frozenset(
-    [
-        "utf-8",
-        "utf-16-le",
-        "utf-16-be",
-        "cp866",
-        "iso8859-2",
-        "iso8859-3",
-        "iso8859-4",
-        "iso8859-5",
-        "iso8859-6",
-        "iso8859-7",
-        "iso8859-8",
-        "iso8859-10",
-        "iso8859-13",
-        "iso8859-14",
-        "iso8859-15",
-        "iso8859-16",
-        "koi8-r",
-        "koi8-u",
-        "mac-roman",
-        "mac-cyrillic",
-        "cp874",
-        "cp1250",
-        "cp1251",
-        "cp1252",
-        "cp1253",
-        "cp1254",
-        "cp1255",
-        "cp1256",
-        "cp1257",
-        "cp1258",
-        "gbk",
-        "gb18030",
-        "big5",
-        "euc_jp",
-        "iso2022_jp",
-        "shift_jis",
-        "cp949",
-    ]
+    [*(codec for codec, _ in WEB_ENCODINGS if codec is not None), "utf-16-le", "utf-16-be"]
 )
 # Runs of lines aligned word by word are at most this long (both sides' words); a longer run, which
 # only a page far from any article makes, is matched line by line in order, within this many
 # characters of where the last line was found.
 MAX_ALIGNED_WORDS = 20_000
 ARTICLE_SEARCH_WINDOW = 2_000
-# A start tag as libxml2 reads it: its name, then attributes (a name, or a name = a value, quoted
-# or not; a stray "=" is passed over) up to the ">" that ends it; a quote left open runs to the end
-# of the page. The repeat is possessive: a plain one keeps a way back for each attribute, 800 MB
-# for a tag of millions.
-ATTRIBUTE = r"""[^\s/>=]+(?:\s*=\s*(?:"[^"]*(?:"|\Z)|'[^']*(?:'|\Z)|[^\s>]*))?"""
-START_TAG = re.compile(rf"<[A-Za-z][^\s/>]*((?:[\s/=]*{ATTRIBUTE})*+)")
-TAG_ATTRIBUTE = re.compile(ATTRIBUTE)
+MAX_SHOWN_TAG_NAME = 40
+# Elements whose content is not shown as text: besides scripts and styles, what a browser shows
+# only without frames or plugins (noframes, noembed), which every browser of now has.
 SKIPPED_ELEMENTS = frozenset(
-    ["head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"]
+    [
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "noframes",
+        "noembed",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "canvas",
+    ]
 )
 BLOCK_ELEMENTS = frozenset(
     [
@@ -197,10 +215,18 @@ BLOCK_ELEMENTS = frozenset(
 )
 SENTENCE_ENDS = re.compile(r"[.!?…][\"'”’)\]]*(?:\s|$)")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A style attribute is CSS: a comment separates tokens as a space does ("display:/**/none"; one
+# left open runs to the end), and an escape is the character it names ("n\6f ne" and "n\one" are
+# "none"), so neither hides "none" from HIDDEN_STYLE.
+CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+CSS_ESCAPE = re.compile(r"\\(?:([0-9A-Fa-f]{1,6})(?:\r\n|[ \t\n\r\f])?|(.))", re.S)
 MIN_ARTICLE_WORDS: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_words")
 MIN_ARTICLE_SENTENCES: int = rule_parameter(HTML_EXTRACTOR_RULE, "min_article_sentences")
 PDF_MARGIN_SHARE: float = rule_parameter(PDF_HEADER_RULE, "pdf_margin_share")
-PAGE_NUMBER = re.compile(r"(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
+# Matched against a line with its white space collapsed to single spaces: each space is optional
+# and stands alone, so no two quantifiers compete for the same run of spaces (with "\s*" on both
+# sides of the optional dash, a margin line of "1", thousands of spaces and "x" took minutes).
+PAGE_NUMBER = re.compile(r"(?:page ?)?[-–—]? ?\d{1,4} ?[-–—]?(?: ?(?:of|/) ?\d{1,4})?", re.I)
 FOOTNOTE_MARKER = re.compile(r"\d{1,3}|[*†‡§]")
 FOOTNOTE_START = re.compile(r"(?:\d{1,3}|[*†‡§])\.?\s*\S")
 SUPERSCRIPT_SIZE_SHARE: float = rule_parameter(PDF_FOOTNOTE_MARKER_RULE, "size_share")
@@ -214,6 +240,14 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x80-\x9f]")
 # character other than a tab or a line break.
 VISIBLE_CHARACTER = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]")
 TEXT_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# An article is English: at least this share of its letters (counting U+FFFD and private-use
+# characters, which a reader puts where it has no character) are Latin script, and at most this
+# share are unreadable. Of the 22 benchmark documents, the seeds and the 212 layout pages, the
+# least Latin has 98.7% Latin letters and none an unreadable character; English that quotes
+# Korean or Japanese in a fifth of its characters has about 75%. A PDF whose font maps its
+# glyphs to no characters came out as CJK ideographs, with no Latin letter.
+MIN_LATIN_SHARE = 0.5
+MAX_UNREADABLE_SHARE = 0.05
 # Placeholders that PDF writers put where the author gave no title or author.
 PLACEHOLDER_METADATA = frozenset(
     ["untitled", "anonymous", "(untitled)", "(anonymous)", "unspecified", "unknown", ""]
@@ -263,11 +297,11 @@ def extracted_text(path: Path, data: bytes) -> ExtractedText:
     found = file_format(path)
     _check_content(path, data, found)
     if found == TEXT:
-        return ExtractedText(decode_text(path, data))
+        return _in_english(path, found, ExtractedText(decode_text(path, data)))
     if found == HTML:
-        return _html_text(path, data)
+        return _in_english(path, found, _html_text(path, data))
     with _PYPDF_LOG.dropped():
-        return _pdf_text(path, *_pdf_lines(path, _pdf_reader(path, data)))
+        return _in_english(path, found, _pdf_text(path, *_pdf_lines(path, _pdf_reader(path, data))))
 
 
 def document_metadata(path: Path, data: bytes) -> DocumentMetadata:
@@ -291,7 +325,8 @@ def extracted_document(path: Path, data: bytes) -> tuple[ExtractedText, Document
     with _PYPDF_LOG.dropped():
         reader = _pdf_reader(path, data)
         lines, heights = _pdf_lines(path, reader)
-        return _pdf_text(path, lines, heights), _pdf_metadata(path, reader, lines)
+        extracted = _in_english(path, found, _pdf_text(path, lines, heights))
+        return extracted, _pdf_metadata(path, reader, lines)
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -324,6 +359,41 @@ def decode_text(path: Path, data: bytes) -> str:
             "article's text file."
         )
     return text
+
+
+def _in_english(path: Path, found: str, extracted: ExtractedText) -> ExtractedText:
+    """The extracted text, unless what is kept of it is not in the Latin script English is written in."""
+    lines = extracted.text.split("\n")
+    for span in extracted.dropped:
+        # Blanked, not cut out, so that the next span on the line is where it says.
+        line = lines[span.line_number - 1]
+        blank = " " * (span.char_end - span.char_start)
+        lines[span.line_number - 1] = line[: span.char_start] + blank + line[span.char_end :]
+    latin = unreadable = other = 0
+    for character, count in Counter("".join(lines)).items():
+        if character == "\ufffd" or unicodedata.category(character) == "Co":
+            unreadable += count
+        elif character.isalpha():
+            if unicodedata.name(character, "").startswith("LATIN"):
+                latin += count
+            else:
+                other += count
+    letters = latin + other + unreadable
+    if latin >= MIN_LATIN_SHARE * letters and unreadable <= MAX_UNREADABLE_SHARE * letters:
+        return extracted
+    cause = {
+        TEXT: "Add the article's text in English.",
+        HTML: "If the page is in English, it is not written in the encoding it declares: save "
+        "it again as UTF-8.",
+        PDF: "If the PDF is in English, its fonts map their glyphs to no characters (or to the "
+        "wrong ones), so its text comes out as other characters: copy the article's text (from "
+        "its web page, say) into a .txt file and add that.",
+    }[found]
+    raise InputError(
+        f"{shown(path)}: its text could not be read as English: {latin / letters:.0%} of its "
+        f"{letters:,} letters are Latin script and {unreadable:,} are unreadable (U+FFFD or "
+        f"private use). {cause}"
+    )
 
 
 def _utf16_sign(data: bytes) -> str | None:
@@ -379,14 +449,13 @@ def _decoded_page(path: Path, data: bytes) -> str:
         declared = _declared_charset(data[:HTML_PRESCAN_BYTES])
         label = declared or "utf-8"
         given = "it declares" if declared else "a page is read in when it declares none"
-    encoding = CHARSET_ALIASES.get(label, label)
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        codec = ""
+    # A label the standard does not name is taken as Python names it, as long as that is one of
+    # the standard's encodings (u8, ujis, ...).
+    encoding = CODEC_OF_LABEL.get(label, label)
+    codec = _codec(encoding) if encoding is not None else ""
     if codec not in PAGE_ENCODINGS:
         raise InputError(
-            f"{shown(path)}: declares the encoding {encoding!r}, which is not one a web page is "
+            f"{shown(path)}: declares the encoding {label!r}, which is not one a web page is "
             "written in. Save the page again as UTF-8."
         )
     try:
@@ -398,14 +467,22 @@ def _decoded_page(path: Path, data: bytes) -> str:
         # named with the encoding it is read in, where the byte has no character.
         problem = (
             f"not valid {label} (byte {position} is {byte!r}), the encoding {given}"
-            if encoding == label
-            else f"byte {position} is {byte!r}, no character in {encoding}, the encoding browsers "
+            if _codec(label) == codec
+            else f"byte {position} is {byte!r}, no character in {codec}, the encoding browsers "
             f"(and kjrel) read the {label!r} it declares in"
         )
         raise InputError(
             f"{shown(path)}: {problem}. Save the page again, or declare its encoding in a "
             "<meta charset> tag."
         ) from None
+
+
+def _codec(label: str) -> str:
+    """The name of Python's codec of this name or alias, or "" if there is none."""
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return ""
 
 
 def _declared_charset(prescan: bytes) -> str | None:
@@ -433,17 +510,7 @@ def _page_tree(path: Path, data: bytes) -> Any:
         raise InputError(f"{shown(path)}: contains a NUL character; it is not a web page.")
     # lxml refuses a str that declares its encoding; the text is decoded already.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    for tag in START_TAG.finditer(text):
-        # Each attribute takes a character at least, so only a longer tag can have too many.
-        start, end = tag.span(1)
-        attributes = TAG_ATTRIBUTE.finditer(text, start, end)
-        if end - start > MAX_TAG_ATTRIBUTES and any(
-            True for _ in itertools.islice(attributes, MAX_TAG_ATTRIBUTES, None)
-        ):
-            raise InputError(
-                f"{shown(path)}: a tag at character {tag.start():,} has more than "
-                f"{MAX_TAG_ATTRIBUTES:,} attributes; this is not a saved article page."
-            )
+    _check_attributes(path, text)
     parser = html.HTMLParser()
     try:
         tree = html.document_fromstring(text, parser=parser)
@@ -459,6 +526,44 @@ def _page_tree(path: Path, data: bytes) -> Any:
                 "Save the article's own page, or copy its text into a .txt file and add that."
             )
     return tree
+
+
+class _TooManyAttributes(Exception):
+    """Raised by _AttributeCounter to stop the parser at a tag of too many attributes."""
+
+
+class _AttributeCounter:
+    """An lxml parser target that stops the parse at a tag of more than MAX_TAG_ATTRIBUTES."""
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        """A start tag, with its attributes as the parser reads them."""
+        if len(attributes) > MAX_TAG_ATTRIBUTES:
+            raise _TooManyAttributes(tag)
+
+    def close(self) -> None:
+        """The end of the page."""
+
+
+def _check_attributes(path: Path, text: str) -> None:
+    """InputError if a tag of the page has more than MAX_TAG_ATTRIBUTES attributes."""
+    from lxml import etree
+
+    # libxml2 builds a tree in time in the square of an element's attributes, but reads them for
+    # a parser target in linear time. Counting them as libxml2 reads them leaves nothing for a
+    # scan of the markup to miss (a quote opened in a comment or a script hid the next tag from
+    # the pattern that counted them before).
+    try:
+        etree.fromstring(text, etree.HTMLParser(target=_AttributeCounter()))
+    except _TooManyAttributes as error:
+        # A tag's name runs to the first space, however long.
+        name = shown(str(error)[:MAX_SHOWN_TAG_NAME])
+        raise InputError(
+            f"{shown(path)}: a <{name}> tag has more than {MAX_TAG_ATTRIBUTES:,} attributes; this "
+            "is not a saved article page."
+        ) from None
+    except (etree.ParserError, ValueError):
+        # Reading the tree fails in the same way, and says so.
+        pass
 
 
 def _html_text(path: Path, data: bytes) -> ExtractedText:
@@ -575,8 +680,23 @@ def _hidden(element: Any) -> bool:
     return (
         element.get("hidden") is not None
         or element.get("aria-hidden") == "true"
-        or bool(HIDDEN_STYLE.search(element.get("style") or ""))
+        or bool(HIDDEN_STYLE.search(_css_read(element.get("style") or "")))
     )
+
+
+def _css_read(style: str) -> str:
+    """A style attribute's CSS as a browser reads it: comments as spaces, escapes as characters."""
+    if "/*" not in style and "\\" not in style:
+        return style
+    return CSS_ESCAPE.sub(_css_unescaped, CSS_COMMENT.sub(" ", style))
+
+
+def _css_unescaped(escape: re.Match[str]) -> str:
+    if escape[1] is None:
+        # An escaped line break is no character; any other character stands for itself.
+        return "" if escape[2] in "\n\r\f" else escape[2]
+    code = int(escape[1], 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 class _Steps:
@@ -782,18 +902,30 @@ class _PdfLine:
     x: float
     y: float
     # (text, font size, font name) in the order drawn.
-    pieces: list[tuple[str, float, str]]
+    pieces: list[tuple[str, float, str]] = field(default_factory=list)
+    # The size and font of the line's longest piece, kept as pieces are added: the size is looked
+    # at for each piece drawn, and a line may be drawn in hundreds of thousands of pieces.
+    longest_size: tuple[int, float] = (0, 0.0)
+    longest_font: tuple[int, str] = (0, "")
+
+    def add(self, text: str, size: float, font: str) -> None:
+        """Append a piece of text drawn at this size in this font."""
+        length = len(text.strip())
+        if self.pieces:
+            self.longest_size = max(self.longest_size, (length, size))
+            self.longest_font = max(self.longest_font, (length, font))
+        else:
+            self.longest_size, self.longest_font = (length, size), (length, font)
+        self.pieces.append((text, size, font))
 
     def text(self) -> str:
         return "".join(text for text, _, _ in self.pieces)
 
     def size(self) -> float:
-        return max(((len(text.strip()), size) for text, size, _ in self.pieces), default=(0, 0.0))[
-            1
-        ]
+        return self.longest_size[1]
 
     def font(self) -> str:
-        return max(((len(text.strip()), font) for text, _, font in self.pieces), default=(0, ""))[1]
+        return self.longest_font[1]
 
 
 class _DroppedLog:
@@ -882,13 +1014,20 @@ def _pdf_lines(path: Path, reader: Any) -> tuple[list[_PdfLine], list[float]]:
     try:
         for page_index, page in enumerate(reader.pages):
             heights.append(float(page.mediabox.height))
-            collector.start_page(page_index, float(page.mediabox.bottom))
-            page.extract_text(visitor_text=collector.visit)
+            collector.start_page(page_index, float(page.mediabox.bottom), page)
+            page.extract_text(
+                visitor_text=collector.visit,
+                visitor_operand_before=collector.before_operator,
+                visitor_operand_after=collector.after_operator,
+            )
             collector.end_line()
+            # pypdf passes over an error in a form XObject, so a limit reached inside one is
+            # raised again here.
+            collector.check()
     except _TooMuchText as limit:
         raise InputError(
-            f"{shown(path)}: more than {limit} of text is more than one article or brief. Split "
-            "out the article's pages and add those."
+            f"{shown(path)}: more than {limit} is more than one article or brief. Split out the "
+            "article's pages and add those."
         ) from None
     except Exception as error:
         raise _unreadable(path, error) from None
@@ -900,7 +1039,10 @@ class _TooMuchText(Exception):
 
 
 class _LineCollector:
-    """Gathers pypdf's pieces of text into lines: a new line at a line break or a change of height."""
+    """Gathers pypdf's pieces of text into lines: a new line at a line break or a change of height.
+
+    It also counts the bytes of content pypdf parses for them, which is most of the time a PDF
+    takes to read, however little text the content draws."""
 
     def __init__(self) -> None:
         self.lines: list[_PdfLine] = []
@@ -908,15 +1050,54 @@ class _LineCollector:
         self.page = 0
         self.bottom = 0.0
         self.characters = 0
+        self.content_bytes = 0
+        # The resources of the page, then of each form XObject drawn within it, innermost last:
+        # a form's name is looked up in the resources of what draws it.
+        self.resources: list[Any] = []
 
-    def start_page(self, page: int, bottom: float) -> None:
+    def start_page(self, page: int, bottom: float, page_object: Any) -> None:
+        """Start a page; its content is counted before pypdf parses it."""
         self.page, self.bottom = page, bottom
+        resources = _text_resources(page_object)
+        self.resources = [resources]
+        if resources is not None:
+            # pypdf parses a page's content for each page that draws it, shared or not.
+            self.content_bytes += _content_bytes(page_object.get("/Contents"))
+        self.check()
+
+    def check(self) -> None:
+        """Raise _TooMuchText once the PDF has more text, or more to parse, than any brief."""
+        if len(self.lines) > MAX_PDF_LINES:
+            raise _TooMuchText(f"{MAX_PDF_LINES:,} lines of text")
+        if self.characters > MAX_ARTICLE_BYTES:
+            # A few kilobytes of compressed PDF can hold megabytes of text.
+            raise _TooMuchText(f"{MAX_ARTICLE_BYTES:,} characters of text")
+        if self.content_bytes > MAX_PDF_CONTENT_BYTES:
+            raise _TooMuchText(
+                f"{MAX_PDF_CONTENT_BYTES:,} bytes of page content (the instructions that draw "
+                "its pages, counted again for each page or form XObject that draws the same)"
+            )
+
+    def before_operator(self, operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        """Before pypdf carries out an operator: a form it draws is counted before it is parsed."""
+        self.check()
+        if operator != b"Do":
+            return
+        form = _drawn_form(self.resources[-1], operands)
+        self.resources.append(None if form is None else form[0])
+        if form is not None:
+            self.content_bytes += form[1]
+            self.check()
+
+    def after_operator(self, operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        """After pypdf carries out an operator: a form drawn is done with."""
+        if operator == b"Do":
+            self.resources.pop()
 
     def end_line(self) -> None:
         if self.current is not None and self.current.text().strip():
             self.lines.append(self.current)
-            if len(self.lines) > MAX_PDF_LINES:
-                raise _TooMuchText(f"{MAX_PDF_LINES:,} lines")
+            self.check()
         self.current = None
 
     def visit(
@@ -927,17 +1108,49 @@ class _LineCollector:
         name = str(font.get("/BaseFont", "")) if font else ""
         x, y = matrix[4], matrix[5] - self.bottom
         self.characters += len(text)
-        if self.characters > MAX_ARTICLE_BYTES:
-            # A few kilobytes of compressed PDF can hold megabytes of text.
-            raise _TooMuchText(f"{MAX_ARTICLE_BYTES:,} characters")
+        self.check()
         text = CONTROL_CHARACTERS.sub("", text.replace("\x7f", "•"))
         for index, part in enumerate(text.split("\n")):
             line = self.current
             if index > 0 or line is None or abs(line.y - y) > max(size, line.size()) / 2:
                 self.end_line()
-                line = self.current = _PdfLine(self.page, x, y, [])
+                line = self.current = _PdfLine(self.page, x, y)
             if part:
-                line.pieces.append((part, size, name))
+                line.add(part, size, name)
+
+
+def _text_resources(holder: Any) -> Any:
+    """A page's or form's /Resources (a page's may be its parent's), as pypdf looks them up to
+    read its text; None where there are none, and pypdf parses none of its content."""
+    from pypdf.generic import DictionaryObject
+
+    resources = holder.get_inherited("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    return resources if isinstance(resources, DictionaryObject) and resources else None
+
+
+def _content_bytes(contents: Any) -> int:
+    """The bytes of a page's /Contents (a stream, or an array of streams pypdf joins)."""
+    from pypdf.generic import ArrayObject, StreamObject
+
+    contents = contents.get_object() if contents is not None else None
+    parts = contents if isinstance(contents, ArrayObject) else [contents]
+    streams = (part.get_object() if part is not None else None for part in parts)
+    return sum(len(stream.get_data()) for stream in streams if isinstance(stream, StreamObject))
+
+
+def _drawn_form(resources: Any, operands: Any) -> tuple[Any, int] | None:
+    """The resources and content bytes of the form XObject a Do operator draws, if pypdf parses
+    its content."""
+    try:
+        form = resources["/XObject"][operands[0]]
+        if form["/Subtype"] == "/Image":
+            return None
+        own = _text_resources(form)
+        return None if own is None else (own, len(form.get_data()))
+    except Exception:
+        # pypdf passes over a form it cannot look up or decode in the same way, parsing none of it.
+        return None
 
 
 def _multiplied(first: list[float], second: list[float]) -> list[float]:
@@ -1056,7 +1269,7 @@ def _layer_rules(lines: list[_PdfLine], heights: list[float], body_size: float) 
     for index, rule in margin_lines.items():
         line = lines[index]
         text = line.text().strip()
-        if PAGE_NUMBER.fullmatch(text):
+        if PAGE_NUMBER.fullmatch(" ".join(text.split())):
             rules[index] = PDF_PAGE_NUMBER_RULE
         elif len(pages_of[(rule, _masked(text))]) > 1:
             rules[index] = rule

@@ -15,6 +15,13 @@ MAX_PDF_TRAILING_BYTES = 65_536
 # 500 pages of 60 lines, and room besides; pypdf reads a page's text in pure Python, so a PDF of
 # hundreds of thousands of tiny lines is stopped here rather than read for many minutes.
 MAX_PDF_LINES = 50_000
+# pypdf parses a page's content (the instructions that draw it) in pure Python, at 2 to 5 s a
+# megabyte however little text it draws: again for each page that draws the same stream, and a
+# form XObject's each time it is drawn. A few kilobytes of compressed PDF can hold megabytes of
+# instructions that draw nothing, or draw one such stream on every page, and took minutes. The
+# benchmark PDFs have 10 to 16 KB of content each (under 8 KB a page), a 36-page manual 278 KB;
+# this is 125 times the first and 7 times the second, and is parsed in at most about 10 s.
+MAX_PDF_CONTENT_BYTES = 2_000_000
 # A saved news page has a few thousand elements and under 20,000 words of visible text, menus and
 # comments included. Past these a page is not one article, and matching its text with the
 # extractor's would take minutes and gigabytes, so it is refused once parsed.

@@ -3,6 +3,7 @@ import difflib
 import io
 import logging
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from kjrel_data.extract import (
     _matching_blocks,
     _Steps,
     document_metadata,
+    extracted_document,
     extracted_text,
     file_format,
     kept_lines,
@@ -431,7 +433,9 @@ def test_a_page_declaring_an_encoding_no_page_is_written_in_is_refused():
 def test_pages_past_any_article_are_refused_before_the_extractor_runs():
     attributes = " ".join(f'a{number}="x"' for number in range(MAX_TAG_ATTRIBUTES + 1))
     flooded = f"<html><body><div {attributes}><p>{BODY}</p></div></body></html>".encode()
-    with pytest.raises(InputError, match=r"a tag at character 12 has more than 1,000 attributes"):
+    with pytest.raises(
+        InputError, match=r"flood\.html: a <div> tag has more than 1,000 attributes"
+    ):
         extracted_text(Path("flood.html"), flooded)
     many = "<p>Talks.</p>" * MAX_PAGE_ELEMENTS
     with pytest.raises(InputError, match=r"a page of 100,00\d elements is more than one article"):
@@ -450,7 +454,9 @@ def test_pages_past_any_article_are_refused_before_the_extractor_runs():
 )
 def test_a_tag_of_too_many_attributes_is_refused_however_they_are_written(attributes):
     flooded = f"<html><body><div {attributes}><p>{BODY}</p></div></body></html>".encode()
-    with pytest.raises(InputError, match=r"a tag at character 12 has more than 1,000 attributes"):
+    with pytest.raises(
+        InputError, match=r"flood\.html: a <div> tag has more than 1,000 attributes"
+    ):
         extracted_text(Path("flood.html"), flooded)
 
 
@@ -588,3 +594,298 @@ def test_add_reads_a_pdf_once_for_its_text_and_the_title_it_sets_large(
     assert added.taken_from_file == {"--title": "Seoul and Tokyo Resume Talks"}
     # Before, the text, the stated title and the title set large each read the PDF: 3 and 2.
     assert calls == {"readers": 1, "pages": 1}
+
+
+def _pdf_with_margin_line(margin: str) -> bytes:
+    """A one-page PDF of body lines, with this line set small in the top margin."""
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica", 8)
+    drawing.drawString(72, 810, margin)
+    drawing.setFont("Helvetica", 10)
+    for number in range(4):
+        drawing.drawString(72, 720 - 14 * number, f"{BODY[:80]} Line {number}.")
+    drawing.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("margin", "page_number"),
+    [
+        ("Page 3 of 10", True),
+        ("- 4 -", True),
+        ("12\u00a0/  30", True),
+        ("PAGE12", True),
+        ("1 of 2 x", False),
+        # Tried as a page number in time in the square of its spaces before: minutes.
+        ("1" + " " * 100_000 + "x", False),
+    ],
+)
+def test_a_margin_line_is_a_page_number_by_its_words_in_time_linear_in_its_spaces(
+    margin, page_number
+):
+    extracted = extracted_text(Path("brief.pdf"), _pdf_with_margin_line(margin))
+    first = extracted.text.split("\n")[0]
+    assert " ".join(first.split()) == " ".join(margin.split())
+    rules = {span.rule for span in extracted.dropped if span.line_number == 1}
+    assert (rules == {PDF_PAGE_NUMBER_RULE}) == page_number
+
+
+def test_a_line_drawn_in_many_pieces_is_read_in_time_linear_in_its_pieces():
+    # Each change of font ends a piece of text; the line's size was found again for each piece,
+    # in time in the square of its pieces (a megabyte of PDF content took minutes).
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    drawing.setFont("Helvetica", 10)
+    drawing.drawString(72, 760, BODY[:80])
+    line = drawing.beginText(72, 700)
+    for number in range(20_000):
+        line.setFont("Helvetica-Bold" if number % 2 else "Helvetica", 12 if number else 9)
+        line.textOut("ab ")
+    drawing.drawText(line)
+    drawing.save()
+    extracted = extracted_text(Path("brief.pdf"), buffer.getvalue())
+    assert extracted.text.split("\n")[2] == "ab " * 20_000
+
+
+def _pdf_of(objects: dict[int, bytes]) -> bytes:
+    """A PDF of these numbered objects (1 the catalog), with its cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    size = max(objects) + 1
+    table = b"".join(
+        b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 65535 f \n"
+        for number in range(1, size)
+    )
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n%s" % (size, table)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, start)
+    return bytes(out)
+
+
+def _stream(content: bytes, entries: bytes = b"") -> bytes:
+    packed = zlib.compress(content)
+    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream" % (
+        len(packed),
+        entries,
+        packed,
+    )
+
+
+FONT_RESOURCES = b"<< /Font << /F1 3 0 R >> >>"
+BODY_CONTENT = b"BT /F1 10 Tf 72 700 Td 14 TL " + b"(%s) ' " % BODY.encode() * 5 + b"ET "
+
+
+def _pages_of(contents: list[int], objects: dict[int, bytes], resources: bytes) -> bytes:
+    """A PDF whose pages draw these content objects (numbered from 10), sharing any repeated."""
+    pages = {20 + index: number for index, number in enumerate(contents)}
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % page for page in pages), len(pages)),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        **objects,
+        **{
+            page: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources %s "
+            b"/Contents %d 0 R >>" % (resources, number)
+            for page, number in pages.items()
+        },
+    }
+    return _pdf_of(objects)
+
+
+def _counted_parses(monkeypatch) -> Counter[str]:
+    """How many times pypdf parses a content stream from now on."""
+    calls: Counter[str] = Counter()
+    parse = pypdf.generic.ContentStream._parse_content_stream
+
+    def counted(stream, *arguments):
+        calls["parses"] += 1
+        return parse(stream, *arguments)
+
+    monkeypatch.setattr(pypdf.generic.ContentStream, "_parse_content_stream", counted)
+    return calls
+
+
+def test_page_content_past_the_budget_is_refused_before_it_is_parsed(monkeypatch):
+    parses = _counted_parses(monkeypatch)
+    # 2 MB of saving and restoring the graphics state, 4 KB compressed: it draws nothing.
+    empty = _pages_of([10], {10: _stream(BODY_CONTENT + b"q Q " * 500_000)}, FONT_RESOURCES)
+    message = r"empty\.pdf: more than 2,000,000 bytes of page content \(the instructions that draw"
+    with pytest.raises(InputError, match=message):
+        extracted_text(Path("empty.pdf"), empty)
+    assert parses["parses"] == 0
+    # One stream of 21 KB is counted for each page that draws it: 4 pages are read, not 5.
+    monkeypatch.setattr("kjrel_data.extract.MAX_PDF_CONTENT_BYTES", 100_000)
+    streams = {10: _stream(BODY_CONTENT + b"q Q " * 5_000)}
+    with pytest.raises(InputError, match=r"counted again for each page or form XObject"):
+        extracted_text(Path("shared.pdf"), _pages_of([10] * 100, streams, FONT_RESOURCES))
+    assert parses["parses"] == 4
+    assert (
+        BODY in extracted_text(Path("four.pdf"), _pages_of([10] * 4, streams, FONT_RESOURCES)).text
+    )
+
+
+def test_a_form_drawn_many_times_is_counted_each_time_before_it_is_parsed(monkeypatch):
+    monkeypatch.setattr("kjrel_data.extract.MAX_PDF_CONTENT_BYTES", 100_000)
+    parses = _counted_parses(monkeypatch)
+    form = _stream(
+        b"BT /F1 10 Tf 72 100 Td (Drawn in a form.) Tj ET " + b"q Q " * 2_500,
+        b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources %s " % FONT_RESOURCES,
+    )
+    resources = b"<< /Font << /F1 3 0 R >> /XObject << /Fm0 11 0 R >> >>"
+    drawn = _pages_of([10], {10: _stream(BODY_CONTENT + b"/Fm0 Do " * 1_000), 11: form}, resources)
+    with pytest.raises(InputError, match=r"more than 100,000 bytes of page content"):
+        extracted_text(Path("forms.pdf"), drawn)
+    # The page, then the form for each time it is drawn within the budget: 9 of 10 KB.
+    assert parses["parses"] == 1 + 9
+    once = _pages_of([10], {10: _stream(BODY_CONTENT + b"/Fm0 Do "), 11: form}, resources)
+    assert "Drawn in a form." in extracted_text(Path("form.pdf"), once).text
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        '<!-- <b title=" -->',
+        '<?php <b title=" ?>',
+        '<script>if (a <b) s = "</script>',
+        '<script><!--<script></script><b title="--></script>',
+        '<style>/* <b title=" */</style>',
+        '<textarea><b title="</textarea>',
+        '<title><b title="</title>',
+    ],
+)
+def test_a_tag_of_too_many_attributes_is_refused_after_a_quote_in_a_comment_or_raw_text(before):
+    # A pattern over the markup counted attributes before: it took a quote in a comment or a
+    # script for an attribute's and the real tag for its value, which libxml2 read in minutes.
+    attributes = " ".join(f"a{number}" for number in range(MAX_TAG_ATTRIBUTES + 1))
+    page = f'<html><body>{before}<div {attributes}><p>{BODY}</p></div><!-- " --></body></html>'
+    with pytest.raises(
+        InputError, match=r"flood\.html: a <div> tag has more than 1,000 attributes"
+    ):
+        extracted_text(Path("flood.html"), page.encode())
+
+
+KOREAN = "한일 양국 정부는 월요일 서울에서 수출 규제에 관한 정기 협의를 재개하기로 합의했다."
+JAPANESE = "日韓両政府は月曜日、輸出管理に関する定期協議を再開することで合意した。"
+
+
+def test_english_quoting_korean_and_japanese_is_read():
+    text = f"{BODY} The statement read: “{KOREAN}”\n\nIn Tokyo: “{JAPANESE}” {BODY}\n"
+    quoted = sum(not character.isascii() for character in text) / len(text)
+    assert 0.15 < quoted < 0.2
+    assert extracted_text(Path("a.txt"), text.encode()).text == text
+    page = f"<html><body><article><p>{text}</p><p>{BODY}</p></article></body></html>"
+    assert KOREAN in extracted_text(Path("a.html"), page.encode()).text
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "figures"),
+    [
+        ("a.txt", f"{KOREAN}\n{JAPANESE}\n", "0% of its 68 letters are Latin script and 0 are"),
+        (
+            "a.html",
+            "<html><body><article>"
+            + f"<p>{KOREAN} {KOREAN} {KOREAN} {KOREAN} Seoul.</p>" * 5
+            + "</article></body></html>",
+            "3% of its 145 letters are Latin script and 0 are unreadable (U+FFFD or private use). "
+            "If the page is in English, it is not written in the encoding it declares",
+        ),
+        # Each "e" of the paragraph unreadable: 12 of its letters.
+        (
+            "a.txt",
+            BODY.replace("e", "\ufffd") + "\n",
+            "90% of its 122 letters are Latin script and 12",
+        ),
+    ],
+)
+def test_a_text_not_in_the_latin_script_or_of_unreadable_characters_is_refused(name, text, figures):
+    with pytest.raises(
+        InputError, match=re.escape(f"{name}: its text could not be read as English: {figures}")
+    ):
+        extracted_text(Path(name), text.encode())
+
+
+def test_a_pdf_whose_font_maps_its_glyphs_to_no_characters_is_refused():
+    # A two-byte font without a ToUnicode map: pypdf reads each pair of letters as one CJK glyph.
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /Invented /Encoding /Identity-H >>"
+    objects = {10: _stream(BODY_CONTENT)}
+    data = _pages_of([10], objects, FONT_RESOURCES).replace(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", font
+    )
+    message = (
+        r"brief\.pdf: its text could not be read as English: 0% of its [\d,]+ letters are Latin"
+    )
+    with pytest.raises(
+        InputError, match=message + r".* its fonts map their glyphs to no characters"
+    ):
+        extracted_text(Path("brief.pdf"), data)
+    with pytest.raises(InputError, match="its fonts map their glyphs to no characters"):
+        extracted_document(Path("brief.pdf"), data)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "words"),
+    [
+        ("iso8859-1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("l1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("ISO_8859-1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("csisolatin1", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("x-cp1252", "cp1252", "caf\u00e9, \u201ctalks\u201d"),
+        ("iso-8859-9", "cp1254", "\u015eener, T\u00fcrkiye"),
+        ("tis-620", "cp874", "\u0e01\u0e23\u0e38\u0e07\u0e40\u0e17\u0e1e, Bangkok"),
+        ("windows-31j", "shift_jis", "\u6771\u4eac, Tokyo"),
+        ("x-sjis", "shift_jis", "\u6771\u4eac, Tokyo"),
+        ("x-mac-roman", "mac-roman", "caf\u00e9, \u201ctalks\u201d"),
+        ("iso-8859-8-i", "iso8859-8", "\u05e9\u05dc\u05d5\u05dd, shalom"),
+        ("unicode-1-1-utf-8", "utf-8", "\ud55c\uc77c, caf\u00e9"),
+        ("windows-949", "cp949", "\ud55c\uc77c, Korea and Japan"),
+        ("utf-16le", "utf-8", "caf\u00e9, \u201ctalks\u201d"),
+    ],
+)
+def test_a_page_is_read_in_the_encoding_the_standard_gives_any_label_it_declares(
+    label, codec, words
+):
+    # Each of these was refused as "not one a web page is written in".
+    page = (
+        f'<html><head><meta charset="{label}"></head><body><article><p>We agreed, said Kim. '
+        f"{words}: {BODY}</p><p>{BODY}</p></article></body></html>"
+    ).encode(codec)
+    assert f"{words}: {BODY}" in extracted_text(Path("page.html"), page).text
+
+
+@pytest.mark.parametrize("label", ["iso-2022-kr", "hz-gb-2312", "replacement", "x-user-defined"])
+def test_a_page_declaring_an_encoding_browsers_do_not_read_is_refused(label):
+    page = f'<html><head><meta charset="{label}"></head><body><p>{BODY}</p></body></html>'
+    with pytest.raises(
+        InputError, match=f"declares the encoding '{label}', which is not one a web"
+    ):
+        extracted_text(Path("page.html"), page.encode())
+
+
+@pytest.mark.parametrize(
+    ("markup", "shown"),
+    [
+        ('<p style="display:/**/none">{}</p>', False),
+        ('<p style="display: /* hidden */ none">{}</p>', False),
+        ('<p style="display:n\\one">{}</p>', False),
+        ('<p style="display:n\\6f ne">{}</p>', False),
+        ('<p style="visibility:\\68idden">{}</p>', False),
+        ("<noframes><p>{}</p></noframes>", False),
+        ("<noembed><p>{}</p></noembed>", False),
+        # A comment within a word makes two words: not "none", and the text is shown.
+        ('<p style="display:n/**/one">{}</p>', True),
+    ],
+)
+def test_text_hidden_by_css_comments_or_escapes_or_in_noframes_is_not_text(markup, shown):
+    planted = "Planted words that no reader of the page ever sees on the screen."
+    page = (
+        f"<html><body><article><p>We agreed, said Kim. {BODY}</p>{markup.format(planted)}"
+        f"<p>{BODY}</p></article></body></html>"
+    )
+    extracted = extracted_text(Path("page.html"), page.encode())
+    assert BODY in extracted.text
+    assert (planted in extracted.text) == shown
