@@ -1,8 +1,22 @@
-"""The README states every column limit exactly as kjrel_data.limits declares it."""
+"""The README states every column and document limit exactly as kjrel_data declares it."""
 
 import re
 
-from kjrel_data.limits import CSV_FIELD_LIMIT, MAX_FIELD_CHARS, field_length_problem
+from kjrel_data.extract import MAX_UNREADABLE_SHARE, MIN_LATIN_SHARE
+from kjrel_data.limits import (
+    CSV_FIELD_LIMIT,
+    MAX_ARTICLE_BYTES,
+    MAX_FIELD_CHARS,
+    MAX_PAGE_ELEMENTS,
+    MAX_PAGE_WORDS,
+    MAX_PDF_BYTES,
+    MAX_PDF_CONTENT_BYTES,
+    MAX_PDF_LINES,
+    MAX_PDF_PAGES,
+    MAX_PDF_TRAILING_BYTES,
+    MAX_TAG_ATTRIBUTES,
+    field_length_problem,
+)
 
 from .conftest import REPO
 
@@ -29,3 +43,20 @@ def test_a_value_at_its_limit_fits_and_one_more_character_does_not():
         assert f"{column} is {limit + 1:,} characters" in field_length_problem(
             column, "x" * (limit + 1)
         )
+
+
+def test_readme_states_the_document_limits_as_declared():
+    # Folded to single spaces: the README wraps its lines anywhere.
+    section = " ".join(_readme_section("Adding an article").split())
+    assert MIN_LATIN_SHARE == 0.5 and "fewer than half of the kept text's letters" in section
+    for stated in (
+        f"A PDF may be up to {MAX_PDF_BYTES // 10**6} MB, {MAX_PDF_PAGES} pages",
+        f"{MAX_PDF_CONTENT_BYTES:,} bytes of page content",
+        f"{MAX_PDF_LINES:,} lines or {MAX_ARTICLE_BYTES:,} characters of text",
+        f"a web page up to {MAX_ARTICLE_BYTES // 10**6} MB, {MAX_PAGE_ELEMENTS:,} elements and "
+        f"{MAX_PAGE_WORDS:,} words",
+        f"at most {MAX_TAG_ATTRIBUTES:,} attributes per tag",
+        f"no `%%EOF` in its last {MAX_PDF_TRAILING_BYTES // 1024} KiB",
+        f"more than {MAX_UNREADABLE_SHARE:.0%} unreadable",
+    ):
+        assert stated in section, stated
